@@ -1,0 +1,138 @@
+// Package db opens the NEV CRM database (an SQLite file or a PostgreSQL server),
+// applies the embedded migrations and offers the few dialect helpers the
+// domain stores need. SQL is written once with $1 placeholders for both.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is a database handle together with its dialect.
+type DB struct {
+	*sql.DB
+	Dialect Dialect
+	// DSN is the address the handle was opened with (a file path or a URL).
+	DSN string
+}
+
+// IsPostgresURL reports whether dsn addresses a PostgreSQL server.
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to dsn: a postgres:// URL, or else an SQLite file path that is
+// created when missing. It pings the database before returning.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	var (
+		sqlDB   *sql.DB
+		err     error
+		dialect Dialect
+	)
+	if IsPostgresURL(dsn) {
+		dialect = Postgres
+		sqlDB, err = sql.Open("pgx", dsn)
+		if err == nil {
+			sqlDB.SetMaxOpenConns(20)
+			sqlDB.SetMaxIdleConns(10)
+			sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		}
+	} else {
+		dialect = SQLite
+		sqlDB, err = sql.Open("sqlite", sqliteDSN(dsn))
+		if err == nil {
+			// One writer at a time anyway (immediate transactions); a few
+			// connections let readers proceed under WAL.
+			sqlDB.SetMaxOpenConns(4)
+			sqlDB.SetMaxIdleConns(4)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &DB{DB: sqlDB, Dialect: dialect, DSN: dsn}, nil
+}
+
+// sqliteDSN turns a file path into a modernc.org/sqlite DSN with the pragmas
+// every pooled connection needs (see STACK-NOTES: WAL, busy timeout, foreign
+// keys, immediate transactions, ISO time format).
+func sqliteDSN(path string) string {
+	path = strings.TrimPrefix(path, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// InTx runs fn in a transaction, committing when fn returns nil and rolling
+// back otherwise. On SQLite the transaction takes the write lock at BEGIN.
+func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := d.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation on
+// either dialect.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}
+
+// IsForeignKeyViolation reports whether err is a foreign-key violation on
+// either dialect.
+func IsForeignKeyViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "FOREIGN KEY constraint failed") || strings.Contains(msg, "SQLSTATE 23503")
+}
+
+// ErrNoRows is sql.ErrNoRows, re-exported so stores need not import database/sql for it.
+var ErrNoRows = sql.ErrNoRows
+
+// NoRows reports whether err means a query found nothing.
+func NoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -1,0 +1,50 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+)
+
+func TestMigrateAndCheckSchema(t *testing.T) {
+	for _, dialect := range dbtest.Dialects() {
+		t.Run(string(dialect), func(t *testing.T) {
+			ctx := context.Background()
+			d := dbtest.OpenEmpty(t, dialect)
+			if err := d.CheckSchema(ctx); !errors.Is(err, db.ErrSchemaOutdated) {
+				t.Fatalf("CheckSchema on empty database = %v, want ErrSchemaOutdated", err)
+			}
+			if err := d.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.CheckSchema(ctx); err != nil {
+				t.Fatalf("CheckSchema after migrate: %v", err)
+			}
+			// Migrating twice is a no-op.
+			if err := d.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestUniqueViolationDetected(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		q := `INSERT INTO parts (sku, name, category, price_fen, cost_fen) VALUES ($1, $2, $3, $4, $5)`
+		if _, err := d.ExecContext(ctx, q, "P-1", "刹车片", "制动", 100, 50); err != nil {
+			t.Fatal(err)
+		}
+		_, err := d.ExecContext(ctx, q, "P-1", "刹车片", "制动", 100, 50)
+		if !db.IsUniqueViolation(err) {
+			t.Fatalf("want unique violation, got %v", err)
+		}
+		_, err = d.ExecContext(ctx, `INSERT INTO part_stock (site_id, part_id, quantity, updated_at) VALUES ($1, $2, $3, CURRENT_TIMESTAMP)`, 999, 999, 1)
+		if !db.IsForeignKeyViolation(err) {
+			t.Fatalf("want foreign-key violation, got %v", err)
+		}
+	})
+}
