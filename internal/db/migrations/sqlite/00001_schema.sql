@@ -22,6 +22,7 @@ CREATE TABLE sites (
     charger_count     INTEGER NOT NULL DEFAULT 0 CHECK (charger_count >= 0),
     battery_total     INTEGER NOT NULL DEFAULT 0 CHECK (battery_total >= 0),
     charged_batteries INTEGER NOT NULL DEFAULT 0 CHECK (charged_batteries >= 0 AND charged_batteries <= battery_total),
+    parent_id         INTEGER REFERENCES sites (id),
     status            TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
     opened_on         DATE,
     created_at        DATETIME NOT NULL
