@@ -1,0 +1,108 @@
+// Package apperr defines the domain errors of NEV CRM: a code that maps once
+// to an HTTP status, a Chinese message fit to show a user, and for invalid
+// input the fields at fault. Anything that is not an *Error is internal and
+// is logged, never shown.
+package apperr
+
+import (
+	"errors"
+	"net/http"
+)
+
+// Code classifies a domain error.
+type Code string
+
+// Error codes.
+const (
+	Invalid         Code = "invalid"
+	NotFound        Code = "not_found"
+	Forbidden       Code = "forbidden"
+	Conflict        Code = "conflict"
+	Unauthenticated Code = "unauthenticated"
+	RateLimited     Code = "rate_limited"
+	Internal        Code = "internal"
+)
+
+// Error is a domain error with a user-facing Chinese message.
+type Error struct {
+	Code    Code
+	Message string
+	// Fields maps a form field name to its message, for Invalid errors.
+	Fields map[string]string
+}
+
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
+
+// New returns an error with code and message.
+func New(code Code, message string) *Error { return &Error{Code: code, Message: message} }
+
+// Field returns an Invalid error about one field.
+func Field(field, message string) *Error {
+	return &Error{Code: Invalid, Message: message, Fields: map[string]string{field: message}}
+}
+
+// As returns the *Error inside err, or nil.
+func As(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
+
+// CodeOf returns the code of err: Internal for anything that is not an *Error.
+func CodeOf(err error) Code {
+	if e := As(err); e != nil {
+		return e.Code
+	}
+	return Internal
+}
+
+// Is reports whether err carries code.
+func Is(err error, code Code) bool { return err != nil && CodeOf(err) == code }
+
+// Status maps a code to its HTTP status.
+func Status(code Code) int {
+	switch code {
+	case Invalid:
+		return http.StatusUnprocessableEntity
+	case NotFound:
+		return http.StatusNotFound
+	case Forbidden:
+		return http.StatusForbidden
+	case Conflict:
+		return http.StatusConflict
+	case Unauthenticated:
+		return http.StatusUnauthorized
+	case RateLimited:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// Validator collects field errors; Err returns them as one Invalid error.
+type Validator struct{ fields map[string]string }
+
+// Check records message for field unless ok (the first message per field wins).
+func (v *Validator) Check(ok bool, field, message string) {
+	if ok {
+		return
+	}
+	if v.fields == nil {
+		v.fields = map[string]string{}
+	}
+	if _, seen := v.fields[field]; !seen {
+		v.fields[field] = message
+	}
+}
+
+// Valid reports whether no check failed so far.
+func (v *Validator) Valid() bool { return len(v.fields) == 0 }
+
+// Err returns nil when every check passed, else an Invalid *Error.
+func (v *Validator) Err() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return &Error{Code: Invalid, Message: "提交的内容有误，请按提示修改", Fields: v.fields}
+}

@@ -1,0 +1,43 @@
+package apperr
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+)
+
+func TestCodesAndStatus(t *testing.T) {
+	tests := []struct {
+		err    error
+		code   Code
+		status int
+	}{
+		{New(NotFound, "未找到"), NotFound, http.StatusNotFound},
+		{fmt.Errorf("wrapped: %w", New(Forbidden, "无权访问")), Forbidden, http.StatusForbidden},
+		{Field("mobile", "手机号格式不正确"), Invalid, http.StatusUnprocessableEntity},
+		{New(Conflict, "已约满"), Conflict, http.StatusConflict},
+		{fmt.Errorf("disk on fire"), Internal, http.StatusInternalServerError},
+	}
+	for _, tt := range tests {
+		if got := CodeOf(tt.err); got != tt.code {
+			t.Errorf("CodeOf(%v) = %s, want %s", tt.err, got, tt.code)
+		}
+		if got := Status(CodeOf(tt.err)); got != tt.status {
+			t.Errorf("Status(%v) = %d, want %d", tt.err, got, tt.status)
+		}
+	}
+}
+
+func TestValidator(t *testing.T) {
+	var v Validator
+	v.Check(true, "a", "never")
+	if err := v.Err(); err != nil {
+		t.Fatalf("Err() = %v, want nil", err)
+	}
+	v.Check(false, "b", "first")
+	v.Check(false, "b", "second")
+	e := As(v.Err())
+	if e == nil || e.Code != Invalid || e.Fields["b"] != "first" || len(e.Fields) != 1 {
+		t.Fatalf("unexpected %#v", e)
+	}
+}

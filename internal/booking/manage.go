@@ -1,0 +1,274 @@
+package booking
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/audit"
+	"github.com/nevcrm/nevcrm/internal/db"
+)
+
+const apptColumns = `a.id, a.customer_id, c.name, c.mobile, COALESCE(a.vehicle_id, 0), COALESCE(m.name, ''), COALESCE(v.plate, ''),
+	a.site_id, st.name, st.address, a.service_kind, a.slot_date, a.slot_minute, st.slot_minutes, a.scheduled_at, a.status, a.note,
+	COALESCE(a.technician_user_id, 0), COALESCE(t.display_name, ''), a.bay, a.result, a.cancel_reason, a.reschedule_count,
+	a.created_at, a.updated_at`
+
+const apptFrom = ` FROM appointments a
+	JOIN customers c ON c.id = a.customer_id
+	JOIN sites st ON st.id = a.site_id
+	LEFT JOIN vehicles v ON v.id = a.vehicle_id
+	LEFT JOIN vehicle_models m ON m.id = v.model_id
+	LEFT JOIN users t ON t.id = a.technician_user_id `
+
+func scanAppt(row interface{ Scan(...any) error }) (*Appointment, error) {
+	var a Appointment
+	err := row.Scan(&a.ID, &a.CustomerID, &a.CustomerName, &a.CustomerMobile, &a.VehicleID, &a.VehicleName, &a.Plate,
+		&a.SiteID, &a.SiteName, &a.SiteAddress, &a.Kind, &a.SlotDate, &a.SlotMinute, &a.SlotMinutes, &a.ScheduledAt, &a.Status, &a.Note,
+		&a.TechnicianID, &a.TechnicianName, &a.Bay, &a.Result, &a.CancelReason, &a.RescheduleCount, &a.CreatedAt, &a.UpdatedAt)
+	return &a, err
+}
+
+func (s *Service) query(ctx context.Context, where string, args ...any) ([]*Appointment, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+apptColumns+apptFrom+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Appointment
+	for rows.Next() {
+		a, err := scanAppt(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// staffScope is the condition on sites st that limits service staff to their
+// own center and the stations it is responsible for.
+const staffScope = `(st.id = $%d OR st.parent_id = $%d)`
+
+// canSee reports whether actor may see a: the owner's own, service staff in
+// scope, or an admin.
+func canSee(actor *account.User, a *Appointment, siteParent int64) bool {
+	switch {
+	case actor.Is(account.RoleAdmin):
+		return true
+	case actor.Is(account.RoleOwner):
+		return actor.CustomerID != 0 && a.CustomerID == actor.CustomerID
+	case actor.Is(account.RoleService):
+		return actor.SiteID != 0 && (a.SiteID == actor.SiteID || siteParent == actor.SiteID)
+	}
+	return false
+}
+
+// Get returns appointment id if actor may see it; otherwise NotFound, so that
+// ids of others cannot be probed.
+func (s *Service) Get(ctx context.Context, actor *account.User, id int64) (*Appointment, error) {
+	a, parent, err := s.load(ctx, s.db, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canSee(actor, a, parent) {
+		return nil, apperr.New(apperr.NotFound, "预约不存在")
+	}
+	return a, nil
+}
+
+func (s *Service) load(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, id int64) (*Appointment, int64, error) {
+	var parent int64
+	row := q.QueryRowContext(ctx, `SELECT `+apptColumns+`, COALESCE(st.parent_id, 0)`+apptFrom+`WHERE a.id = $1`, id)
+	var a Appointment
+	err := row.Scan(&a.ID, &a.CustomerID, &a.CustomerName, &a.CustomerMobile, &a.VehicleID, &a.VehicleName, &a.Plate,
+		&a.SiteID, &a.SiteName, &a.SiteAddress, &a.Kind, &a.SlotDate, &a.SlotMinute, &a.SlotMinutes, &a.ScheduledAt, &a.Status, &a.Note,
+		&a.TechnicianID, &a.TechnicianName, &a.Bay, &a.Result, &a.CancelReason, &a.RescheduleCount, &a.CreatedAt, &a.UpdatedAt, &parent)
+	if db.NoRows(err) {
+		return nil, 0, apperr.New(apperr.NotFound, "预约不存在")
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return &a, parent, nil
+}
+
+// Mine returns the acting owner's upcoming (open or in progress, soonest
+// first) and past appointments (newest first, at most limit).
+func (s *Service) Mine(ctx context.Context, actor *account.User, limit int) (upcoming, past []*Appointment, err error) {
+	if !actor.Is(account.RoleOwner) || actor.CustomerID == 0 {
+		return nil, nil, apperr.New(apperr.Forbidden, "只有车主可以查看自己的预约")
+	}
+	upcoming, err = s.query(ctx, `WHERE a.customer_id = $1 AND a.status IN ('booked', 'confirmed', 'in_progress')
+		ORDER BY a.scheduled_at LIMIT $2`, actor.CustomerID, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	past, err = s.query(ctx, `WHERE a.customer_id = $1 AND a.status IN ('completed', 'cancelled', 'no_show')
+		ORDER BY a.scheduled_at DESC LIMIT $2`, actor.CustomerID, limit)
+	return upcoming, past, err
+}
+
+// Queue returns the appointments of a local date ("2006-01-02") at the acting
+// service user's center and its stations (every site for an admin), in slot
+// order.
+func (s *Service) Queue(ctx context.Context, actor *account.User, date string) ([]*Appointment, error) {
+	d, ok := ParseDate(date)
+	if !ok {
+		return nil, apperr.Field("date", "日期格式应为 2006-01-02")
+	}
+	switch {
+	case actor.Is(account.RoleService) && actor.SiteID != 0:
+		return s.query(ctx, `WHERE a.slot_date = $1 AND `+fmt.Sprintf(staffScope, 2, 2)+` ORDER BY a.slot_minute, st.name, a.id LIMIT 500`, d, actor.SiteID)
+	case actor.Is(account.RoleAdmin):
+		return s.query(ctx, `WHERE a.slot_date = $1 ORDER BY a.slot_minute, st.name, a.id LIMIT 500`, d)
+	}
+	return nil, apperr.New(apperr.Forbidden, "只有服务顾问可以查看预约队列")
+}
+
+// Technician is a service user who can be assigned to an appointment.
+type Technician struct {
+	ID   int64
+	Name string
+}
+
+// Technicians returns the active service users of the acting user's center.
+func (s *Service) Technicians(ctx context.Context, actor *account.User) ([]Technician, error) {
+	if !actor.Is(account.RoleService) || actor.SiteID == 0 {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, display_name FROM users WHERE role = 'service' AND site_id = $1 AND active = $2 ORDER BY display_name, id`,
+		actor.SiteID, true)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Technician
+	for rows.Next() {
+		var t Technician
+		if err := rows.Scan(&t.ID, &t.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// errChanged is returned when the appointment moved on since it was read.
+var errChanged = apperr.New(apperr.Conflict, "预约状态已变化，请刷新后重试")
+
+// Cancel cancels an open appointment and releases its place. Owners may
+// cancel their own until ChangeCutoff before the start; service staff in
+// scope may cancel any open one, giving a reason.
+func (s *Service) Cancel(ctx context.Context, actor *account.User, id int64, reason string) (*Appointment, error) {
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > maxReason {
+		return nil, apperr.Field("reason", fmt.Sprintf("取消原因不能超过 %d 个字", maxReason))
+	}
+	now := s.now()
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		a, parent, err := s.load(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !canSee(actor, a, parent) {
+			return apperr.New(apperr.NotFound, "预约不存在")
+		}
+		if !a.Status.Open() {
+			return apperr.New(apperr.Conflict, "当前状态（"+a.Status.Label()+"）不能取消")
+		}
+		if actor.Is(account.RoleOwner) {
+			if !a.OwnerCanChange(now) {
+				return apperr.New(apperr.Conflict, "距预约开始不足 2 小时，无法在线取消，请致电网点")
+			}
+		} else if reason == "" {
+			return apperr.Field("reason", "请填写取消原因")
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE appointments SET status = 'cancelled', cancel_reason = $1, cancelled_at = $2, updated_at = $2
+			WHERE id = $3 AND status IN ('booked', 'confirmed')`, reason, now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errChanged
+		}
+		if err := release(ctx, tx, a); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Entry{UserID: actor.ID, Action: "cancel", Entity: "appointments", EntityID: id,
+			Detail: map[string]any{"reason": reason}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, id)
+}
+
+// Reschedule moves the acting owner's open appointment to another slot of the
+// same site, atomically (the new place is taken before the old is released),
+// at most MaxReschedules times and until ChangeCutoff before the start. The
+// appointment returns to booked.
+func (s *Service) Reschedule(ctx context.Context, actor *account.User, id int64, date string, minute int) (*Appointment, error) {
+	if !actor.Is(account.RoleOwner) {
+		return nil, apperr.New(apperr.Forbidden, "只有车主可以改约")
+	}
+	a, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	swapCapable, err := ownVehicle(ctx, s.db, actor.CustomerID, a.VehicleID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.validateSlot(ctx, s.db, a.SiteID, a.Kind, date, minute, swapCapable)
+	if err != nil {
+		return nil, err
+	}
+	if t.date.Equal(a.SlotDate) && t.minute == a.SlotMinute {
+		return nil, apperr.Field("slot", "请选择与原预约不同的时段")
+	}
+	now := s.now()
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		cur, _, err := s.load(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !cur.OwnerCanChange(now) {
+			return apperr.New(apperr.Conflict, "该预约已不能改约（仅在预约开始 2 小时前、且未开始服务时可改约）")
+		}
+		if cur.RescheduleCount >= MaxReschedules {
+			return apperr.New(apperr.Conflict, fmt.Sprintf("每个预约最多改约 %d 次", MaxReschedules))
+		}
+		if err := take(ctx, tx, t); err != nil {
+			return err
+		}
+		if err := release(ctx, tx, cur); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE appointments SET slot_date = $1, slot_minute = $2, scheduled_at = $3, status = 'booked',
+			reschedule_count = reschedule_count + 1, confirmed_at = NULL, updated_at = $4
+			WHERE id = $5 AND status IN ('booked', 'confirmed') AND reschedule_count = $6`,
+			t.date, t.minute, slotStart(t.date, t.minute), now, id, cur.RescheduleCount)
+		if db.IsUniqueViolation(err) {
+			return apperr.Field("slot", "这辆车在该时段已有预约")
+		}
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errChanged
+		}
+		return audit.Record(ctx, tx, now, audit.Entry{UserID: actor.ID, Action: "reschedule", Entity: "appointments", EntityID: id,
+			Detail: map[string]any{"from": cur.When(), "date": date, "minute": minute}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, id)
+}

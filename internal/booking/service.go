@@ -1,0 +1,329 @@
+package booking
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/audit"
+	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/site"
+)
+
+// Service books appointments and runs their status machine.
+type Service struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// NewService returns a Service on d; now may be nil for time.Now.
+func NewService(d *db.DB, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: d, now: func() time.Time { return now().UTC() }}
+}
+
+// Today returns the current local calendar date as "2006-01-02".
+func (s *Service) Today() string { return s.now().In(site.Shanghai).Format("2006-01-02") }
+
+// Now returns the service's clock (UTC).
+func (s *Service) Now() time.Time { return s.now() }
+
+// ParseDate parses a local calendar date "2006-01-02" into UTC midnight of
+// that date, the form slot_date is stored in.
+func ParseDate(v string) (time.Time, bool) {
+	t, err := time.Parse("2006-01-02", strings.TrimSpace(v))
+	return t, err == nil
+}
+
+// slotStart is the UTC instant a local slot starts.
+func slotStart(date time.Time, minute int) time.Time {
+	return time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, site.Shanghai).Add(time.Duration(minute) * time.Minute).UTC()
+}
+
+// checkDate validates a booking date against the horizon.
+func (s *Service) checkDate(v string) (time.Time, error) {
+	date, ok := ParseDate(v)
+	if !ok {
+		return time.Time{}, apperr.Field("date", "请选择日期（格式 2006-01-02）")
+	}
+	today, _ := ParseDate(s.Today())
+	if date.Before(today) {
+		return time.Time{}, apperr.Field("date", "不能预约已经过去的日期")
+	}
+	if date.After(today.AddDate(0, 0, HorizonDays)) {
+		return time.Time{}, apperr.Field("date", fmt.Sprintf("只能预约 %d 天内的时段", HorizonDays))
+	}
+	return date, nil
+}
+
+// places returns the places per slot of kind at st, or an Invalid error when
+// the site does not offer it.
+func places(ctx context.Context, q site.Querier, st *site.Site, kind Kind) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT places_per_slot FROM site_capacity WHERE site_id = $1 AND service_kind = $2`, st.ID, string(kind)).Scan(&n)
+	if db.NoRows(err) || (err == nil && n == 0) {
+		return 0, apperr.Field("site_id", "该网点不提供"+kind.Label()+"预约")
+	}
+	return n, err
+}
+
+// Slots returns the slot table of a site for kind on date ("2006-01-02").
+func (s *Service) Slots(ctx context.Context, siteID int64, kind Kind, date string) (*Day, error) {
+	if kind.SiteKind() == "" {
+		return nil, apperr.Field("kind", "请选择服务类型")
+	}
+	st, err := site.Get(ctx, s.db, siteID)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, apperr.Field("site_id", "网点不存在")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if st.Kind != kind.SiteKind() {
+		return nil, apperr.Field("site_id", "请选择一个"+kind.SiteKind().Label())
+	}
+	d, err := s.checkDate(date)
+	if err != nil {
+		return nil, err
+	}
+	n, err := places(ctx, s.db, st, kind)
+	if err != nil {
+		return nil, err
+	}
+	booked := map[int]int{}
+	rows, err := s.db.QueryContext(ctx, `SELECT slot_minute, booked FROM slot_usage WHERE site_id = $1 AND service_kind = $2 AND slot_date = $3`,
+		st.ID, string(kind), d)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m, b int
+		if err := rows.Scan(&m, &b); err != nil {
+			return nil, err
+		}
+		booked[m] = b
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	day := &Day{Site: st, Kind: kind, Date: d, BatteriesLeft: -1}
+	if kind == Swap {
+		var used int
+		err := s.db.QueryRowContext(ctx, `SELECT booked FROM swap_day_usage WHERE site_id = $1 AND slot_date = $2`, st.ID, d).Scan(&used)
+		if err != nil && !db.NoRows(err) {
+			return nil, err
+		}
+		day.BatteriesLeft = max(st.ChargedBatteries-used, 0)
+	}
+	earliest := s.now().Add(LeadTime)
+	for m := st.OpenMinute; m+st.SlotMinutes <= st.CloseMinute; m += st.SlotMinutes {
+		sl := Slot{Minute: m, Label: site.Clock(m) + "-" + site.Clock(m+st.SlotMinutes), Start: slotStart(d, m), Places: n}
+		sl.Left = max(n-booked[m], 0)
+		if day.BatteriesLeft >= 0 {
+			sl.Left = min(sl.Left, day.BatteriesLeft)
+		}
+		switch {
+		case sl.Start.Before(earliest):
+			sl.Reason = "已过时"
+		case sl.Left == 0:
+			sl.Reason = "已约满"
+		default:
+			sl.Bookable = true
+		}
+		day.Slots = append(day.Slots, sl)
+	}
+	return day, nil
+}
+
+// BookInput is an owner's booking request.
+type BookInput struct {
+	VehicleID int64
+	SiteID    int64
+	Kind      Kind
+	Date      string // "2006-01-02", local
+	Minute    int    // slot start, local minutes after midnight
+	Note      string
+}
+
+// ErrFull is returned when the chosen slot has no place left.
+var ErrFull = apperr.New(apperr.Conflict, "该时段已约满，请选择其他时段")
+
+// errBatteriesFull is returned when a swap station has promised all its charged batteries that day.
+var errBatteriesFull = apperr.New(apperr.Conflict, "该换电站当日可换电池已约满，请选择其他日期或换电站")
+
+// target is a validated slot to book.
+type target struct {
+	site   *site.Site
+	kind   Kind
+	date   time.Time
+	minute int
+	places int
+}
+
+// validateSlot checks that kind can be booked at siteID on date at minute for
+// the vehicle, and returns the target.
+func (s *Service) validateSlot(ctx context.Context, q site.Querier, siteID int64, kind Kind, date string, minute int, swapCapable bool) (*target, error) {
+	var v apperr.Validator
+	v.Check(kind.SiteKind() != "" && kind != TestDrive, "kind", "请选择服务类型：充电、换电或维修保养")
+	v.Check(siteID > 0, "site_id", "请选择网点")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	st, err := site.Get(ctx, q, siteID)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, apperr.Field("site_id", "网点不存在")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if st.Kind != kind.SiteKind() {
+		return nil, apperr.Field("site_id", kind.Label()+"请选择"+kind.SiteKind().Label())
+	}
+	if !st.Open {
+		return nil, apperr.Field("site_id", "该网点暂停营业")
+	}
+	if kind == Swap && !swapCapable {
+		return nil, apperr.Field("vehicle_id", "该车型不支持换电，请选择充电或其他车辆")
+	}
+	d, err := s.checkDate(date)
+	if err != nil {
+		return nil, err
+	}
+	if minute < st.OpenMinute || minute+st.SlotMinutes > st.CloseMinute || (minute-st.OpenMinute)%st.SlotMinutes != 0 {
+		return nil, apperr.Field("slot", fmt.Sprintf("所选时段不在营业时间内（%s，每 %d 分钟一个时段）", st.Hours(), st.SlotMinutes))
+	}
+	if slotStart(d, minute).Before(s.now().Add(LeadTime)) {
+		return nil, apperr.Field("slot", "该时段已过或即将开始，请选择至少 30 分钟之后的时段")
+	}
+	n, err := places(ctx, q, st, kind)
+	if err != nil {
+		return nil, err
+	}
+	return &target{site: st, kind: kind, date: d, minute: minute, places: n}, nil
+}
+
+// take claims one place of t inside tx, or returns ErrFull.
+func take(ctx context.Context, tx *sql.Tx, t *target) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO slot_usage (site_id, service_kind, slot_date, slot_minute, booked)
+		VALUES ($1, $2, $3, $4, 0) ON CONFLICT (site_id, service_kind, slot_date, slot_minute) DO NOTHING`,
+		t.site.ID, string(t.kind), t.date, t.minute); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE slot_usage SET booked = booked + 1
+		WHERE site_id = $1 AND service_kind = $2 AND slot_date = $3 AND slot_minute = $4 AND booked < $5`,
+		t.site.ID, string(t.kind), t.date, t.minute, t.places)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrFull
+	}
+	if t.kind != Swap {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO swap_day_usage (site_id, slot_date, booked) VALUES ($1, $2, 0)
+		ON CONFLICT (site_id, slot_date) DO NOTHING`, t.site.ID, t.date); err != nil {
+		return err
+	}
+	res, err = tx.ExecContext(ctx, `UPDATE swap_day_usage SET booked = booked + 1
+		WHERE site_id = $1 AND slot_date = $2 AND booked < (SELECT charged_batteries FROM sites WHERE id = $1)`, t.site.ID, t.date)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return errBatteriesFull
+	}
+	return nil
+}
+
+// release gives back the place held by a.
+func release(ctx context.Context, tx *sql.Tx, a *Appointment) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE slot_usage SET booked = booked - 1
+		WHERE site_id = $1 AND service_kind = $2 AND slot_date = $3 AND slot_minute = $4 AND booked > 0`,
+		a.SiteID, string(a.Kind), a.SlotDate, a.SlotMinute); err != nil {
+		return err
+	}
+	if a.Kind == Swap {
+		if _, err := tx.ExecContext(ctx, `UPDATE swap_day_usage SET booked = booked - 1 WHERE site_id = $1 AND slot_date = $2 AND booked > 0`,
+			a.SiteID, a.SlotDate); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ownVehicle returns whether the vehicle belongs to the owner and is swap capable.
+func ownVehicle(ctx context.Context, q site.Querier, customerID, vehicleID int64) (swapCapable bool, err error) {
+	err = q.QueryRowContext(ctx, `SELECT m.swap_capable FROM vehicles v JOIN vehicle_models m ON m.id = v.model_id
+		WHERE v.id = $1 AND v.customer_id = $2`, vehicleID, customerID).Scan(&swapCapable)
+	if db.NoRows(err) {
+		return false, apperr.Field("vehicle_id", "请选择您名下的车辆")
+	}
+	return swapCapable, err
+}
+
+// Book books a slot for one of the acting owner's vehicles. It returns an
+// Invalid error naming the field at fault, ErrFull when the slot (or a swap
+// station's batteries for the day) is taken, and writes nothing on error.
+func (s *Service) Book(ctx context.Context, actor *account.User, in BookInput) (*Appointment, error) {
+	if !actor.Is(account.RoleOwner) || actor.CustomerID == 0 {
+		return nil, apperr.New(apperr.Forbidden, "只有车主可以预约服务")
+	}
+	in.Note = strings.TrimSpace(in.Note)
+	if utf8.RuneCountInString(in.Note) > maxNote {
+		return nil, apperr.Field("note", fmt.Sprintf("备注不能超过 %d 个字", maxNote))
+	}
+	if in.VehicleID <= 0 {
+		return nil, apperr.Field("vehicle_id", "请选择车辆")
+	}
+	swapCapable, err := ownVehicle(ctx, s.db, actor.CustomerID, in.VehicleID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.validateSlot(ctx, s.db, in.SiteID, in.Kind, in.Date, in.Minute, swapCapable)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var id int64
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var clash int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE vehicle_id = $1 AND slot_date = $2 AND slot_minute = $3
+			AND status IN ('booked', 'confirmed', 'in_progress')`, in.VehicleID, t.date, t.minute).Scan(&clash); err != nil {
+			return err
+		}
+		if clash > 0 {
+			return apperr.Field("slot", "这辆车在该时段已有预约")
+		}
+		if err := take(ctx, tx, t); err != nil {
+			return err
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO appointments (customer_id, vehicle_id, site_id, service_kind, slot_date, slot_minute,
+			scheduled_at, status, note, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'booked', $8, $9, $9) RETURNING id`,
+			actor.CustomerID, in.VehicleID, t.site.ID, string(t.kind), t.date, t.minute, slotStart(t.date, t.minute), in.Note, now).Scan(&id)
+		if db.IsUniqueViolation(err) {
+			return apperr.Field("slot", "这辆车在该时段已有预约")
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Entry{UserID: actor.ID, Action: "book", Entity: "appointments", EntityID: id,
+			Detail: map[string]any{"site_id": t.site.ID, "kind": t.kind, "date": in.Date, "minute": t.minute}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, id)
+}

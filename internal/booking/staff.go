@@ -1,0 +1,159 @@
+package booking
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/audit"
+)
+
+// Action is a step service staff take on an appointment.
+type Action string
+
+// Staff actions.
+const (
+	Confirm    Action = "confirm"
+	Assign     Action = "assign"
+	Start      Action = "start"
+	Complete   Action = "complete"
+	MarkNoShow Action = "no-show"
+)
+
+// ParseAction returns the action named s, or false. "cancel" is not an
+// Action: use Cancel.
+func ParseAction(s string) (Action, bool) {
+	for _, a := range []Action{Confirm, Assign, Start, Complete, MarkNoShow} {
+		if string(a) == s {
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// ActionInput carries the fields some actions need.
+type ActionInput struct {
+	TechnicianID int64  // assign
+	Bay          string // assign
+	Result       string // complete
+}
+
+// transitions maps an action to the statuses it starts from and the one it leads to.
+var transitions = map[Action]struct {
+	from []Status
+	to   Status
+}{
+	Confirm:    {[]Status{Booked}, Confirmed},
+	Assign:     {[]Status{Booked, Confirmed, InProgress}, ""},
+	Start:      {[]Status{Confirmed}, InProgress},
+	Complete:   {[]Status{InProgress}, Completed},
+	MarkNoShow: {[]Status{Booked, Confirmed}, NoShow},
+}
+
+// Allowed reports whether action may be taken on a at all (ignoring time).
+func (a *Appointment) Allowed(action Action) bool {
+	for _, st := range transitions[action].from {
+		if a.Status == st {
+			return true
+		}
+	}
+	return false
+}
+
+// Act applies a staff action to appointment id. Only service staff of the
+// appointment's center (or an admin) may act; the status machine is enforced
+// with a conditional UPDATE so a concurrent change is detected.
+func (s *Service) Act(ctx context.Context, actor *account.User, id int64, action Action, in ActionInput) (*Appointment, error) {
+	if !actor.Is(account.RoleService, account.RoleAdmin) {
+		return nil, apperr.New(apperr.Forbidden, "只有服务顾问可以处理预约")
+	}
+	tr, ok := transitions[action]
+	if !ok {
+		return nil, apperr.New(apperr.Invalid, "未知操作")
+	}
+	in.Bay = strings.TrimSpace(in.Bay)
+	in.Result = strings.TrimSpace(in.Result)
+	now := s.now()
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		a, parent, err := s.load(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !canSee(actor, a, parent) {
+			return apperr.New(apperr.NotFound, "预约不存在")
+		}
+		if !a.Allowed(action) {
+			return apperr.New(apperr.Conflict, fmt.Sprintf("预约当前为「%s」，不能执行该操作", a.Status.Label()))
+		}
+		set, args := "", []any{}
+		switch action {
+		case Confirm:
+			set = "confirmed_at = $1"
+			args = append(args, now)
+		case Start:
+			set = "started_at = $1"
+			args = append(args, now)
+		case Complete:
+			if in.Result == "" {
+				return apperr.Field("result", "请填写服务结果")
+			}
+			if utf8.RuneCountInString(in.Result) > maxResult {
+				return apperr.Field("result", fmt.Sprintf("服务结果不能超过 %d 个字", maxResult))
+			}
+			set = "completed_at = $1, result = $2"
+			args = append(args, now, in.Result)
+		case MarkNoShow:
+			if now.Before(a.ScheduledAt) {
+				return apperr.New(apperr.Conflict, "预约时段尚未开始，不能标记为未到店")
+			}
+		case Assign:
+			if utf8.RuneCountInString(in.Bay) > maxBay {
+				return apperr.Field("bay", fmt.Sprintf("工位不能超过 %d 个字", maxBay))
+			}
+			center := a.SiteID
+			if parent != 0 {
+				center = parent
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE id = $1 AND role = 'service' AND active = $2 AND site_id = $3`,
+				in.TechnicianID, true, center).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return apperr.Field("technician_id", "请选择本服务中心的技师")
+			}
+			set = "technician_user_id = $1, bay = $2"
+			args = append(args, in.TechnicianID, in.Bay)
+		}
+		status := tr.to
+		if status == "" {
+			status = a.Status
+		}
+		n := len(args)
+		if set != "" {
+			set += ", "
+		}
+		args = append(args, string(status), now, id, string(a.Status))
+		res, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE appointments SET %sstatus = $%d, updated_at = $%d WHERE id = $%d AND status = $%d`,
+			set, n+1, n+2, n+3, n+4), args...)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return errChanged
+		}
+		detail := map[string]any{"from": a.Status, "to": status}
+		if action == Assign {
+			detail["technician_id"], detail["bay"] = in.TechnicianID, in.Bay
+		}
+		return audit.Record(ctx, tx, now, audit.Entry{UserID: actor.ID, Action: string(action), Entity: "appointments", EntityID: id, Detail: detail})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, id)
+}

@@ -1,0 +1,133 @@
+// Package vehicle holds vehicle models and the vehicles owners drive, with
+// their mileage, battery health, software version and warranty.
+package vehicle
+
+import (
+	"context"
+	"time"
+
+	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/db"
+)
+
+// Vehicle is one car with its model.
+type Vehicle struct {
+	ID                 int64
+	VIN                string
+	Plate              string
+	CustomerID         int64
+	ModelID            int64
+	ModelName          string
+	Brand              string
+	Powertrain         string
+	BatteryKWh         float64
+	RangeKM            int
+	SwapCapable        bool
+	Color              string
+	PurchasedOn        time.Time
+	MileageKM          int
+	BatterySOH         float64
+	SoftwareVersion    string
+	WarrantyEnd        time.Time
+	BatteryWarrantyEnd time.Time
+}
+
+// SOHWarn reports whether battery health is below 90%, the level at which the
+// owner is told to have the pack checked.
+func (v *Vehicle) SOHWarn() bool { return v.BatterySOH < 90 }
+
+// Service reads vehicles with object-level permission checks.
+type Service struct{ db *db.DB }
+
+// NewService returns a Service on d.
+func NewService(d *db.DB) *Service { return &Service{db: d} }
+
+const columns = `v.id, v.vin, COALESCE(v.plate, ''), v.customer_id, v.model_id, m.name, m.brand, m.powertrain, m.battery_kwh,
+	m.range_km, m.swap_capable, v.color, v.purchased_on, v.mileage_km, v.battery_soh, v.software_version, v.warranty_end,
+	v.battery_warranty_end`
+
+const from = ` FROM vehicles v JOIN vehicle_models m ON m.id = v.model_id `
+
+func scan(row interface{ Scan(...any) error }) (*Vehicle, error) {
+	var v Vehicle
+	err := row.Scan(&v.ID, &v.VIN, &v.Plate, &v.CustomerID, &v.ModelID, &v.ModelName, &v.Brand, &v.Powertrain, &v.BatteryKWh,
+		&v.RangeKM, &v.SwapCapable, &v.Color, &v.PurchasedOn, &v.MileageKM, &v.BatterySOH, &v.SoftwareVersion, &v.WarrantyEnd,
+		&v.BatteryWarrantyEnd)
+	return &v, err
+}
+
+// ListMine returns the acting owner's vehicles.
+func (s *Service) ListMine(ctx context.Context, actor *account.User) ([]*Vehicle, error) {
+	if !actor.Is(account.RoleOwner) || actor.CustomerID == 0 {
+		return nil, apperr.New(apperr.Forbidden, "只有车主可以查看自己的车辆")
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+from+`WHERE v.customer_id = $1 ORDER BY v.purchased_on DESC, v.id`, actor.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Vehicle
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// Get returns vehicle id if actor may see it: its owner, or staff. Another
+// owner's vehicle is reported as not found, so ids cannot be probed.
+func (s *Service) Get(ctx context.Context, actor *account.User, id int64) (*Vehicle, error) {
+	if actor == nil {
+		return nil, apperr.New(apperr.Unauthenticated, "请先登录")
+	}
+	v, err := scan(s.db.QueryRowContext(ctx, `SELECT `+columns+from+`WHERE v.id = $1`, id))
+	if db.NoRows(err) || (err == nil && actor.Is(account.RoleOwner) && v.CustomerID != actor.CustomerID) {
+		return nil, apperr.New(apperr.NotFound, "车辆不存在")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Activity is a charging session or battery swap of a vehicle.
+type Activity struct {
+	Kind     string // "charging" or "swap"
+	At       time.Time
+	SiteName string
+	Detail   string
+	CostFen  int64
+}
+
+// RecentActivity returns the newest charging sessions and swaps of a vehicle
+// the actor may see, newest first, at most limit.
+func (s *Service) RecentActivity(ctx context.Context, actor *account.User, vehicleID int64, limit int) ([]Activity, error) {
+	if _, err := s.Get(ctx, actor, vehicleID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, at, site_name, detail, cost_fen FROM (
+		SELECT 'charging' AS kind, c.started_at AS at, COALESCE(st.name, CASE c.location_kind WHEN 'home' THEN '家用充电桩' ELSE '公共充电桩' END) AS site_name,
+			CAST(c.start_soc AS TEXT) || '% → ' || CAST(c.end_soc AS TEXT) || '%，' || CAST(CAST(c.energy_kwh AS INTEGER) AS TEXT) || ' kWh' AS detail, c.cost_fen
+		FROM charging_sessions c LEFT JOIN sites st ON st.id = c.site_id WHERE c.vehicle_id = $1
+		UNION ALL
+		SELECT 'swap', b.swapped_at, st.name, CAST(b.soc_out AS TEXT) || '% → ' || CAST(b.soc_in AS TEXT) || '%', b.cost_fen
+		FROM battery_swaps b JOIN sites st ON st.id = b.site_id WHERE b.vehicle_id = $1
+	) a ORDER BY at DESC LIMIT $2`, vehicleID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Activity
+	for rows.Next() {
+		var a Activity
+		if err := rows.Scan(&a.Kind, &a.At, &a.SiteName, &a.Detail, &a.CostFen); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
