@@ -60,10 +60,10 @@ func ValidVIN(vin string) bool {
 // vinYear is the model-year code (position 10) for 2010-2030.
 const vinYear = "ABCDEFGHJKLMNPRSTVWXY"
 
-// makeVIN builds a VIN for the maker (WMI "LQC": L = China) from the model
+// makeVIN builds a VIN for the maker (WMI "LNE": L = China) from the model
 // index, model year, plant and a serial unique within the year.
 func makeVIN(modelIdx, year int, plant byte, serial int) string {
-	b := []byte("LQC" + "A" + string("ABCDEFGHJKLMNPRSTUVWXYZ"[modelIdx]) + "3C" + "E" + "0" + string(vinYear[year-2010]) + string(plant) + pad6(serial))
+	b := []byte("LNE" + "A" + string("ABCDEFGHJKLMNPRSTUVWXYZ"[modelIdx]) + "3C" + "E" + "0" + string(vinYear[year-2010]) + string(plant) + pad6(serial))
 	d, _ := VINCheckDigit(string(b))
 	b[8] = d
 	return string(b)

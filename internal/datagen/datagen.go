@@ -1,0 +1,168 @@
+// Package datagen fills a NEV CRM database with coherent synthetic data
+// (customers, leads, orders, vehicles, stations, bookings, work orders,
+// community, support), checks the invariants of generated data and exports
+// every table as CSV. docs/数据生成说明.md describes the distributions.
+package datagen
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/nevcrm/nevcrm/internal/db"
+)
+
+// Options control a generation run.
+type Options struct {
+	Customers int       // number of customers (small=1000, medium=100000, large=1000000)
+	Seed      int64     // same seed, customers, months and Now give the same data
+	Months    int       // months of history before Now
+	Now       time.Time // reference "now" (UTC); zero means time.Now()
+	Progress  io.Writer // nil = silent; terminal → bar, otherwise periodic lines
+}
+
+// ScaleCustomers maps a scale name (small, medium, large) or a decimal count
+// to a number of customers.
+func ScaleCustomers(scale string) (int, error) {
+	switch scale {
+	case "small":
+		return 1000, nil
+	case "medium":
+		return 100000, nil
+	case "large":
+		return 1000000, nil
+	}
+	n, err := strconv.Atoi(scale)
+	if err != nil || n < 1 || n > 5000000 {
+		return 0, fmt.Errorf("scale %q: want small, medium, large or a count from 1 to 5000000", scale)
+	}
+	return n, nil
+}
+
+// MetaKey is the system_meta key recording generation status: "running"
+// while loading, "complete ..." once every row and index is in place.
+const MetaKey = "datagen_status"
+
+// rowsPerCustomer estimates the rows written per customer (for progress).
+const rowsPerCustomer = 16
+
+// shanghai is Asia/Shanghai (UTC+8 all year, no daylight saving since 1991).
+var shanghai = time.FixedZone("CST", 8*3600)
+
+// Generate fills a migrated, empty database. It writes system_meta
+// datagen_status=running first and "complete" last, so an interrupted run
+// (ctx cancelled) leaves a database that Check reports as incomplete.
+func Generate(ctx context.Context, d *db.DB, opt Options) error {
+	if opt.Customers < 1 {
+		return errors.New("datagen: Customers must be positive")
+	}
+	if opt.Months < 1 {
+		opt.Months = 24
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	opt.Now = opt.Now.UTC().Truncate(time.Second)
+	if err := ensureEmpty(ctx, d); err != nil {
+		return err
+	}
+	if err := upsertMeta(ctx, d, "running", opt.Now); err != nil {
+		return err
+	}
+	idx, err := secondaryIndexes(ctx, d)
+	if err != nil {
+		return err
+	}
+	if err := dropIndexes(ctx, d, idx); err != nil {
+		return err
+	}
+	prog := newProgress(opt.Progress, int64(opt.Customers)*rowsPerCustomer+5000)
+	genErr := generate(ctx, d, opt, prog)
+	// Indexes come back even when the run failed or was interrupted, so
+	// the schema stays whole; datagen_status stays "running" then.
+	prog.note("datagen: building indexes")
+	if err := createIndexes(context.WithoutCancel(ctx), d, idx); err != nil {
+		return errors.Join(genErr, err)
+	}
+	if genErr != nil {
+		return genErr
+	}
+	if err := finish(ctx, d, opt); err != nil {
+		return err
+	}
+	prog.finish()
+	return nil
+}
+
+// ensureEmpty refuses a database that already has business data or a
+// previous (possibly interrupted) generation run.
+func ensureEmpty(ctx context.Context, d *db.DB) error {
+	for _, t := range []string{"sites", "customers", "users", "vehicle_models", "system_meta"} {
+		var n int
+		if err := d.QueryRowContext(ctx, "SELECT count(*) FROM "+t).Scan(&n); err != nil {
+			return fmt.Errorf("datagen: %w", err)
+		}
+		if n > 0 {
+			return fmt.Errorf("datagen: table %s is not empty; generate into a new database", t)
+		}
+	}
+	return nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// upsertMeta writes the datagen_status row.
+func upsertMeta(ctx context.Context, e execer, value string, at time.Time) error {
+	_, err := e.ExecContext(ctx, `INSERT INTO system_meta (key, value, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, MetaKey, value, at)
+	if err != nil {
+		return fmt.Errorf("datagen: write %s: %w", MetaKey, err)
+	}
+	return nil
+}
+
+// finish resets PostgreSQL identity sequences, refreshes planner statistics
+// and marks the run complete, in one transaction.
+func finish(ctx context.Context, d *db.DB, opt Options) error {
+	var tables []string
+	if d.Dialect == db.Postgres {
+		rows, err := d.QueryContext(ctx, `SELECT table_name FROM information_schema.columns
+			WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES' ORDER BY table_name`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return err
+			}
+			tables = append(tables, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	err := d.InTx(ctx, func(tx *sql.Tx) error {
+		for _, t := range tables {
+			q := fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE((SELECT max(id) FROM %s), 1), (SELECT max(id) FROM %s) IS NOT NULL)`, t, t, t)
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("reset sequence of %s: %w", t, err)
+			}
+		}
+		value := fmt.Sprintf("complete seed=%d customers=%d months=%d now=%s", opt.Seed, opt.Customers, opt.Months, opt.Now.Format(time.RFC3339))
+		return upsertMeta(ctx, tx, value, opt.Now)
+	})
+	if err != nil {
+		return err
+	}
+	_, err = d.ExecContext(ctx, "ANALYZE")
+	return err
+}

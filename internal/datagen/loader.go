@@ -1,0 +1,218 @@
+package datagen
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/nevcrm/nevcrm/internal/db"
+)
+
+// flushRows is how many buffered rows (all tables together) trigger a flush;
+// it bounds the generator's memory.
+const flushRows = 40000
+
+// table buffers the rows of one table until the next flush.
+type table struct {
+	name   string
+	cols   []string
+	rows   [][]any
+	lastID int64 // last id handed out by next
+}
+
+// loader streams rows into the database on one connection: a prepared
+// single-row INSERT per table inside a transaction per flush on SQLite, COPY
+// on PostgreSQL. Tables are flushed in foreign-key order, so a row may refer
+// to any row added before it.
+type loader struct {
+	d        *db.DB
+	conn     *sql.Conn
+	pg       *pgx.Conn
+	tables   []*table // foreign-key order
+	buffered int
+	err      error // first error; later adds are ignored
+	prog     *progress
+}
+
+func newLoader(ctx context.Context, d *db.DB, prog *progress) (*loader, error) {
+	conn, err := d.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l := &loader{d: d, conn: conn, prog: prog}
+	if d.Dialect == db.Postgres {
+		err = conn.Raw(func(dc any) error {
+			c, ok := dc.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("unexpected driver connection %T", dc)
+			}
+			l.pg = c.Conn()
+			return nil
+		})
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// table declares a table with its columns; declare in foreign-key order.
+func (l *loader) table(name string, cols ...string) *table {
+	t := &table{name: name, cols: cols}
+	l.tables = append(l.tables, t)
+	return t
+}
+
+// add buffers one row (values in column order) and flushes when the buffer is full.
+func (l *loader) add(ctx context.Context, t *table, row ...any) {
+	if l.err != nil {
+		return
+	}
+	if len(row) != len(t.cols) {
+		l.err = fmt.Errorf("%s: %d values for %d columns", t.name, len(row), len(t.cols))
+		return
+	}
+	t.rows = append(t.rows, row)
+	l.buffered++
+	if l.buffered >= flushRows {
+		l.flush(ctx)
+	}
+}
+
+// flush writes every buffered row, in table order.
+func (l *loader) flush(ctx context.Context) {
+	if l.err != nil || l.buffered == 0 {
+		return
+	}
+	if err := ctx.Err(); err != nil {
+		l.err = err
+		return
+	}
+	var err error
+	if l.pg != nil {
+		err = l.flushPG(ctx)
+	} else {
+		err = l.flushSQLite(ctx)
+	}
+	if err != nil {
+		l.err = err
+		return
+	}
+	l.prog.add(int64(l.buffered))
+	l.buffered = 0
+}
+
+func (l *loader) flushPG(ctx context.Context) error {
+	for _, t := range l.tables {
+		if len(t.rows) == 0 {
+			continue
+		}
+		if _, err := l.pg.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
+			return fmt.Errorf("copy %s: %w", t.name, err)
+		}
+		clear(t.rows)
+		t.rows = t.rows[:0]
+	}
+	return nil
+}
+
+func (l *loader) flushSQLite(ctx context.Context) error {
+	tx, err := l.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, t := range l.tables {
+		if len(t.rows) == 0 {
+			continue
+		}
+		ph := make([]string, len(t.cols))
+		for i := range ph {
+			ph[i] = fmt.Sprintf("$%d", i+1)
+		}
+		stmt, err := tx.PrepareContext(ctx, "INSERT INTO "+t.name+" ("+strings.Join(t.cols, ", ")+") VALUES ("+strings.Join(ph, ", ")+")")
+		if err != nil {
+			return fmt.Errorf("prepare %s: %w", t.name, err)
+		}
+		for _, r := range t.rows {
+			if _, err := stmt.ExecContext(ctx, r...); err != nil {
+				stmt.Close()
+				return fmt.Errorf("insert %s: %w", t.name, err)
+			}
+		}
+		stmt.Close()
+		clear(t.rows)
+		t.rows = t.rows[:0]
+	}
+	return tx.Commit()
+}
+
+// close flushes what is left and releases the connection.
+func (l *loader) close(ctx context.Context) error {
+	l.flush(ctx)
+	if err := l.conn.Close(); err != nil && l.err == nil {
+		l.err = err
+	}
+	return l.err
+}
+
+// secondaryIndexes returns the CREATE INDEX statements of the indexes that
+// are not backing a constraint, keyed by index name.
+func secondaryIndexes(ctx context.Context, d *db.DB) (map[string]string, error) {
+	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`
+	if d.Dialect == db.Postgres {
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()
+		     AND indexname NOT IN (SELECT conname FROM pg_constraint)`
+	}
+	rows, err := d.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			return nil, err
+		}
+		out[name] = def
+	}
+	return out, rows.Err()
+}
+
+// dropIndexes drops the given indexes (they are rebuilt after loading).
+func dropIndexes(ctx context.Context, d *db.DB, idx map[string]string) error {
+	for _, name := range sortedKeys(idx) {
+		if _, err := d.ExecContext(ctx, "DROP INDEX "+name); err != nil {
+			return fmt.Errorf("drop index %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// createIndexes rebuilds the indexes dropped before loading.
+func createIndexes(ctx context.Context, d *db.DB, idx map[string]string) error {
+	var errs []error
+	for _, name := range sortedKeys(idx) {
+		if _, err := d.ExecContext(ctx, idx[name]); err != nil {
+			errs = append(errs, fmt.Errorf("create index %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
