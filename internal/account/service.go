@@ -394,3 +394,16 @@ func nullString(v string) any {
 	}
 	return v
 }
+
+// CustomerCity returns the city of the owner's customer record ("" if unknown).
+func (s *Service) CustomerCity(ctx context.Context, u *User) (string, error) {
+	if u == nil || u.CustomerID == 0 {
+		return "", nil
+	}
+	var city string
+	err := s.db.QueryRowContext(ctx, `SELECT city FROM customers WHERE id = $1`, u.CustomerID).Scan(&city)
+	if db.NoRows(err) {
+		return "", nil
+	}
+	return city, err
+}

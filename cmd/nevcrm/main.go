@@ -1,0 +1,149 @@
+// Command nevcrm is the NEV CRM server and its tools.
+//
+//	nevcrm serve [--addr 127.0.0.1:8080] [--db nevcrm.db|postgres://...] [--demo]
+//	nevcrm migrate [--db ...]
+//	nevcrm user add --username U --name 姓名 --role sales|service|admin [--site CODE] [--mobile M]
+//	nevcrm generate [--scale small|medium|large|N] [--seed N] [--months N]
+//	nevcrm check | export --format csv --out DIR
+//	nevcrm version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/nevcrm/nevcrm/internal/app"
+	"github.com/nevcrm/nevcrm/internal/config"
+	"github.com/nevcrm/nevcrm/internal/db"
+)
+
+const usage = `nevcrm — 新能源汽车客户关系与售后服务系统
+
+用法:
+  nevcrm serve     [--addr 127.0.0.1:8080] [--db nevcrm.db|postgres://...] [--demo]  启动服务
+  nevcrm migrate   [--db ...]                                 执行数据库迁移
+  nevcrm user add  --username U --name 姓名 --role sales|service|admin [--site 网点编码]
+                   (密码取自环境变量 NEVCRM_PASSWORD，或从标准输入读取一行)
+  nevcrm generate  [--scale small|medium|large|N] [--seed N] [--months N]  生成模拟数据
+  nevcrm check     [--db ...]                                 校验生成数据的一致性
+  nevcrm export    --format csv --out DIR                     导出全部表为 CSV
+  nevcrm version                                              显示版本
+环境变量: NEVCRM_DB, NEVCRM_ADDR, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "nevcrm:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("missing command")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], stdout, stderr)
+	case "user":
+		return user(ctx, args[1:], stdin, stdout, stderr)
+	case "generate":
+		return runGenerate(ctx, args[1:])
+	case "check":
+		return runCheck(ctx, args[1:])
+	case "export":
+		return runExport(ctx, args[1:])
+	case "version":
+		fmt.Fprintln(stdout, "nevcrm", version())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// version is the module version, or the VCS revision of a development build.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " (" + s.Value[:12] + ")"
+		}
+	}
+	return v
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := config.ParseServe(args, os.Getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg.LogFormat, stderr)
+	a, err := app.New(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	logger.Info("NEV CRM listening", "url", "http://"+ln.Addr().String(), "db", a.DB.Dialect)
+	if cfg.Demo {
+		fmt.Fprintf(stdout, "\n  NEV CRM 演示环境: http://%s\n  账号 owner / sales / service / admin，密码 %s\n\n", ln.Addr(), app.DemoPassword)
+	}
+	return a.Run(ctx, ln)
+}
+
+func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := fs.String("db", config.DefaultDB(os.Getenv), "SQLite file path or postgres:// URL")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d, err := db.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Migrate(ctx); err != nil {
+		return err
+	}
+	v, err := d.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema at version %d (%s)\n", v, d.Dialect)
+	return nil
+}

@@ -1,0 +1,164 @@
+// Package api serves the JSON API under /api/v1, calling the same services
+// as the HTML pages, and the OpenAPI 3 document that describes it.
+package api
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/booking"
+	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/vehicle"
+)
+
+//go:embed openapi.yaml
+var openapiDoc []byte
+
+// Deps are the services the API uses.
+type Deps struct {
+	Accounts   *account.Service
+	Sites      *site.Service
+	Vehicles   *vehicle.Service
+	Booking    *booking.Service
+	Logger     *slog.Logger
+	TrustProxy bool
+}
+
+// API is the JSON API.
+type API struct{ Deps }
+
+// New returns the API.
+func New(d Deps) *API { return &API{Deps: d} }
+
+var (
+	anyone  = []account.Role{account.RoleOwner, account.RoleSales, account.RoleService, account.RoleAdmin}
+	owner   = []account.Role{account.RoleOwner}
+	service = []account.Role{account.RoleService, account.RoleAdmin}
+	viewers = []account.Role{account.RoleOwner, account.RoleService, account.RoleAdmin}
+)
+
+// Routes returns every JSON route with its access rule.
+func (a *API) Routes() []httpx.Route {
+	pub := func(method, pattern string, h http.HandlerFunc) httpx.Route {
+		return httpx.Route{Method: method, Pattern: pattern, Public: true, Handler: h}
+	}
+	only := func(roles []account.Role, method, pattern string, h http.HandlerFunc) httpx.Route {
+		return httpx.Route{Method: method, Pattern: pattern, Roles: roles, Handler: h}
+	}
+	return []httpx.Route{
+		pub("GET", "/api/v1/openapi.yaml", a.openapi),
+		pub("POST", "/api/v1/session", a.login),
+		pub("DELETE", "/api/v1/session", a.logout),
+		only(anyone, "GET", "/api/v1/me", a.me),
+		only(owner, "GET", "/api/v1/vehicles", a.vehicles),
+		only(anyone, "GET", "/api/v1/sites", a.sites),
+		only(anyone, "GET", "/api/v1/sites/{id}/slots", a.slots),
+		only(owner, "GET", "/api/v1/appointments", a.myAppointments),
+		only(owner, "POST", "/api/v1/appointments", a.book),
+		only(viewers, "GET", "/api/v1/appointments/{id}", a.appointment),
+		only(viewers, "POST", "/api/v1/appointments/{id}/cancel", a.cancel),
+		only(owner, "POST", "/api/v1/appointments/{id}/reschedule", a.reschedule),
+		only(service, "GET", "/api/v1/service/queue", a.queue),
+		only(service, "POST", "/api/v1/service/appointments/{id}/{action}", a.act),
+	}
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code      string            `json:"code"`
+	Message   string            `json:"message"`
+	Field     string            `json:"field,omitempty"`
+	Fields    map[string]string `json:"fields,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
+}
+
+func writeJSON(rw http.ResponseWriter, status int, v any) {
+	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+	rw.WriteHeader(status)
+	_ = json.NewEncoder(rw).Encode(v)
+}
+
+// fail writes err as a JSON error; internal errors are logged and hidden.
+func (a *API) fail(rw http.ResponseWriter, r *http.Request, err error) {
+	id := httpx.RequestID(r.Context())
+	e := apperr.As(err)
+	if e == nil {
+		a.Logger.ErrorContext(r.Context(), "internal error", "err", err, "path", r.URL.Path, "request_id", id)
+		writeJSON(rw, http.StatusInternalServerError, errorBody{errorDetail{Code: string(apperr.Internal), Message: "服务器内部错误，请稍后再试", RequestID: id}})
+		return
+	}
+	d := errorDetail{Code: string(e.Code), Message: e.Message, Fields: e.Fields, RequestID: id}
+	if len(e.Fields) == 1 {
+		for f, m := range e.Fields {
+			d.Field, d.Message = f, m
+		}
+	}
+	writeJSON(rw, apperr.Status(e.Code), errorBody{d})
+}
+
+// Deny answers a request the route's rule refuses: 401 for anonymous, 403 otherwise.
+func (a *API) Deny(rw http.ResponseWriter, r *http.Request) {
+	if httpx.User(r) == nil {
+		a.fail(rw, r, apperr.New(apperr.Unauthenticated, "请先登录"))
+		return
+	}
+	a.Forbidden(rw, r, "您的账号无权执行此操作")
+}
+
+// Forbidden writes a 403 JSON error with message.
+func (a *API) Forbidden(rw http.ResponseWriter, r *http.Request, message string) {
+	a.fail(rw, r, apperr.New(apperr.Forbidden, message))
+}
+
+// NotFound writes a 404 JSON error.
+func (a *API) NotFound(rw http.ResponseWriter, r *http.Request) {
+	a.fail(rw, r, apperr.New(apperr.NotFound, "接口不存在"))
+}
+
+// decode reads a JSON body into v, rejecting unknown fields and bad syntax
+// with an Invalid error.
+func decode(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return apperr.New(apperr.Invalid, "请求体须为 application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe):
+			return apperr.New(apperr.Invalid, "请求体过大")
+		case errors.As(err, &te):
+			return apperr.Field(te.Field, "字段类型不正确")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return apperr.Field(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "未知字段")
+		}
+		return apperr.New(apperr.Invalid, "请求体不是有效的 JSON")
+	}
+	return nil
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.Field("id", "id 须为正整数")
+	}
+	return id, nil
+}
+
+func (a *API) openapi(rw http.ResponseWriter, r *http.Request) {
+	rw.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+	_, _ = rw.Write(openapiDoc)
+}

@@ -1,0 +1,170 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/nevcrm/nevcrm/internal/api"
+	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/audit"
+	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/web"
+)
+
+// routes mounts every HTML and JSON route behind its access rule and wraps
+// the mux in the middleware chain: request id and logging, panic recovery,
+// security headers, cross-origin (CSRF) protection, body limit, session.
+func (a *App) routes(w *web.Web, j *api.API) http.Handler {
+	mux := http.NewServeMux()
+	mount := func(routes []httpx.Route, deny http.HandlerFunc) {
+		for _, rt := range routes {
+			mux.Handle(rt.Method+" "+rt.Pattern, guard(rt, deny))
+		}
+	}
+	mount(w.Routes(), w.Deny)
+	mount(j.Routes(), j.Deny)
+	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("/api/", j.NotFound)
+	mux.HandleFunc("/", w.NotFound)
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			j.Forbidden(rw, r, "跨站请求被拒绝")
+			return
+		}
+		w.Deny(rw, r)
+	}))
+	var h http.Handler = mux
+	h = a.session(h)
+	h = cop.Handler(h)
+	h = limitBody(h)
+	h = securityHeaders(h)
+	h = a.recoverer(h)
+	h = a.logRequests(h)
+	return h
+}
+
+// guard enforces a route's rule before its handler runs.
+func guard(rt httpx.Route, deny http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		u := httpx.User(r)
+		if rt.Public || (u != nil && rt.Allows(u.Role)) {
+			rt.Handler(rw, r)
+			return
+		}
+		deny(rw, r)
+	})
+}
+
+func (a *App) healthz(rw http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	rw.Header().Set("Content-Type", "application/json")
+	if err := a.DB.PingContext(ctx); err != nil {
+		a.Logger.ErrorContext(r.Context(), "health check failed", "err", err)
+		rw.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = rw.Write([]byte(`{"status":"unavailable"}`))
+		return
+	}
+	_, _ = rw.Write([]byte(`{"status":"ok"}`))
+}
+
+// session loads the acting user from the session cookie. An unknown or
+// expired token simply means an anonymous visitor.
+func (a *App) session(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		ctx := audit.WithMeta(r.Context(), audit.Meta{IP: httpx.ClientIP(r, a.Config.TrustProxy), RequestID: httpx.RequestID(r.Context())})
+		if tok := httpx.SessionToken(r); tok != "" && !strings.HasPrefix(r.URL.Path, "/static/") {
+			if u, err := a.Accounts.SessionUser(ctx, tok); err == nil {
+				ctx = httpx.WithUser(ctx, u)
+			} else if apperr.CodeOf(err) != apperr.Unauthenticated {
+				a.Logger.ErrorContext(ctx, "session lookup failed", "err", err, "request_id", httpx.RequestID(ctx))
+			}
+		}
+		next.ServeHTTP(rw, r.WithContext(ctx))
+	})
+}
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(rw, r.Body, 1<<20)
+		next.ServeHTTP(rw, r)
+	})
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		h := rw.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+		next.ServeHTTP(rw, r)
+	})
+}
+
+// recoverer turns a panic into a logged 500 instead of a dropped connection.
+func (a *App) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.Logger.ErrorContext(r.Context(), "panic", "value", v, "stack", string(debug.Stack()), "request_id", httpx.RequestID(r.Context()))
+				rw.WriteHeader(http.StatusInternalServerError)
+				_, _ = rw.Write([]byte("服务器内部错误"))
+			}
+		}()
+		next.ServeHTTP(rw, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	size   int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.size += n
+	return n, err
+}
+
+// logRequests gives every request an id (echoed in X-Request-Id) and logs it.
+func (a *App) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		id := httpx.NewRequestID()
+		rw.Header().Set("X-Request-Id", id)
+		r = r.WithContext(httpx.WithRequestID(r.Context(), id))
+		rec := &statusRecorder{ResponseWriter: rw}
+		start := time.Now()
+		next.ServeHTTP(rec, r)
+		level := slog.LevelInfo
+		if rec.status >= 500 {
+			level = slog.LevelError
+		}
+		a.Logger.LogAttrs(r.Context(), level, "request", slog.String("request_id", id), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Int("bytes", rec.size),
+			slog.Duration("duration", time.Since(start)), slog.String("ip", httpx.ClientIP(r, a.Config.TrustProxy)))
+	})
+}

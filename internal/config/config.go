@@ -1,0 +1,71 @@
+// Package config reads the serve command's settings from flags and NEVCRM_*
+// environment variables, validated once and passed explicitly.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	Addr       string // listen address
+	DB         string // SQLite file path or postgres:// URL
+	Demo       bool   // load demo data and accounts
+	Migrate    bool   // apply pending migrations at start
+	TrustProxy bool   // trust X-Forwarded-For / X-Forwarded-Proto from a load balancer
+	LogFormat  string // "text" or "json"
+}
+
+// DefaultDB returns the database named by NEVCRM_DB, else "nevcrm.db".
+func DefaultDB(getenv func(string) string) string {
+	if v := getenv("NEVCRM_DB"); v != "" {
+		return v
+	}
+	return "nevcrm.db"
+}
+
+// ParseServe parses the serve command's flags; environment variables give the
+// defaults (NEVCRM_ADDR, NEVCRM_DB, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT).
+func ParseServe(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &Config{}
+	fs.StringVar(&c.Addr, "addr", envOr(getenv, "NEVCRM_ADDR", "127.0.0.1:8080"), "listen address")
+	fs.StringVar(&c.DB, "db", DefaultDB(getenv), "SQLite file path or postgres:// URL (env NEVCRM_DB)")
+	fs.BoolVar(&c.Demo, "demo", false, "load the demo dataset and the demo accounts (password nevcrm-demo)")
+	fs.BoolVar(&c.Migrate, "migrate", true, "apply pending migrations at start; with -migrate=false the server only checks the schema")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", getenv("NEVCRM_TRUST_PROXY") == "1" || getenv("NEVCRM_TRUST_PROXY") == "true",
+		"trust X-Forwarded-For and X-Forwarded-Proto (behind a load balancer)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "NEVCRM_LOG_FORMAT", "text"), "log format: text or json")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("invalid -addr %q: %v", c.Addr, err)
+	}
+	if strings.TrimSpace(c.DB) == "" {
+		return fmt.Errorf("-db must not be empty")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("invalid -log-format %q: want text or json", c.LogFormat)
+	}
+	return nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,125 @@
+// Package httpx holds what the HTML (web) and JSON (api) layers share: the
+// route table with its access rule, the acting user in the request context,
+// request ids, client addresses and the session cookie.
+package httpx
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nevcrm/nevcrm/internal/account"
+)
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "nevcrm_session"
+
+// Route is one endpoint with its access rule. Every route must state its
+// rule: Public, or the roles that may use it; the authorization matrix test
+// walks the table.
+type Route struct {
+	Method  string
+	Pattern string // net/http pattern path, e.g. /owner/appointments/{id}
+	Public  bool
+	Roles   []account.Role
+	Handler http.HandlerFunc
+}
+
+// Allows reports whether a user of role may use the route (anonymous: role "").
+func (r Route) Allows(role account.Role) bool {
+	if r.Public {
+		return true
+	}
+	for _, x := range r.Roles {
+		if x == role {
+			return true
+		}
+	}
+	return false
+}
+
+type ctxKey int
+
+const (
+	userKey ctxKey = iota
+	requestIDKey
+)
+
+// WithUser returns ctx carrying the acting user.
+func WithUser(ctx context.Context, u *account.User) context.Context {
+	return context.WithValue(ctx, userKey, u)
+}
+
+// User returns the acting user of the request, or nil for an anonymous visitor.
+func User(r *http.Request) *account.User {
+	u, _ := r.Context().Value(userKey).(*account.User)
+	return u
+}
+
+// WithRequestID returns ctx carrying id.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey, id)
+}
+
+// RequestID returns the request's id ("" outside a request).
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// NewRequestID returns a random 16-hex-digit id.
+func NewRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// ClientIP returns the client's address. X-Forwarded-For is trusted only when
+// trustProxy is set (nevcrm behind a load balancer).
+func ClientIP(r *http.Request, trustProxy bool) string {
+	if trustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			return strings.TrimSpace(strings.Split(xff, ",")[0])
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// IsHTTPS reports whether the client reached us over TLS, directly or through
+// a trusted proxy that says so.
+func IsHTTPS(r *http.Request, trustProxy bool) bool {
+	return r.TLS != nil || (trustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
+}
+
+// SetSessionCookie writes the session cookie.
+func SetSessionCookie(w http.ResponseWriter, r *http.Request, trustProxy bool, token string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name: SessionCookie, Value: token, Path: "/", Expires: expires,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: IsHTTPS(r, trustProxy),
+	})
+}
+
+// ClearSessionCookie removes the session cookie.
+func ClearSessionCookie(w http.ResponseWriter, r *http.Request, trustProxy bool) {
+	http.SetCookie(w, &http.Cookie{
+		Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: IsHTTPS(r, trustProxy),
+	})
+}
+
+// SessionToken returns the session cookie's value, or "".
+func SessionToken(r *http.Request) string {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}

@@ -1,0 +1,118 @@
+// Package report computes the dashboard figures of each role. The full sales
+// analytics come in their own area; this is the overview the dashboards show.
+package report
+
+import (
+	"context"
+	"time"
+
+	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/db"
+)
+
+// Count is a labelled number.
+type Count struct {
+	Key   string
+	Label string
+	N     int
+}
+
+// Overview is a dashboard's figures.
+type Overview struct {
+	Tiles []Count
+	// Breakdown is a per-status or per-stage split for the chart.
+	Breakdown []Count
+}
+
+// Service computes overviews.
+type Service struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// NewService returns a Service on d; now may be nil for time.Now.
+func NewService(d *db.DB, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: d, now: func() time.Time { return now().UTC() }}
+}
+
+var stageLabels = []Count{{Key: "lead", Label: "线索"}, {Key: "interested", Label: "意向"}, {Key: "test_drive", Label: "试驾"},
+	{Key: "negotiation", Label: "洽谈"}, {Key: "ordered", Label: "已下单"}, {Key: "delivered", Label: "已交付"}, {Key: "lost", Label: "已流失"}}
+
+// Sales returns the acting sales user's store overview: customers by
+// buying-journey stage, open leads, orders in the last 30 days.
+func (s *Service) Sales(ctx context.Context, actor *account.User) (*Overview, error) {
+	if !actor.Is(account.RoleSales, account.RoleAdmin) {
+		return nil, apperr.New(apperr.Forbidden, "无权查看销售概览")
+	}
+	store := actor.SiteID
+	ov := &Overview{}
+	byStage := map[string]int{}
+	rows, err := s.db.QueryContext(ctx, `SELECT stage, COUNT(*) FROM customers WHERE ($1 = 0 OR store_id = $1) GROUP BY stage`, store)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	total := 0
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		byStage[k] = n
+		total += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, c := range stageLabels {
+		c.N = byStage[c.Key]
+		ov.Breakdown = append(ov.Breakdown, c)
+	}
+	var openLeads, orders int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM leads WHERE ($1 = 0 OR store_id = $1) AND status IN ('new', 'contacted', 'qualified')`, store).Scan(&openLeads); err != nil {
+		return nil, err
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM vehicle_orders WHERE ($1 = 0 OR store_id = $1) AND ordered_at >= $2`, store, s.now().AddDate(0, 0, -30)).Scan(&orders); err != nil {
+		return nil, err
+	}
+	ov.Tiles = []Count{{Key: "customers", Label: "客户总数", N: total}, {Key: "open_leads", Label: "跟进中线索", N: openLeads}, {Key: "orders_30d", Label: "近 30 天订单", N: orders}}
+	return ov, nil
+}
+
+// Admin returns system-wide totals.
+func (s *Service) Admin(ctx context.Context, actor *account.User) (*Overview, error) {
+	if !actor.Is(account.RoleAdmin) {
+		return nil, apperr.New(apperr.Forbidden, "无权查看系统概览")
+	}
+	ov := &Overview{}
+	for _, q := range []struct{ key, label, sql string }{
+		{"customers", "客户", `SELECT COUNT(*) FROM customers`},
+		{"vehicles", "车辆", `SELECT COUNT(*) FROM vehicles`},
+		{"sites", "网点", `SELECT COUNT(*) FROM sites`},
+		{"staff", "员工账号", `SELECT COUNT(*) FROM users WHERE role <> 'owner'`},
+	} {
+		c := Count{Key: q.key, Label: q.label}
+		if err := s.db.QueryRowContext(ctx, q.sql).Scan(&c.N); err != nil {
+			return nil, err
+		}
+		ov.Tiles = append(ov.Tiles, c)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM appointments WHERE scheduled_at >= $1 GROUP BY status ORDER BY status`, s.now().AddDate(0, 0, -30))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c Count
+		if err := rows.Scan(&c.Key, &c.N); err != nil {
+			return nil, err
+		}
+		ov.Breakdown = append(ov.Breakdown, c)
+	}
+	return ov, rows.Err()
+}

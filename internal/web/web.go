@@ -1,0 +1,265 @@
+// Package web serves the Chinese HTML pages: html/template parsed once from
+// the embedded templates, every page rendered into a buffer before it is
+// written, static files under content-hashed names.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/booking"
+	"github.com/nevcrm/nevcrm/internal/content"
+	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/report"
+	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/vehicle"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Deps are the services the pages use.
+type Deps struct {
+	Accounts   *account.Service
+	Sites      *site.Service
+	Vehicles   *vehicle.Service
+	Booking    *booking.Service
+	Content    *content.Service
+	Reports    *report.Service
+	Logger     *slog.Logger
+	TrustProxy bool
+}
+
+// Web renders the pages.
+type Web struct {
+	Deps
+	pages  map[string]*template.Template
+	assets map[string]string // "css/app.css" -> "/static/<hash>/css/app.css"
+	static fs.FS
+}
+
+// New parses the templates and fingerprints the static files.
+func New(d Deps) (*Web, error) {
+	w := &Web{Deps: d, pages: map[string]*template.Template{}, assets: map[string]string{}}
+	static, err := fs.Sub(files, "static")
+	if err != nil {
+		return nil, err
+	}
+	w.static = static
+	err = fs.WalkDir(static, ".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(static, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		w.assets[p] = "/static/" + hex.EncodeToString(sum[:])[:12] + "/" + p
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	funcs := template.FuncMap{
+		"asset": func(p string) (string, error) {
+			if u, ok := w.assets[p]; ok {
+				return u, nil
+			}
+			return "", fmt.Errorf("unknown asset %q", p)
+		},
+		"local":    func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02 15:04") },
+		"day":      func(t time.Time) string { return t.Format("2006-01-02") },
+		"localday": func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02") },
+		"yuan":     func(fen int64) string { return fmt.Sprintf("¥%d.%02d", fen/100, fen%100) },
+		"mask":     account.MaskedMobile,
+		"pct":      func(f float64) string { return fmt.Sprintf("%.1f", f) },
+		"thousands": func(n int) string {
+			s := fmt.Sprint(n)
+			for i := len(s) - 3; i > 0; i -= 3 {
+				s = s[:i] + "," + s[i:]
+			}
+			return s
+		},
+		"clock": site.Clock,
+	}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages, err := fs.Glob(files, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		t, err := template.Must(layout.Clone()).ParseFS(files, p)
+		if err != nil {
+			return nil, err
+		}
+		w.pages[strings.TrimSuffix(path.Base(p), ".html")] = t
+	}
+	return w, nil
+}
+
+// page is the data every page template gets.
+type page struct {
+	Title  string
+	User   *account.User
+	Nav    string // active navigation entry
+	Flash  string
+	Error  string
+	Fields map[string]string // field errors
+	Form   url.Values        // the user's values, for re-display
+	Data   any
+}
+
+// Val returns the submitted value of a form field.
+func (p *page) Val(name string) string {
+	if p.Form == nil {
+		return ""
+	}
+	return p.Form.Get(name)
+}
+
+// render writes the named page with status, rendering into a buffer first so
+// that a template error becomes a clean 500.
+func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	t, ok := w.pages[name]
+	if !ok {
+		w.internal(rw, r, fmt.Errorf("unknown page %q", name))
+		return
+	}
+	p.User = httpx.User(r)
+	if p.Flash == "" {
+		p.Flash = flashes[r.URL.Query().Get("ok")]
+	}
+	var buf bytes.Buffer
+	tmpl := "layout.html"
+	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") != "" && t.Lookup("fragment") != nil {
+		tmpl = "fragment"
+	}
+	if err := t.ExecuteTemplate(&buf, tmpl, p); err != nil {
+		w.internal(rw, r, err)
+		return
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.WriteHeader(status)
+	_, _ = buf.WriteTo(rw)
+}
+
+// internal logs err and shows the Chinese 500 page.
+func (w *Web) internal(rw http.ResponseWriter, r *http.Request, err error) {
+	w.Logger.ErrorContext(r.Context(), "internal error", "err", err, "path", r.URL.Path, "request_id", httpx.RequestID(r.Context()))
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.WriteHeader(http.StatusInternalServerError)
+	fmt.Fprintf(rw, errorPage, 500, "服务器开小差了", "请稍后再试。如问题持续，请联系管理员并提供请求编号："+template.HTMLEscapeString(httpx.RequestID(r.Context())))
+}
+
+// errorPage is used when rendering itself failed; it needs no template.
+const errorPage = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>出错了</title>
+<div style="font-family:sans-serif;text-align:center;padding:4rem"><h1>%d</h1><h2>%s</h2><p>%s</p><p><a href="/">返回首页</a></p></div>`
+
+// fail shows err: a domain error as its Chinese page, anything else as 500.
+func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
+	e := apperr.As(err)
+	if e == nil {
+		w.internal(rw, r, err)
+		return
+	}
+	if e.Code == apperr.Unauthenticated {
+		w.toLogin(rw, r)
+		return
+	}
+	w.errorPage(rw, r, apperr.Status(e.Code), e.Message)
+}
+
+func (w *Web) errorPage(rw http.ResponseWriter, r *http.Request, status int, message string) {
+	titles := map[int]string{403: "无权访问", 404: "页面不存在", 409: "操作冲突", 422: "提交有误", 429: "操作过于频繁", 500: "服务器开小差了"}
+	w.render(rw, r, status, "error", &page{Title: titles[status], Data: map[string]any{"Status": status, "Message": message}})
+}
+
+func (w *Web) toLogin(rw http.ResponseWriter, r *http.Request) {
+	next := r.URL.RequestURI()
+	if r.Method != http.MethodGet {
+		next = "/"
+	}
+	http.Redirect(rw, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+}
+
+// Deny answers a request the route's rule refuses: anonymous visitors go to
+// the login page, other roles get the 403 page.
+func (w *Web) Deny(rw http.ResponseWriter, r *http.Request) {
+	if httpx.User(r) == nil {
+		w.toLogin(rw, r)
+		return
+	}
+	w.errorPage(rw, r, http.StatusForbidden, "您的账号没有访问此页面的权限。")
+}
+
+// NotFound renders the 404 page.
+func (w *Web) NotFound(rw http.ResponseWriter, r *http.Request) {
+	w.errorPage(rw, r, http.StatusNotFound, "您访问的页面不存在或已被移除。")
+}
+
+// formError re-renders a form page with the user's values and the messages
+// beside the fields; other errors go to fail.
+func (w *Web) formError(rw http.ResponseWriter, r *http.Request, name string, p *page, err error) {
+	e := apperr.As(err)
+	if e == nil || e.Code == apperr.Unauthenticated && name != "login" {
+		w.fail(rw, r, err)
+		return
+	}
+	p.Error = e.Message
+	p.Fields = e.Fields
+	p.Form = r.Form
+	w.render(rw, r, apperr.Status(e.Code), name, p)
+}
+
+// static serves the fingerprinted files with a long cache lifetime.
+func (w *Web) serveStatic(rw http.ResponseWriter, r *http.Request) {
+	p := r.PathValue("path")
+	want, ok := w.assets[p]
+	if !ok || want != r.URL.Path {
+		w.NotFound(rw, r)
+		return
+	}
+	rw.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeFileFS(rw, r, w.static, p)
+}
+
+// flashes are the messages a redirect can ask the next page to show; only
+// these fixed texts can appear, so a crafted link cannot put words on a page.
+var flashes = map[string]string{
+	"booked":      "预约成功，我们将在服务开始前提醒您。",
+	"cancelled":   "预约已取消，名额已释放。",
+	"rescheduled": "改约成功。",
+	"registered":  "注册成功，欢迎加入！",
+	"done":        "操作成功。",
+	"user":        "员工账号已创建。",
+	"logout":      "您已安全退出。",
+}
+
+// redirect sends the browser to target with an optional flash code (a key of flashes).
+func redirect(rw http.ResponseWriter, r *http.Request, target, flash string) {
+	if flash != "" {
+		sep := "?"
+		if strings.Contains(target, "?") {
+			sep = "&"
+		}
+		target += sep + "ok=" + url.QueryEscape(flash)
+	}
+	http.Redirect(rw, r, target, http.StatusSeeOther)
+}
