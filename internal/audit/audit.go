@@ -19,7 +19,9 @@ type Meta struct {
 }
 
 // WithMeta returns ctx carrying m.
-func WithMeta(ctx context.Context, m Meta) context.Context { return context.WithValue(ctx, metaKey{}, m) }
+func WithMeta(ctx context.Context, m Meta) context.Context {
+	return context.WithValue(ctx, metaKey{}, m)
+}
 
 // MetaFrom returns the Meta in ctx (zero when absent).
 func MetaFrom(ctx context.Context) Meta {
