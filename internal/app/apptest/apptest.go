@@ -1,0 +1,93 @@
+// Package apptest starts a complete NEV CRM server with the demo data on a
+// fresh test database, for handler, authorization and browser tests.
+package apptest
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/nevcrm/nevcrm/internal/app"
+	"github.com/nevcrm/nevcrm/internal/config"
+	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+)
+
+// Server is a running server.
+type Server struct {
+	App *app.App
+	URL string // base URL, e.g. http://127.0.0.1:34567
+}
+
+// Start runs a server with the demo data on a fresh database of dialect,
+// stopped when the test ends. Log output goes to the test log on failure only.
+func Start(t testing.TB, dialect db.Dialect) *Server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := &config.Config{Addr: "127.0.0.1:0", DB: dbtest.DSN(t, dialect), Demo: true, Migrate: true, LogFormat: "text"}
+	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		cancel()
+		t.Fatalf("start app: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server stopped with %v", err)
+		}
+		a.Close()
+	})
+	return &Server{App: a, URL: "http://" + ln.Addr().String()}
+}
+
+// Client returns an HTTP client with its own cookie jar that does not follow
+// redirects (so tests see 303s).
+func (s *Server) Client() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// Login returns a client logged in through the JSON API as username with the
+// demo password.
+func (s *Server) Login(t testing.TB, username string) *http.Client {
+	t.Helper()
+	c := s.Client()
+	body, _ := json.Marshal(map[string]string{"username": username, "password": app.DemoPassword})
+	res, err := c.Post(s.URL+"/api/v1/session", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(res.Body)
+		t.Fatalf("login %s: %d %s", username, res.StatusCode, b)
+	}
+	return c
+}
+
+// PostForm posts form values the way a same-origin browser form does
+// (with the Origin header the cross-origin protection checks).
+func (s *Server) PostForm(c *http.Client, path string, v url.Values) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(v.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", s.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.Do(req)
+}
