@@ -1,0 +1,359 @@
+package datagen
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nevcrm/nevcrm/internal/db"
+)
+
+// Problem is one violated invariant.
+type Problem struct {
+	Invariant string // short name, e.g. "slot_usage matches appointments"
+	Detail    string // what was found
+}
+
+func (p Problem) String() string { return p.Invariant + ": " + p.Detail }
+
+// emptyAllowed are the tables that may stay empty after generation.
+var emptyAllowed = map[string]bool{"sessions": true, "login_failures": true}
+
+// Check verifies the invariants of a generated database (docs/数据生成说明.md,
+// 完整性检查): generation complete, every table filled, foreign keys,
+// booking capacity, stock balances, chronological order, VIN check digits,
+// plate and mobile formats and derived counters. An empty result means all
+// invariants hold; the error reports a failed query.
+func Check(ctx context.Context, d *db.DB) ([]Problem, error) {
+	c := &checker{ctx: ctx, d: d, problems: []Problem{}}
+	c.status()
+	tables, err := tableNames(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tables {
+		if !emptyAllowed[t] {
+			c.zero("table has rows", t+" is empty", "SELECT CASE WHEN EXISTS (SELECT 1 FROM "+t+") THEN 0 ELSE 1 END")
+		}
+	}
+	c.foreignKeys()
+	for _, q := range countChecks {
+		c.zero(q.invariant, q.detail, q.sql)
+	}
+	c.appointmentTimes()
+	c.stockRunning()
+	c.formats()
+	return c.problems, c.err
+}
+
+type checker struct {
+	ctx      context.Context
+	d        *db.DB
+	problems []Problem
+	err      error
+}
+
+func (c *checker) add(invariant, format string, args ...any) {
+	c.problems = append(c.problems, Problem{Invariant: invariant, Detail: fmt.Sprintf(format, args...)})
+}
+
+// zero reports a problem when the counting query returns more than zero.
+func (c *checker) zero(invariant, detail, query string) {
+	if c.err != nil {
+		return
+	}
+	var n int64
+	if err := c.d.QueryRowContext(c.ctx, query).Scan(&n); err != nil {
+		c.err = fmt.Errorf("check %q: %w", invariant, err)
+		return
+	}
+	if n > 0 {
+		c.add(invariant, "%s (%d rows)", detail, n)
+	}
+}
+
+func (c *checker) status() {
+	var v string
+	err := c.d.QueryRowContext(c.ctx, "SELECT value FROM system_meta WHERE key = $1", MetaKey).Scan(&v)
+	switch {
+	case db.NoRows(err):
+		c.add("generation complete", "system_meta has no %s", MetaKey)
+	case err != nil:
+		c.err = err
+	case !strings.HasPrefix(v, "complete"):
+		c.add("generation complete", "%s = %q: the run did not finish", MetaKey, v)
+	}
+}
+
+// foreignKeys checks every single-column foreign key with an anti-join, so
+// the check also covers data loaded with constraints off.
+func (c *checker) foreignKeys() {
+	q := `SELECT m.name, f."from", f."table", f."to" FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+	      WHERE m.type = 'table' ORDER BY 1, 2`
+	if c.d.Dialect == db.Postgres {
+		q = `SELECT CAST(CAST(k.conrelid AS regclass) AS text), a.attname, CAST(CAST(k.confrelid AS regclass) AS text), af.attname
+		     FROM pg_constraint k
+		     JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+		     JOIN pg_attribute af ON af.attrelid = k.confrelid AND af.attnum = k.confkey[1]
+		     WHERE k.contype = 'f' AND k.connamespace = CAST(current_schema() AS regnamespace) ORDER BY 1, 2`
+	}
+	rows, err := c.d.QueryContext(c.ctx, q)
+	if err != nil {
+		c.err = fmt.Errorf("list foreign keys: %w", err)
+		return
+	}
+	var fks [][4]string
+	for rows.Next() {
+		var f [4]string
+		if err := rows.Scan(&f[0], &f[1], &f[2], &f[3]); err != nil {
+			rows.Close()
+			c.err = err
+			return
+		}
+		fks = append(fks, f)
+	}
+	rows.Close()
+	for _, f := range fks {
+		c.zero("foreign key", fmt.Sprintf("%s.%s → %s.%s missing", f[0], f[1], f[2], f[3]),
+			fmt.Sprintf("SELECT count(*) FROM %s c WHERE c.%s IS NOT NULL AND NOT EXISTS (SELECT 1 FROM %s p WHERE p.%s = c.%s)", f[0], f[1], f[2], f[3], f[1]))
+	}
+}
+
+var countChecks = []struct{ invariant, detail, sql string }{
+	// Booking capacity.
+	{"slot_usage matches appointments", "booked differs from the non-cancelled appointments of the slot",
+		`SELECT count(*) FROM slot_usage u WHERE u.booked <> (SELECT count(*) FROM appointments a WHERE a.site_id = u.site_id
+		 AND a.service_kind = u.service_kind AND a.slot_date = u.slot_date AND a.slot_minute = u.slot_minute AND a.status <> 'cancelled')`},
+	{"slot_usage matches appointments", "non-cancelled appointments without a slot_usage row",
+		`SELECT count(*) FROM (SELECT site_id, service_kind, slot_date, slot_minute FROM appointments WHERE status <> 'cancelled'
+		 GROUP BY site_id, service_kind, slot_date, slot_minute) a WHERE NOT EXISTS (SELECT 1 FROM slot_usage u WHERE u.site_id = a.site_id
+		 AND u.service_kind = a.service_kind AND u.slot_date = a.slot_date AND u.slot_minute = a.slot_minute)`},
+	{"capacity never exceeded", "slot booked beyond places_per_slot (or no capacity row)",
+		`SELECT count(*) FROM slot_usage u LEFT JOIN site_capacity c ON c.site_id = u.site_id AND c.service_kind = u.service_kind
+		 WHERE c.site_id IS NULL OR u.booked > c.places_per_slot`},
+	{"swap_day_usage matches appointments", "booked differs from the day's non-cancelled swap appointments",
+		`SELECT count(*) FROM swap_day_usage u WHERE u.booked <> (SELECT count(*) FROM appointments a WHERE a.site_id = u.site_id
+		 AND a.service_kind = 'swap' AND a.slot_date = u.slot_date AND a.status <> 'cancelled')`},
+	{"swap_day_usage matches appointments", "swap days without a swap_day_usage row",
+		`SELECT count(*) FROM (SELECT site_id, slot_date FROM appointments WHERE service_kind = 'swap' AND status <> 'cancelled'
+		 GROUP BY site_id, slot_date) a WHERE NOT EXISTS (SELECT 1 FROM swap_day_usage u WHERE u.site_id = a.site_id AND u.slot_date = a.slot_date)`},
+	{"capacity never exceeded", "swap bookings beyond the station's charged batteries",
+		`SELECT count(*) FROM swap_day_usage u JOIN sites s ON s.id = u.site_id WHERE u.booked > s.charged_batteries`},
+	{"appointment fits its site", "service kind not offered by the site kind",
+		`SELECT count(*) FROM appointments a JOIN sites s ON s.id = a.site_id WHERE NOT (
+		 (a.service_kind = 'charging' AND s.kind = 'charging_station') OR (a.service_kind = 'swap' AND s.kind = 'swap_station')
+		 OR (a.service_kind = 'repair' AND s.kind = 'service_center') OR (a.service_kind = 'test_drive' AND s.kind = 'store'))`},
+	{"appointment fits its site", "slot outside opening hours or off the slot grid",
+		`SELECT count(*) FROM appointments a JOIN sites s ON s.id = a.site_id WHERE a.slot_minute < s.open_minute
+		 OR a.slot_minute >= s.close_minute OR (a.slot_minute - s.open_minute) % s.slot_minutes <> 0`},
+	{"swaps need swap-capable vehicles", "swap or swap appointment of a vehicle whose model cannot swap",
+		`SELECT (SELECT count(*) FROM battery_swaps b JOIN vehicles v ON v.id = b.vehicle_id JOIN vehicle_models m ON m.id = v.model_id WHERE NOT m.swap_capable)
+		 + (SELECT count(*) FROM appointments a JOIN vehicles v ON v.id = a.vehicle_id JOIN vehicle_models m ON m.id = v.model_id
+		 WHERE a.service_kind = 'swap' AND NOT m.swap_capable)`},
+	{"campaign capacity", "more non-cancelled participants than places",
+		`SELECT count(*) FROM campaigns c WHERE c.capacity > 0 AND c.capacity <
+		 (SELECT count(*) FROM campaign_participations p WHERE p.campaign_id = c.id AND p.status <> 'cancelled')`},
+	// Stock.
+	{"stock matches movements", "part_stock.quantity differs from the sum of its movements",
+		`SELECT count(*) FROM part_stock p WHERE p.quantity <> COALESCE((SELECT sum(m.quantity) FROM stock_movements m
+		 WHERE m.site_id = p.site_id AND m.part_id = p.part_id), 0)`},
+	{"stock matches movements", "movements without a part_stock row",
+		`SELECT count(*) FROM (SELECT site_id, part_id FROM stock_movements GROUP BY site_id, part_id) m
+		 WHERE NOT EXISTS (SELECT 1 FROM part_stock p WHERE p.site_id = m.site_id AND p.part_id = m.part_id)`},
+	{"stock never negative", "negative quantity or balance",
+		`SELECT (SELECT count(*) FROM part_stock WHERE quantity < 0) + (SELECT count(*) FROM stock_movements WHERE balance_after < 0)`},
+	{"work-order parts come from stock", "parts used differ from the stock issued to the work order",
+		`SELECT count(*) FROM work_orders w WHERE COALESCE((SELECT sum(p.quantity) FROM work_order_parts p WHERE p.work_order_id = w.id), 0)
+		 <> -COALESCE((SELECT sum(m.quantity) FROM stock_movements m WHERE m.work_order_id = w.id), 0)`},
+	{"work-order amounts add up", "labour_fen or parts_fen differ from their lines, or total is wrong",
+		`SELECT count(*) FROM work_orders w WHERE w.labour_fen <> COALESCE((SELECT sum(amount_fen) FROM work_order_labour l WHERE l.work_order_id = w.id), 0)
+		 OR w.parts_fen <> COALESCE((SELECT sum(amount_fen) FROM work_order_parts p WHERE p.work_order_id = w.id), 0)
+		 OR w.total_fen <> CASE WHEN w.kind IN ('warranty', 'recall') THEN 0 ELSE w.labour_fen + w.parts_fen END`},
+	// Chronology: lead → order → delivery → service.
+	{"dates in order", "lead created before its customer",
+		`SELECT count(*) FROM leads l JOIN customers c ON c.id = l.customer_id WHERE l.created_at < c.created_at`},
+	{"dates in order", "order placed before its lead",
+		`SELECT count(*) FROM vehicle_orders o JOIN opportunities p ON p.id = o.opportunity_id JOIN leads l ON l.id = p.lead_id
+		 WHERE o.ordered_at < l.created_at`},
+	{"dates in order", "delivery before order, or vehicle delivery differs from its order's",
+		`SELECT count(*) FROM vehicle_orders o LEFT JOIN vehicles v ON v.id = o.vehicle_id
+		 WHERE o.delivered_at < o.ordered_at OR (v.id IS NOT NULL AND (o.delivered_at IS NULL OR v.delivered_at <> o.delivered_at))`},
+	{"dates in order", "service, booking, charging or swap before the vehicle's delivery",
+		`SELECT (SELECT count(*) FROM work_orders w JOIN vehicles v ON v.id = w.vehicle_id WHERE w.opened_at < v.delivered_at)
+		 + (SELECT count(*) FROM appointments a JOIN vehicles v ON v.id = a.vehicle_id WHERE a.scheduled_at < v.delivered_at)
+		 + (SELECT count(*) FROM charging_sessions c JOIN vehicles v ON v.id = c.vehicle_id WHERE c.started_at < v.delivered_at)
+		 + (SELECT count(*) FROM battery_swaps b JOIN vehicles v ON v.id = b.vehicle_id WHERE b.swapped_at < v.delivered_at)`},
+	{"dates in order", "completion before start",
+		`SELECT (SELECT count(*) FROM appointments WHERE completed_at < started_at OR started_at < scheduled_at)
+		 + (SELECT count(*) FROM work_orders WHERE completed_at < opened_at OR closed_at < completed_at)
+		 + (SELECT count(*) FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.created_at < p.created_at)`},
+	// Consistency of derived values.
+	{"owners have vehicles", "kind 'owner' without a vehicle, or a vehicle owned by a prospect",
+		`SELECT count(*) FROM customers c WHERE (c.kind = 'owner') <> EXISTS (SELECT 1 FROM vehicles v WHERE v.customer_id = c.id)`},
+	{"post counters", "like_count or comment_count differ from the rows",
+		`SELECT count(*) FROM posts p WHERE p.like_count <> (SELECT count(*) FROM post_likes l WHERE l.post_id = p.id)
+		 OR p.comment_count <> (SELECT count(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'published')`},
+	{"charging fits the battery", "energy above what the state-of-charge change allows (20 % losses), or SoC not rising",
+		`SELECT count(*) FROM charging_sessions c JOIN vehicles v ON v.id = c.vehicle_id JOIN vehicle_models m ON m.id = v.model_id
+		 WHERE c.end_soc <= c.start_soc OR c.energy_kwh > m.battery_kwh * (c.end_soc - c.start_soc) / 100.0 * 1.2`},
+	{"charging fits the battery", "station session not at a charging station",
+		`SELECT count(*) FROM charging_sessions c LEFT JOIN sites s ON s.id = c.site_id
+		 WHERE c.location_kind = 'station' AND (s.id IS NULL OR s.kind <> 'charging_station')`},
+	{"staff at the right site", "sales not at a store or service staff not at a service center",
+		`SELECT count(*) FROM users u LEFT JOIN sites s ON s.id = u.site_id
+		 WHERE (u.role = 'sales' AND (s.kind IS NULL OR s.kind <> 'store')) OR (u.role = 'service' AND (s.kind IS NULL OR s.kind <> 'service_center'))`},
+}
+
+// appointmentTimes checks that scheduled_at is the UTC instant of the
+// local (Asia/Shanghai) slot_date and slot_minute.
+func (c *checker) appointmentTimes() {
+	if c.err != nil {
+		return
+	}
+	rows, err := c.d.QueryContext(c.ctx, "SELECT id, slot_date, slot_minute, scheduled_at FROM appointments")
+	if err != nil {
+		c.err = err
+		return
+	}
+	defer rows.Close()
+	bad, first := 0, int64(0)
+	for rows.Next() {
+		var id int64
+		var day, at time.Time
+		var minute int
+		if err := rows.Scan(&id, &day, &minute, &at); err != nil {
+			c.err = err
+			return
+		}
+		want := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, shanghai).Add(time.Duration(minute) * time.Minute)
+		if !want.Equal(at) {
+			if bad == 0 {
+				first = id
+			}
+			bad++
+		}
+	}
+	if c.err = rows.Err(); c.err == nil && bad > 0 {
+		c.add("appointment time matches slot", "%d appointments (first id %d) whose scheduled_at is not slot_date + slot_minute in Asia/Shanghai", bad, first)
+	}
+}
+
+// stockRunning replays the movements of every (site, part) in time order:
+// each balance_after must equal the running sum, which never goes negative.
+func (c *checker) stockRunning() {
+	if c.err != nil {
+		return
+	}
+	rows, err := c.d.QueryContext(c.ctx, "SELECT id, site_id, part_id, quantity, balance_after FROM stock_movements ORDER BY site_id, part_id, created_at, id")
+	if err != nil {
+		c.err = err
+		return
+	}
+	defer rows.Close()
+	var site, part, sum int64 = -1, -1, 0
+	bad, first := 0, int64(0)
+	for rows.Next() {
+		var id, s, p, q, bal int64
+		if err := rows.Scan(&id, &s, &p, &q, &bal); err != nil {
+			c.err = err
+			return
+		}
+		if s != site || p != part {
+			site, part, sum = s, p, 0
+		}
+		sum += q
+		if sum != bal || sum < 0 {
+			if bad == 0 {
+				first = id
+			}
+			bad++
+			sum = bal
+		}
+	}
+	if c.err = rows.Err(); c.err == nil && bad > 0 {
+		c.add("stock never negative", "%d movements (first id %d) whose balance_after is not the running sum in time order", bad, first)
+	}
+}
+
+// formats checks VIN check digits, plates (D for battery electric, F for
+// the others) and mobile numbers.
+func (c *checker) formats() {
+	if c.err != nil {
+		return
+	}
+	rows, err := c.d.QueryContext(c.ctx, `SELECT v.id, v.vin, COALESCE(v.plate, ''), m.powertrain FROM vehicles v JOIN vehicle_models m ON m.id = v.model_id`)
+	if err != nil {
+		c.err = err
+		return
+	}
+	var badVIN, badPlate []string
+	for rows.Next() {
+		var id int64
+		var vin, plate, pt string
+		if err := rows.Scan(&id, &vin, &plate, &pt); err != nil {
+			rows.Close()
+			c.err = err
+			return
+		}
+		if !ValidVIN(vin) {
+			badVIN = append(badVIN, vin)
+		}
+		if plate != "" && (!ValidPlate(plate) || (pt == "BEV") != (plate[len(plate)-6] == 'D')) {
+			badPlate = append(badPlate, plate)
+		}
+	}
+	rows.Close()
+	if c.err = rows.Err(); c.err != nil {
+		return
+	}
+	if len(badVIN) > 0 {
+		c.add("VIN check digit", "%d invalid VINs, e.g. %s", len(badVIN), badVIN[0])
+	}
+	if len(badPlate) > 0 {
+		c.add("plate format", "%d plates not 8-character D/F new-energy plates matching the powertrain, e.g. %s", len(badPlate), badPlate[0])
+	}
+	rows, err = c.d.QueryContext(c.ctx, "SELECT mobile FROM customers")
+	if err != nil {
+		c.err = err
+		return
+	}
+	defer rows.Close()
+	var badMobile []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			c.err = err
+			return
+		}
+		if !ValidMobile(m) {
+			badMobile = append(badMobile, m)
+		}
+	}
+	if c.err = rows.Err(); c.err == nil && len(badMobile) > 0 {
+		c.add("mobile format", "%d customer mobiles not 11-digit mobile numbers, e.g. %q", len(badMobile), badMobile[0])
+	}
+}
+
+// tableNames lists the application tables (not the migration bookkeeping).
+func tableNames(ctx context.Context, d *db.DB) ([]string, error) {
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name <> 'goose_db_version' ORDER BY name`
+	if d.Dialect == db.Postgres {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+		     AND table_name <> 'goose_db_version' ORDER BY table_name`
+	}
+	rows, err := d.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

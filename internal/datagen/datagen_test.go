@@ -1,0 +1,139 @@
+package datagen
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+)
+
+var testNow = time.Date(2026, 11, 20, 6, 30, 0, 0, time.UTC)
+
+func generateT(t *testing.T, d *db.DB, customers int, seed int64) {
+	t.Helper()
+	err := Generate(context.Background(), d, Options{Customers: customers, Seed: seed, Months: 12, Now: testNow})
+	if err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+}
+
+func checkT(t *testing.T, d *db.DB) []Problem {
+	t.Helper()
+	problems, err := Check(context.Background(), d)
+	if err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	return problems
+}
+
+// TestGenerateCheck generates the small scale and expects every invariant
+// to hold, then corrupts rows one at a time and expects Check to notice.
+func TestGenerateCheck(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		generateT(t, d, 1000, 7)
+		for _, p := range checkT(t, d) {
+			t.Errorf("problem: %s", p)
+		}
+		if err := Generate(ctx, d, Options{Customers: 10, Now: testNow}); err == nil {
+			t.Error("Generate on a filled database: want an error")
+		}
+		corruptions := []struct{ invariant, sql string }{
+			{"slot_usage matches appointments", "UPDATE slot_usage SET booked = booked + 1 WHERE site_id = (SELECT min(site_id) FROM slot_usage)"},
+			{"stock matches movements", "UPDATE part_stock SET quantity = quantity + 3 WHERE site_id = (SELECT min(site_id) FROM part_stock)"},
+			{"VIN check digit", "UPDATE vehicles SET vin = substr(vin, 1, 8) || CASE WHEN substr(vin, 9, 1) = '1' THEN '2' ELSE '1' END || substr(vin, 10) WHERE id = 1"},
+			{"mobile format", "UPDATE customers SET mobile = '12345' WHERE id = 1"},
+			{"dates in order", "UPDATE work_orders SET opened_at = (SELECT delivered_at FROM vehicles v WHERE v.id = work_orders.vehicle_id) - INTERVAL '1 day' WHERE id = 1"},
+			{"generation complete", "UPDATE system_meta SET value = 'running'"},
+		}
+		for _, c := range corruptions {
+			q := c.sql
+			if d.Dialect == db.SQLite {
+				q = replaceInterval(q)
+			}
+			if _, err := d.ExecContext(ctx, q); err != nil {
+				t.Fatalf("corrupt %s: %v", c.invariant, err)
+			}
+			found := false
+			for _, p := range checkT(t, d) {
+				found = found || p.Invariant == c.invariant
+			}
+			if !found {
+				t.Errorf("Check missed a broken %q", c.invariant)
+			}
+		}
+	})
+}
+
+// replaceInterval rewrites the one PostgreSQL interval expression of the
+// corruption statements for SQLite.
+func replaceInterval(q string) string {
+	return string(bytes.ReplaceAll([]byte(q), []byte("(SELECT delivered_at FROM vehicles v WHERE v.id = work_orders.vehicle_id) - INTERVAL '1 day'"),
+		[]byte("datetime((SELECT delivered_at FROM vehicles v WHERE v.id = work_orders.vehicle_id), '-1 day')")))
+}
+
+// TestDeterministicExport generates twice with the same options and
+// expects byte-identical CSV exports, with a BOM and a header.
+func TestDeterministicExport(t *testing.T) {
+	ctx := context.Background()
+	var dirs []string
+	for i := 0; i < 2; i++ {
+		d := dbtest.Open(t, db.SQLite)
+		generateT(t, d, 1000, 42)
+		dir := t.TempDir()
+		if err := ExportCSV(ctx, d, dir); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	files, _ := filepath.Glob(filepath.Join(dirs[0], "*.csv"))
+	if len(files) < 35 {
+		t.Fatalf("exported %d files, want every table", len(files))
+	}
+	for _, f := range files {
+		a, _ := os.ReadFile(f)
+		b, err := os.ReadFile(filepath.Join(dirs[1], filepath.Base(f)))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two runs with the same seed", filepath.Base(f))
+		}
+		if !bytes.HasPrefix(a, []byte("\ufeff")) {
+			t.Errorf("%s has no BOM", filepath.Base(f))
+		}
+	}
+	cust, _ := os.ReadFile(filepath.Join(dirs[0], "customers.csv"))
+	if !bytes.HasPrefix(cust, []byte("\ufeffid,name,mobile,")) {
+		t.Errorf("customers.csv header: %.40q", cust)
+	}
+}
+
+// TestDemoCity checks what serve --demo relies on: a city with every kind
+// of site and owners of swap-capable vehicles, and free capacity ahead.
+func TestDemoCity(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	generateT(t, d, 1000, 1)
+	var n int
+	err := d.QueryRow(`SELECT count(*) FROM (SELECT s.city FROM sites s GROUP BY s.city HAVING count(DISTINCT s.kind) = 4) c
+		WHERE EXISTS (SELECT 1 FROM customers cu JOIN vehicles v ON v.customer_id = cu.id JOIN vehicle_models m ON m.id = v.model_id
+		WHERE cu.city = c.city AND m.swap_capable)`).Scan(&n)
+	if err != nil || n == 0 {
+		t.Fatalf("cities with all site kinds and swap-capable owners: %d, %v", n, err)
+	}
+	// Every site has free places on each of the next 14 days.
+	err = d.QueryRow(`SELECT count(*) FROM slot_usage u JOIN site_capacity c ON c.site_id = u.site_id AND c.service_kind = u.service_kind
+		WHERE u.slot_date > $1 AND u.booked >= c.places_per_slot`, testNow).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int
+	if err := d.QueryRow(`SELECT count(*) FROM slot_usage WHERE slot_date > $1`, testNow).Scan(&total); err != nil {
+		t.Fatal(err)
+	}
+	if n > total/4 {
+		t.Errorf("%d of %d future booked slots are full", n, total)
+	}
+}
