@@ -18,6 +18,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/content"
 	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
@@ -32,6 +33,7 @@ type App struct {
 	Accounts *account.Service
 	Booking  *booking.Service
 	Handler  http.Handler
+	table    []httpx.Route
 }
 
 // New opens the database, migrates it (unless disabled) and refuses a stale

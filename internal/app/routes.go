@@ -21,6 +21,7 @@ import (
 func (a *App) routes(w *web.Web, j *api.API) http.Handler {
 	mux := http.NewServeMux()
 	mount := func(routes []httpx.Route, deny http.HandlerFunc) {
+		a.table = append(a.table, routes...)
 		for _, rt := range routes {
 			mux.Handle(rt.Method+" "+rt.Pattern, guard(rt, deny))
 		}
@@ -48,6 +49,9 @@ func (a *App) routes(w *web.Web, j *api.API) http.Handler {
 	h = a.logRequests(h)
 	return h
 }
+
+// Routes returns every HTML and JSON route with its access rule.
+func (a *App) Routes() []httpx.Route { return a.table }
 
 // guard enforces a route's rule before its handler runs.
 func guard(rt httpx.Route, deny http.HandlerFunc) http.Handler {

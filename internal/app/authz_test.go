@@ -1,0 +1,162 @@
+package app_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/nevcrm/nevcrm/internal/app/apptest"
+	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/httpx"
+)
+
+// matrix is the authorization rule of every route: "public" or the roles
+// that may use it. A route missing here, or listed here but not served,
+// fails the test, so no route can be added without a rule.
+var matrix = map[string]string{
+	"GET /{$}":                                 "public",
+	"GET /news/{id}":                           "public",
+	"GET /static/{hash}/{path...}":             "public",
+	"GET /login":                               "public",
+	"POST /login":                              "public",
+	"GET /register":                            "public",
+	"POST /register":                           "public",
+	"POST /logout":                             "public",
+	"GET /owner/{$}":                           "owner",
+	"GET /owner/vehicles/{id}":                 "owner",
+	"GET /owner/appointments":                  "owner",
+	"GET /owner/appointments/new":              "owner",
+	"GET /owner/slots":                         "owner",
+	"POST /owner/appointments":                 "owner",
+	"POST /owner/appointments/{id}/cancel":     "owner",
+	"GET /owner/appointments/{id}/reschedule":  "owner",
+	"POST /owner/appointments/{id}/reschedule": "owner",
+	"GET /sales/{$}":                           "sales admin",
+	"GET /service/{$}":                         "service admin",
+	"POST /service/appointments/{id}/{action}": "service admin",
+	"GET /admin/{$}":                           "admin",
+	"GET /admin/users":                         "admin",
+	"GET /admin/users/new":                     "admin",
+	"POST /admin/users/new":                    "admin",
+
+	"GET /api/v1/openapi.yaml":                        "public",
+	"POST /api/v1/session":                            "public",
+	"DELETE /api/v1/session":                          "public",
+	"GET /api/v1/me":                                  "owner sales service admin",
+	"GET /api/v1/vehicles":                            "owner",
+	"GET /api/v1/sites":                               "owner sales service admin",
+	"GET /api/v1/sites/{id}/slots":                    "owner sales service admin",
+	"GET /api/v1/appointments":                        "owner",
+	"POST /api/v1/appointments":                       "owner",
+	"GET /api/v1/appointments/{id}":                   "owner service admin",
+	"POST /api/v1/appointments/{id}/cancel":           "owner service admin",
+	"POST /api/v1/appointments/{id}/reschedule":       "owner",
+	"GET /api/v1/service/queue":                       "service admin",
+	"POST /api/v1/service/appointments/{id}/{action}": "service admin",
+}
+
+// concrete turns a route pattern into a path to request.
+func concrete(pattern string) string {
+	p := strings.NewReplacer("{$}", "", "{id}", "1", "{action}", "confirm", "{hash}", "0", "{path...}", "css/app.css").Replace(pattern)
+	return p
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	s := apptest.Start(t, db.SQLite)
+	routes := s.App.Routes()
+
+	served := map[string]httpx.Route{}
+	for _, rt := range routes {
+		key := rt.Method + " " + rt.Pattern
+		served[key] = rt
+		want, ok := matrix[key]
+		if !ok {
+			t.Errorf("route %s has no row in the authorization matrix", key)
+			continue
+		}
+		got := "public"
+		if !rt.Public {
+			var rs []string
+			for _, r := range rt.Roles {
+				rs = append(rs, string(r))
+			}
+			got = strings.Join(rs, " ")
+		}
+		if !rt.Public && len(rt.Roles) == 0 {
+			t.Errorf("route %s states no rule", key)
+		}
+		if sortWords(got) != sortWords(want) {
+			t.Errorf("route %s allows %q, matrix says %q", key, got, want)
+		}
+	}
+	for key := range matrix {
+		if _, ok := served[key]; !ok {
+			t.Errorf("matrix row %s is not served", key)
+		}
+	}
+
+	roles := []string{"", "owner", "sales", "service", "admin"}
+	keys := make([]string, 0, len(matrix))
+	for k := range matrix {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, role := range roles {
+		for _, key := range keys {
+			method, pattern, _ := strings.Cut(key, " ")
+			c := s.Client()
+			if role != "" {
+				c = s.Login(t, role)
+			}
+			req, err := http.NewRequest(method, s.URL+concrete(pattern), strings.NewReader(url.Values{}.Encode()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Origin", s.URL)
+			if method != http.MethodGet {
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			}
+			if strings.HasPrefix(pattern, "/api/") && method != http.MethodGet {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			res, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			allowed := matrix[key] == "public" || strings.Contains(" "+matrix[key]+" ", " "+role+" ") && role != ""
+			api := strings.HasPrefix(pattern, "/api/")
+			loc := res.Header.Get("Location")
+			toLogin := res.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/login")
+			name := key + " as " + map[bool]string{true: role, false: "anonymous"}[role != ""]
+			switch {
+			case allowed:
+				if res.StatusCode == http.StatusForbidden || res.StatusCode == http.StatusUnauthorized || toLogin || res.StatusCode >= 500 {
+					t.Errorf("%s: got %d (Location %q), want access", name, res.StatusCode, loc)
+				}
+			case role == "" && api:
+				if res.StatusCode != http.StatusUnauthorized {
+					t.Errorf("%s: got %d, want 401", name, res.StatusCode)
+				}
+			case role == "":
+				if !toLogin {
+					t.Errorf("%s: got %d (Location %q), want 303 to /login", name, res.StatusCode, loc)
+				}
+			default:
+				if res.StatusCode != http.StatusForbidden {
+					t.Errorf("%s: got %d, want 403", name, res.StatusCode)
+				}
+			}
+		}
+	}
+}
+
+func sortWords(s string) string {
+	w := strings.Fields(s)
+	sort.Strings(w)
+	return strings.Join(w, " ")
+}
