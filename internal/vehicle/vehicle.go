@@ -4,6 +4,7 @@ package vehicle
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/account"
@@ -31,6 +32,15 @@ type Vehicle struct {
 	SoftwareVersion    string
 	WarrantyEnd        time.Time
 	BatteryWarrantyEnd time.Time
+}
+
+// Title is the brand and model name, without repeating a brand the model
+// name already starts with.
+func (v *Vehicle) Title() string {
+	if strings.HasPrefix(v.ModelName, v.Brand) {
+		return v.ModelName
+	}
+	return v.Brand + " " + v.ModelName
 }
 
 // SOHWarn reports whether battery health is below 90%, the level at which the
