@@ -38,7 +38,7 @@ func (a *App) routes(w *web.Web, j *api.API) http.Handler {
 			j.Forbidden(rw, r, "跨站请求被拒绝")
 			return
 		}
-		w.Deny(rw, r)
+		w.CrossSiteDenied(rw, r)
 	}))
 	var h http.Handler = mux
 	h = a.session(h)

@@ -209,6 +209,12 @@ func (w *Web) Deny(rw http.ResponseWriter, r *http.Request) {
 	w.errorPage(rw, r, http.StatusForbidden, "您的账号没有访问此页面的权限。")
 }
 
+// CrossSiteDenied renders the 403 page for a state-changing request that
+// came from another site (CSRF protection).
+func (w *Web) CrossSiteDenied(rw http.ResponseWriter, r *http.Request) {
+	w.errorPage(rw, r, http.StatusForbidden, "请求来自其他网站，已被拒绝。请在本站页面上重新操作。")
+}
+
 // NotFound renders the 404 page.
 func (w *Web) NotFound(rw http.ResponseWriter, r *http.Request) {
 	w.errorPage(rw, r, http.StatusNotFound, "您访问的页面不存在或已被移除。")
