@@ -56,7 +56,7 @@ func (g *gen) bookingPass() {
 		return a[0] < b[0] || a[0] == b[0] && (a[1] < b[1] || a[1] == b[1] && a[2] < b[2])
 	})
 	for _, k := range keys {
-		g.l.add(g.ctx, g.t.slotUsage, g.sites[k[0]].id, "test_drive", g.date(k[1]), k[2], g.tdUsage[k])
+		g.l.add(g.t.slotUsage, g.sites[k[0]].id, "test_drive", g.date(k[1]), k[2], g.tdUsage[k])
 	}
 }
 
@@ -140,16 +140,17 @@ func (g *gen) bookSite(s *site, kind string, pool []owner, rate float64) {
 		}
 		for k, u := range usage {
 			if u > 0 {
-				g.l.add(g.ctx, g.t.slotUsage, s.id, kind, g.date(d), s.open+s.slot*k, u)
+				g.l.add(g.t.slotUsage, s.id, kind, g.date(d), s.open+s.slot*k, u)
 			}
 		}
 		if kind == "swap" && booked > 0 {
-			g.l.add(g.ctx, g.t.swapUsage, s.id, g.date(d), booked)
+			g.l.add(g.t.swapUsage, s.id, g.date(d), booked)
 		}
+		g.l.mark(g.ctx)
 	}
 	if st != nil {
 		for i, q := range st.balance {
-			g.l.add(g.ctx, g.t.partStock, s.id, int64(i+1), q, partList[i].reorder, st.last[i])
+			g.l.add(g.t.partStock, s.id, int64(i+1), q, partList[i].reorder, st.last[i])
 		}
 	}
 }
@@ -180,7 +181,7 @@ var cancelReasons = []string{"行程有变", "车辆已在别处处理", "时间
 
 // appointment writes one appointment and what it produced.
 func (g *gen) appointment(s *site, kind string, d int, b booking, st *stock) {
-	ctx, l, t, r := g.ctx, g.l, &g.t, g.r
+	l, t, r := g.l, &g.t, g.r
 	at := g.at(d, b.minute)
 	created := at.Add(-time.Duration(1+r.IntN(72)) * time.Hour)
 	if created.After(g.now) {
@@ -220,7 +221,7 @@ func (g *gen) appointment(s *site, kind string, d int, b booking, st *stock) {
 		st0 := started.(time.Time)
 		completed = st0.Add(dur)
 		result = fmt.Sprintf("充电 %.1f kWh", energy)
-		l.add(ctx, t.charging, t.charging.next(), b.owner.vehicle, b.owner.customer, s.id, "station", true, st0, completed, energy,
+		l.add(t.charging, t.charging.next(), b.owner.vehicle, b.owner.customer, s.id, "station", true, st0, completed, energy,
 			startSoC, endSoC, int64(math.Round(energy*120)))
 	case b.status == "completed" && kind == "swap":
 		dur := 180 + r.IntN(121)
@@ -241,10 +242,10 @@ func (g *gen) appointment(s *site, kind string, d int, b booking, st *stock) {
 	if completed != nil {
 		updated = completed.(time.Time)
 	}
-	l.add(ctx, t.appointments, id, b.owner.customer, b.owner.vehicle, s.id, kind, g.date(d), b.minute, at, b.status,
+	l.add(t.appointments, id, b.owner.customer, b.owner.vehicle, s.id, kind, g.date(d), b.minute, at, b.status,
 		"", tech, bay, result, reason, created, updated, confirmed, started, completed, cancelled)
 	if swapRow != nil {
-		l.add(ctx, t.swaps, swapRow...)
+		l.add(t.swaps, swapRow...)
 	}
 	if completed != nil && g.chance(0.25) {
 		g.feedback(b.owner.customer, id, nullID(woID), 0, updated.Add(time.Duration(1+r.IntN(48))*time.Hour))
@@ -265,7 +266,7 @@ var labourItems = map[string][]string{
 // workOrder writes the work order of a repair appointment with its labour,
 // parts and stock movements, and returns its id and completion time.
 func (g *gen) workOrder(s *site, d int, b booking, at, opened time.Time, tech int64, st *stock, appointment int64) (int64, time.Time) {
-	ctx, l, t, r := g.ctx, g.l, &g.t, g.r
+	l, t, r := g.l, &g.t, g.r
 	kind := g.pick(woKinds)
 	id := t.workOrders.next()
 	code := fmt.Sprintf("WO%s%07d", at.In(shanghai).Format("20060102"), id)
@@ -276,7 +277,7 @@ func (g *gen) workOrder(s *site, d int, b booking, at, opened time.Time, tech in
 		amount := int64(30000 * mins / 60)
 		minutes += mins
 		labourFen += amount
-		l.add(ctx, t.woLabour, t.woLabour.next(), id, g.pick(labourItems[kind]), mins, int64(30000), amount, tech)
+		l.add(t.woLabour, t.woLabour.next(), id, g.pick(labourItems[kind]), mins, int64(30000), amount, tech)
 	}
 	want := map[string]string{"maintenance": "m", "repair": "r", "warranty": "r", "battery": "b"}[kind]
 	if want != "" {
@@ -303,7 +304,7 @@ func (g *gen) workOrder(s *site, d int, b booking, at, opened time.Time, tech in
 			}
 			price := int64(p.priceYuan) * 100
 			partsFen += price * int64(qty)
-			l.add(ctx, t.woParts, t.woParts.next(), id, int64(pi+1), qty, price, price*int64(qty))
+			l.add(t.woParts, t.woParts.next(), id, int64(pi+1), qty, price, price*int64(qty))
 			g.consume(s, st, pi, qty, at, id, code, tech)
 		}
 	}
@@ -317,11 +318,11 @@ func (g *gen) workOrder(s *site, d int, b booking, at, opened time.Time, tech in
 		status, completed = "completed", done
 		if ct := done.Add(time.Duration(1+r.IntN(47)) * time.Hour); !ct.After(g.now) {
 			status, closed = "closed", ct
-			l.add(ctx, t.audit, t.audit.next(), tech, "work_order.close", "work_orders", id, code, ct)
+			l.add(t.audit, t.audit.next(), tech, "work_order.close", "work_orders", id, code, ct)
 		}
 	}
 	mileage := int(float64(b.owner.kmPerDay) * float64(d-int(b.owner.day)))
-	l.add(ctx, t.workOrders, id, code, appointment, s.id, b.owner.vehicle, b.owner.customer, tech, kind, status,
+	l.add(t.workOrders, id, code, appointment, s.id, b.owner.vehicle, b.owner.customer, tech, kind, status,
 		g.pick(complaints[kind]), "已检查确认，按标准作业流程处理。", mileage, labourFen, partsFen, total, opened, completed, closed)
 	return id, done
 }
@@ -333,7 +334,7 @@ func (g *gen) initStock(s *site) *stock {
 	for i, p := range partList {
 		q := 3*p.reorder + g.r.IntN(p.reorder+1)
 		st.balance[i], st.last[i] = q, at
-		g.l.add(g.ctx, g.t.movements, g.t.movements.next(), s.id, int64(i+1), "in", q, q, nil, "期初入库", nil, at)
+		g.l.add(g.t.movements, g.t.movements.next(), s.id, int64(i+1), "in", q, q, nil, "期初入库", nil, at)
 	}
 	return st
 }
@@ -342,15 +343,15 @@ func (g *gen) initStock(s *site) *stock {
 // first when the balance would fall below the reorder level: stock never
 // goes negative and every change is a movement.
 func (g *gen) consume(s *site, st *stock, pi, qty int, at time.Time, wo int64, code string, tech int64) {
-	ctx, l, t := g.ctx, g.l, &g.t
+	l, t := g.l, &g.t
 	p := partList[pi]
 	if st.balance[pi]-qty < p.reorder {
 		in := 3*p.reorder + qty
 		st.balance[pi] += in
 		st.orders++
-		l.add(ctx, t.movements, t.movements.next(), s.id, int64(pi+1), "in", in, st.balance[pi], nil, fmt.Sprintf("PO-%s-%05d", s.code, st.orders), nil, at)
+		l.add(t.movements, t.movements.next(), s.id, int64(pi+1), "in", in, st.balance[pi], nil, fmt.Sprintf("PO-%s-%05d", s.code, st.orders), nil, at)
 	}
 	st.balance[pi] -= qty
 	st.last[pi] = at
-	l.add(ctx, t.movements, t.movements.next(), s.id, int64(pi+1), "out", -qty, st.balance[pi], wo, code, tech, at)
+	l.add(t.movements, t.movements.next(), s.id, int64(pi+1), "out", -qty, st.balance[pi], wo, code, tech, at)
 }

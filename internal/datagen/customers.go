@@ -49,11 +49,12 @@ func (g *gen) customerPass() {
 	g.owners = make([][]owner, len(cities))
 	for n := 0; n < g.opt.Customers && g.l.err == nil; n++ {
 		g.customer(n)
+		g.l.mark(g.ctx)
 	}
 }
 
 func (g *gen) customer(n int) {
-	ctx, l, t, r := g.ctx, g.l, &g.t, g.r
+	l, t, r := g.l, &g.t, g.r
 	ci := pickWeighted(r, g.cityCDF)
 	city := cities[ci]
 	stores := g.byCity[ci][0]
@@ -131,14 +132,14 @@ func (g *gen) customer(n int) {
 	if c.budget > 0 {
 		budget = c.budget
 	}
-	l.add(ctx, t.customers, c.id, name, mobile, gender, g.now.Year()-age, city.province, city.name, kind, c.stage, c.source,
+	l.add(t.customers, c.id, name, mobile, gender, g.now.Year()-age, city.province, city.name, kind, c.stage, c.source,
 		c.store.id, c.sales, budget, int64(c.model+1), models[c.model].powertrain, interests, contact, consent, consentAt, c.created, c.updated)
 }
 
 // lead writes one lead of customer c created on day d at time at, with the
 // outcome drawn from ConversionProbability, and everything it leads to.
 func (g *gen) lead(c *cust, d int, at time.Time) leadResult {
-	ctx, l, t, r := g.ctx, g.l, &g.t, g.r
+	l, t, r := g.l, &g.t, g.r
 	src := leadSources[pickWeighted(r, g.sourceCDF)]
 	source := src.name
 	camp := -1
@@ -217,9 +218,9 @@ func (g *gen) lead(c *cust, d int, at time.Time) leadResult {
 		} else if status == "registered" && g.chance(0.08) {
 			status = "cancelled"
 		}
-		l.add(ctx, t.participations, t.participations.next(), cp.id, c.id, status, at, attended, conv)
+		l.add(t.participations, t.participations.next(), cp.id, c.id, status, at, attended, conv)
 	}
-	l.add(ctx, t.leads, leadID, c.id, c.store.id, c.sales, campID, source, res.status, int64(model+1), nullBudget(c.budget),
+	l.add(t.leads, leadID, c.id, c.store.id, c.sales, campID, source, res.status, int64(model+1), nullBudget(c.budget),
 		res.testDrive, res.visits, respAny, lostReason, at, end, nullTime(convAt))
 	g.touch(c, end)
 
@@ -267,7 +268,7 @@ func (g *gen) lead(c *cust, d int, at time.Time) leadResult {
 		orderID := t.orders.next()
 		orderRow = []any{orderID, fmt.Sprintf("SO%s%07d", convAt.In(shanghai).Format("20060102"), orderID), c.id, nil, c.store.id, c.sales,
 			int64(model + 1), nullID(vehicleID), price, discount, int64(500000), status, convAt, delAt}
-		l.add(ctx, t.audit, t.audit.next(), c.sales, "vehicle_order.create", "vehicle_orders", orderID, "门店下单", convAt)
+		l.add(t.audit, t.audit.next(), c.sales, "vehicle_order.create", "vehicle_orders", orderID, "门店下单", convAt)
 	}
 	if oppStage != "" {
 		oppID = t.opportunities.next()
@@ -280,12 +281,12 @@ func (g *gen) lead(c *cust, d int, at time.Time) leadResult {
 		} else {
 			expect = g.date(min(d+30+r.IntN(30), g.today()+60))
 		}
-		l.add(ctx, t.opportunities, oppID, leadID, c.id, c.store.id, c.sales, int64(model+1), oppStage, price-discount, prob, expect,
+		l.add(t.opportunities, oppID, leadID, c.id, c.store.id, c.sales, int64(model+1), oppStage, price-discount, prob, expect,
 			lostReason, oppCreated, later(end, oppCreated), closed)
 	}
 	if orderRow != nil {
 		orderRow[3] = nullID(oppID)
-		l.add(ctx, t.orders, orderRow...)
+		l.add(t.orders, orderRow...)
 	}
 
 	// Follow-ups between the lead and its outcome.
@@ -305,7 +306,7 @@ func (g *gen) lead(c *cust, d int, at time.Time) leadResult {
 			next = g.pick(nextActions[:len(nextActions)-1])
 			nextAt = ft.Add(time.Duration(24+r.IntN(72)) * time.Hour)
 		}
-		l.add(ctx, t.followUps, t.followUps.next(), c.id, leadID, opp, c.sales, []string{"phone", "phone", "wechat", "wechat", "sms", "visit", "email"}[r.IntN(7)],
+		l.add(t.followUps, t.followUps.next(), c.id, leadID, opp, c.sales, []string{"phone", "phone", "wechat", "wechat", "sms", "visit", "email"}[r.IntN(7)],
 			text, next, nextAt, ft)
 	}
 	return res
@@ -321,7 +322,7 @@ func nullBudget(b int64) any {
 // testDrive books a test-drive slot at the customer's store within the
 // store's capacity (shared across customers) and writes the test drive.
 func (g *gen) testDrive(c *cust, leadID int64, model, d int, created time.Time, status string) {
-	ctx, l, t, r := g.ctx, g.l, &g.t, g.r
+	l, t, r := g.l, &g.t, g.r
 	s := c.store
 	tdDay := d + 1 + r.IntN(4)
 	if status == "lost" || status == "converted" {
@@ -360,7 +361,7 @@ func (g *gen) testDrive(c *cust, leadID int64, model, d int, created time.Time, 
 		apStatus, confirmed = "booked", nil
 	}
 	g.tdUsage[[3]int{c.storeIdx, tdDay, minute}]++
-	l.add(ctx, t.testDrives, t.testDrives.next(), c.id, leadID, s.id, int64(model+1), c.sales, at, tdStatus, feedback, created)
+	l.add(t.testDrives, t.testDrives.next(), c.id, leadID, s.id, int64(model+1), c.sales, at, tdStatus, feedback, created)
 	if created.After(g.now) {
 		created = g.now
 	}
@@ -368,14 +369,14 @@ func (g *gen) testDrive(c *cust, leadID int64, model, d int, created time.Time, 
 	if completed != nil {
 		updated = completed.(time.Time)
 	}
-	l.add(ctx, t.appointments, t.appointments.next(), c.id, nil, s.id, "test_drive", g.date(tdDay), minute, at, apStatus,
+	l.add(t.appointments, t.appointments.next(), c.id, nil, s.id, "test_drive", g.date(tdDay), minute, at, apStatus,
 		"试驾 "+models[model].name, nil, "", result, "", created, updated, confirmed, started, completed, nil)
 	g.touch(c, updated)
 }
 
 // vehicle writes the delivered vehicle of customer c and returns its id.
 func (g *gen) vehicle(c *cust, model, delDay int, delivered time.Time) int64 {
-	ctx, l, t, r := g.ctx, g.l, &g.t, g.r
+	l, t, r := g.l, &g.t, g.r
 	m := models[model]
 	city := cities[c.city]
 	id := t.vehicles.next()
@@ -402,9 +403,9 @@ func (g *gen) vehicle(c *cust, model, delDay int, delivered time.Time) int64 {
 		version = "3.1.4"
 	}
 	purchased := g.date(delDay)
-	l.add(ctx, t.vehicles, id, vin, plate, c.id, int64(model+1), c.store.id, c.color, purchased, delivered, mileage,
+	l.add(t.vehicles, id, vin, plate, c.id, int64(model+1), c.store.id, c.color, purchased, delivered, mileage,
 		c.soh, math.Round(fast*100)/100, version, purchased.AddDate(5, 0, 0), purchased.AddDate(8, 0, 0), delivered, g.now)
-	l.add(ctx, t.audit, t.audit.next(), c.sales, "vehicle.deliver", "vehicles", id, "交付 "+vin, delivered)
+	l.add(t.audit, t.audit.next(), c.sales, "vehicle.deliver", "vehicles", id, "交付 "+vin, delivered)
 	g.owners[c.city] = append(g.owners[c.city], owner{customer: c.id, vehicle: id, day: int32(delDay), model: uint8(model), kmPerDay: float32(c.kmPerDay)})
 	return id
 }
@@ -420,7 +421,7 @@ func stateOfHealth(years, km, fastShare, noise float64) float64 {
 // ownerLife writes an owner's charging sessions, posts, support tickets
 // and assistant conversations after delivery.
 func (g *gen) ownerLife(c *cust) {
-	ctx, l, t, r := g.ctx, g.l, &g.t, g.r
+	l, t, r := g.l, &g.t, g.r
 	m := models[c.vModel]
 	city := cities[c.city]
 	stations := g.byCity[c.city][2]
@@ -455,7 +456,7 @@ func (g *gen) ownerLife(c *cust) {
 			continue
 		}
 		price := map[string]float64{"home": 0.55, "public": 1.5, "station": 1.2}[loc]
-		l.add(ctx, t.charging, t.charging.next(), c.vehicle, c.id, nullID(siteID), loc, fast, started, ended, energy, startSoC, endSoC,
+		l.add(t.charging, t.charging.next(), c.vehicle, c.id, nullID(siteID), loc, fast, started, ended, energy, startSoC, endSoC,
 			int64(math.Round(energy*price*100)))
 	}
 	if len(stations) == 0 || !from.Before(g.now) {
@@ -479,7 +480,7 @@ func (g *gen) ownerLife(c *cust) {
 
 // post writes a community post with comments and likes by earlier customers.
 func (g *gen) post(c *cust, fill *strings.Replacer, from time.Time) {
-	ctx, l, t, r := g.ctx, g.l, &g.t, g.r
+	l, t, r := g.l, &g.t, g.r
 	tp := postTopics[r.IntN(len(postTopics))]
 	created := g.randTime(from, g.now)
 	id := t.posts.next()
@@ -498,7 +499,7 @@ func (g *gen) post(c *cust, fill *strings.Replacer, from time.Time) {
 		} else {
 			published++
 		}
-		l.add(ctx, t.comments, t.comments.next(), id, 1+r.Int64N(c.id), g.pick(commentTexts), cs, at)
+		l.add(t.comments, t.comments.next(), id, 1+r.Int64N(c.id), g.pick(commentTexts), cs, at)
 	}
 	nLikes := min(int(c.id), g.poisson(4))
 	seen := map[int64]bool{}
@@ -508,9 +509,9 @@ func (g *gen) post(c *cust, fill *strings.Replacer, from time.Time) {
 			continue
 		}
 		seen[who] = true
-		l.add(ctx, t.likes, id, who, g.randTime(created, g.now))
+		l.add(t.likes, id, who, g.randTime(created, g.now))
 	}
-	l.add(ctx, t.posts, id, c.id, tp.topic, fill.Replace(g.pick(tp.titles)), fill.Replace(g.pick(tp.bodies)), status, nLikes, published, created, last)
+	l.add(t.posts, id, c.id, tp.topic, fill.Replace(g.pick(tp.titles)), fill.Replace(g.pick(tp.bodies)), status, nLikes, published, created, last)
 }
 
 // serviceUser returns a technician of a service center in the customer's city.
@@ -522,7 +523,7 @@ func (g *gen) serviceUser(c *cust) int64 {
 
 // ticket writes a support ticket (category "" = random) and maybe feedback on it.
 func (g *gen) ticket(c *cust, fill *strings.Replacer, from time.Time, category string) int64 {
-	ctx, l, t, r := g.ctx, g.l, &g.t, g.r
+	l, t, r := g.l, &g.t, g.r
 	tt := ticketTemplates[r.IntN(len(ticketTemplates))]
 	for _, x := range ticketTemplates {
 		if x.category == category {
@@ -546,7 +547,7 @@ func (g *gen) ticket(c *cust, fill *strings.Replacer, from time.Time, category s
 		assignee = g.serviceUser(c)
 	}
 	priority := []string{"low", "normal", "normal", "normal", "high", "urgent"}[r.IntN(6)]
-	l.add(ctx, t.tickets, id, c.id, c.vehicle, tt.category, tt.subject, fill.Replace(tt.description), priority, status, assignee, created, updated, resolved)
+	l.add(t.tickets, id, c.id, c.vehicle, tt.category, tt.subject, fill.Replace(tt.description), priority, status, assignee, created, updated, resolved)
 	if resolved != nil && g.chance(0.5) {
 		g.feedback(c.id, nil, nil, id, updated.Add(time.Hour))
 	}
@@ -556,14 +557,14 @@ func (g *gen) ticket(c *cust, fill *strings.Replacer, from time.Time, category s
 // feedback writes a rating with a comment matching it.
 func (g *gen) feedback(customer int64, appointment, workOrder any, ticket int64, at time.Time) {
 	rating := []int{5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 4, 3, 3, 2, 1}[g.r.IntN(20)]
-	g.l.add(g.ctx, g.t.feedback, g.t.feedback.next(), customer, appointment, workOrder, nullID(ticket), rating,
+	g.l.add(g.t.feedback, g.t.feedback.next(), customer, appointment, workOrder, nullID(ticket), rating,
 		g.pick(feedbackByRating[rating]), g.clampNow(at))
 }
 
 // conversation writes an assistant conversation answered from the
 // knowledge base, sometimes handed off to a support ticket.
 func (g *gen) conversation(c *cust, fill *strings.Replacer, from time.Time) {
-	ctx, l, t, r := g.ctx, g.l, &g.t, g.r
+	l, t, r := g.l, &g.t, g.r
 	started := g.randTime(from, g.now)
 	id := t.conversations.next()
 	at := started
@@ -598,9 +599,9 @@ func (g *gen) conversation(c *cust, fill *strings.Replacer, from time.Time) {
 		if m.at.After(g.now) {
 			break
 		}
-		l.add(ctx, t.messages, t.messages.next(), id, m.sender, m.body, m.kb, m.conf, m.at)
+		l.add(t.messages, t.messages.next(), id, m.sender, m.body, m.kb, m.conf, m.at)
 	}
-	l.add(ctx, t.conversations, id, c.id, status, nullID(ticket), started, g.clampNow(at))
+	l.add(t.conversations, id, c.id, status, nullID(ticket), started, g.clampNow(at))
 }
 
 // later returns the later of two instants.

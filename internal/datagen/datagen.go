@@ -73,21 +73,23 @@ func Generate(ctx context.Context, d *db.DB, opt Options) error {
 	if err := upsertMeta(ctx, d, "running", opt.Now); err != nil {
 		return err
 	}
-	idx, err := secondaryIndexes(ctx, d)
+	deferred, err := deferredDDL(ctx, d)
 	if err != nil {
 		return err
 	}
-	if err := dropIndexes(ctx, d, idx); err != nil {
+	if err := dropDDL(ctx, d, deferred); err != nil {
 		return err
 	}
 	prog := newProgress(opt.Progress, int64(opt.Customers)*rowsPerCustomer+5000)
+	started := time.Now()
 	genErr := generate(ctx, d, opt, prog)
-	// Indexes come back even when the run failed or was interrupted, so
-	// the schema stays whole; datagen_status stays "running" then.
-	prog.note("datagen: building indexes")
-	if err := createIndexes(context.WithoutCancel(ctx), d, idx); err != nil {
+	// Indexes and foreign keys come back even when the run failed or was
+	// interrupted, so the schema stays whole; datagen_status stays "running".
+	prog.note("datagen: rows loaded in %s, building indexes and constraints", time.Since(started).Round(time.Millisecond))
+	if err := createDDL(context.WithoutCancel(ctx), d, deferred); err != nil {
 		return errors.Join(genErr, err)
 	}
+	prog.note("datagen: indexes built at %s", time.Since(started).Round(time.Millisecond))
 	if genErr != nil {
 		return genErr
 	}
@@ -163,6 +165,10 @@ func finish(ctx context.Context, d *db.DB, opt Options) error {
 	if err != nil {
 		return err
 	}
-	_, err = d.ExecContext(ctx, "ANALYZE")
+	analyze := "ANALYZE"
+	if d.Dialect == db.SQLite {
+		analyze = "PRAGMA analysis_limit = 1000; ANALYZE"
+	}
+	_, err = d.ExecContext(ctx, analyze)
 	return err
 }

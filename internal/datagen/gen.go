@@ -260,20 +260,20 @@ func (t *table) next() int64 { t.lastID++; return t.lastID }
 
 // referenceData writes models, parts, sites, staff, campaigns and content.
 func (g *gen) referenceData() {
-	ctx, l, t := g.ctx, g.l, &g.t
+	l, t := g.l, &g.t
 	start := g.at(0, 0)
 	for i, m := range models {
 		launch, _ := time.Parse("2006-01-02", m.launch)
-		l.add(ctx, t.models, int64(i+1), m.code, "启程", m.name, m.body, m.powertrain, m.kwh, m.rangeKM, int64(m.priceYuan)*100, m.seats, m.swap, launch, true)
+		l.add(t.models, int64(i+1), m.code, "启程", m.name, m.body, m.powertrain, m.kwh, m.rangeKM, int64(m.priceYuan)*100, m.seats, m.swap, launch, true)
 	}
 	for i, p := range partList {
-		l.add(ctx, t.parts, int64(i+1), p.sku, p.name, p.category, p.unit, int64(p.priceYuan)*100, int64(p.priceYuan)*62, p.reorder, true)
+		l.add(t.parts, int64(i+1), p.sku, p.name, p.category, p.unit, int64(p.priceYuan)*100, int64(p.priceYuan)*62, p.reorder, true)
 	}
 	t.parts.lastID = int64(len(partList))
 	for i := 0; i < 3; i++ {
 		id := t.users.next()
 		g.admins = append(g.admins, id)
-		l.add(ctx, t.users, id, fmt.Sprintf("adm%03d", i+1), chineseName(g.r, g.chance(0.6)), "admin", "!", nil, true, start, start)
+		l.add(t.users, id, fmt.Sprintf("adm%03d", i+1), chineseName(g.r, g.chance(0.6)), "admin", "!", nil, true, start, start)
 	}
 	g.makeSites(start)
 	g.makeCampaigns()
@@ -282,7 +282,7 @@ func (g *gen) referenceData() {
 
 // makeSites places sites in every city in proportion to its customers.
 func (g *gen) makeSites(start time.Time) {
-	ctx, l, t := g.ctx, g.l, &g.t
+	l, t := g.l, &g.t
 	var sumW float64
 	for _, c := range cities {
 		sumW += c.weight
@@ -334,9 +334,9 @@ func (g *gen) makeSites(start time.Time) {
 				addr := fmt.Sprintf("%s%s%d号", district, g.pick([]string{"科技路", "世纪大道", "人民路", "新能源产业园", "滨江大道", "中山路"}), 1+g.r.IntN(999))
 				lat := c.lat + (g.r.Float64()-0.5)*0.2
 				lon := c.lon + (g.r.Float64()-0.5)*0.2
-				l.add(ctx, t.sites, s.id, s.code, s.kind, name, c.province, c.name, district, addr, math.Round(lat*1e5)/1e5, math.Round(lon*1e5)/1e5,
+				l.add(t.sites, s.id, s.code, s.kind, name, c.province, c.name, district, addr, math.Round(lat*1e5)/1e5, math.Round(lon*1e5)/1e5,
 					phone, s.open, s.close, s.slot, bays, chargers, total, s.charged, nullID(s.parent), "open", opened, start)
-				l.add(ctx, t.capacity, s.id, [4]string{"test_drive", "repair", "charging", "swap"}[k], s.places)
+				l.add(t.capacity, s.id, [4]string{"test_drive", "repair", "charging", "swap"}[k], s.places)
 				// Staff: sales at stores, technicians at service centers.
 				staff := 0
 				if k == 0 {
@@ -354,7 +354,7 @@ func (g *gen) makeSites(start time.Time) {
 						nSvc++
 						uname, role = fmt.Sprintf("svc%04d", nSvc), "service"
 					}
-					l.add(ctx, t.users, id, uname, chineseName(g.r, g.chance(0.6)), role, "!", s.id, true, start, start)
+					l.add(t.users, id, uname, chineseName(g.r, g.chance(0.6)), role, "!", s.id, true, start, start)
 					s.staff = append(s.staff, id)
 				}
 				g.byCity[ci][k] = append(g.byCity[ci][k], len(g.sites))
@@ -367,7 +367,7 @@ func (g *gen) makeSites(start time.Time) {
 // makeCampaigns creates about one campaign per store per quarter plus
 // national online campaigns, indexed by month for the lead pass.
 func (g *gen) makeCampaigns() {
-	ctx, l, t := g.ctx, g.l, &g.t
+	l, t := g.l, &g.t
 	months := g.days/30 + 2
 	g.campByMo = make([][]int, months)
 	add := func(storeID int64, city string, startDay int) {
@@ -398,7 +398,7 @@ func (g *gen) makeCampaigns() {
 		starts, ends := g.at(startDay, 600), g.at(endDay, 1260)
 		created := starts.Add(-time.Duration(7+g.r.IntN(20)) * 24 * time.Hour)
 		desc := fmt.Sprintf("%s：到店或线上报名即可参加，名额有限。", title)
-		l.add(ctx, t.campaigns, c.id, title, ck.kind, ck.channel, nullID(storeID), city, desc, starts, ends, budget, cost, c.capacity, status,
+		l.add(t.campaigns, c.id, title, ck.kind, ck.channel, nullID(storeID), city, desc, starts, ends, budget, cost, c.capacity, status,
 			g.admins[g.r.IntN(len(g.admins))], created)
 		if status == "draft" || status == "cancelled" {
 			return
@@ -446,9 +446,9 @@ func (g *gen) findCampaign(city string, d int) int {
 
 // content writes the knowledge base, news and announcements.
 func (g *gen) content() {
-	ctx, l, t := g.ctx, g.l, &g.t
+	l, t := g.l, &g.t
 	for _, a := range kbArticles {
-		l.add(ctx, t.kb, t.kb.next(), a.category, a.question, a.answer, a.keywords, true, g.randTime(g.at(0, 0), g.now))
+		l.add(t.kb, t.kb.next(), a.category, a.question, a.answer, a.keywords, true, g.randTime(g.at(0, 0), g.now))
 	}
 	type item struct{ title, summary, body, category string }
 	var items []item
@@ -464,7 +464,7 @@ func (g *gen) content() {
 	items = append(items, item{"OTA 3.2 推送：城市领航辅助上线", "本次升级覆盖全系车型。", "OTA 3.2 带来城市领航辅助、冬季续航优化和新的车机主题。", "software"})
 	for _, it := range items {
 		pub := g.randTime(g.at(0, 0), g.now)
-		l.add(ctx, t.news, t.news.next(), it.title, it.summary, it.body, it.category, g.admins[0], "published", pub)
+		l.add(t.news, t.news.next(), it.title, it.summary, it.body, it.category, g.admins[0], "published", pub)
 	}
 	anns := []struct{ title, body, level string }{
 		{"春节期间服务安排", "春节假期服务中心营业时间调整，换电站正常运营。", "important"},
@@ -475,6 +475,6 @@ func (g *gen) content() {
 	}
 	for _, a := range anns {
 		pub := g.randTime(g.now.AddDate(0, -6, 0), g.now)
-		l.add(ctx, t.announcements, t.announcements.next(), a.title, a.body, a.level, g.admins[0], pub, pub.AddDate(0, 3, 0))
+		l.add(t.announcements, t.announcements.next(), a.title, a.body, a.level, g.admins[0], pub, pub.AddDate(0, 3, 0))
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -46,6 +45,16 @@ func newLoader(ctx context.Context, d *db.DB, prog *progress) (*loader, error) {
 		return nil, err
 	}
 	l := &loader{d: d, conn: conn, prog: prog}
+	if d.Dialect == db.SQLite {
+		// A large page cache keeps the unique indexes (mobile, VIN, codes)
+		// in memory while rows arrive in random key order.
+		for _, p := range []string{"PRAGMA cache_size = -262144", "PRAGMA foreign_keys = OFF"} {
+			if _, err := conn.ExecContext(ctx, p); err != nil {
+				conn.Close()
+				return nil, err
+			}
+		}
+	}
 	if d.Dialect == db.Postgres {
 		err = conn.Raw(func(dc any) error {
 			c, ok := dc.(*stdlib.Conn)
@@ -70,8 +79,10 @@ func (l *loader) table(name string, cols ...string) *table {
 	return t
 }
 
-// add buffers one row (values in column order) and flushes when the buffer is full.
-func (l *loader) add(ctx context.Context, t *table, row ...any) {
+// add buffers one row (values in column order). Rows may refer to rows
+// added earlier in any table; call mark at points where no buffered row
+// refers to a row not yet added.
+func (l *loader) add(t *table, row ...any) {
 	if l.err != nil {
 		return
 	}
@@ -81,6 +92,11 @@ func (l *loader) add(ctx context.Context, t *table, row ...any) {
 	}
 	t.rows = append(t.rows, row)
 	l.buffered++
+}
+
+// mark flushes when the buffer is full; callers call it between units of
+// work whose rows are complete (a customer, a site's day).
+func (l *loader) mark(ctx context.Context) {
 	if l.buffered >= flushRows {
 		l.flush(ctx)
 	}
@@ -157,62 +173,81 @@ func (l *loader) flushSQLite(ctx context.Context) error {
 // close flushes what is left and releases the connection.
 func (l *loader) close(ctx context.Context) error {
 	l.flush(ctx)
+	if l.pg == nil {
+		_, _ = l.conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000")
+		_, _ = l.conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON")
+	}
 	if err := l.conn.Close(); err != nil && l.err == nil {
 		l.err = err
 	}
 	return l.err
 }
 
-// secondaryIndexes returns the CREATE INDEX statements of the indexes that
-// are not backing a constraint, keyed by index name.
-func secondaryIndexes(ctx context.Context, d *db.DB) (map[string]string, error) {
-	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`
+// ddl is a schema object removed for the bulk load and rebuilt after it.
+type ddl struct{ name, drop, create string }
+
+// deferredDDL lists what slows a bulk load down and can be rebuilt faster
+// afterwards: secondary indexes (not backing a constraint) on both
+// databases, and foreign keys on PostgreSQL (SQLite turns them off on the
+// loading connection instead). Dropped in list order, rebuilt in reverse.
+func deferredDDL(ctx context.Context, d *db.DB) ([]ddl, error) {
+	var out []ddl
+	if d.Dialect == db.Postgres {
+		rows, err := d.QueryContext(ctx, `SELECT CAST(CAST(conrelid AS regclass) AS text), conname, pg_get_constraintdef(oid)
+			FROM pg_constraint WHERE contype = 'f' AND connamespace = CAST(current_schema() AS regnamespace) ORDER BY 1, 2`)
+		if err != nil {
+			return nil, fmt.Errorf("list foreign keys: %w", err)
+		}
+		for rows.Next() {
+			var t, name, def string
+			if err := rows.Scan(&t, &name, &def); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, ddl{name, "ALTER TABLE " + t + " DROP CONSTRAINT " + name, "ALTER TABLE " + t + " ADD CONSTRAINT " + name + " " + def})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`
 	if d.Dialect == db.Postgres {
 		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()
-		     AND indexname NOT IN (SELECT conname FROM pg_constraint)`
+		     AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname`
 	}
 	rows, err := d.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("list indexes: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]string{}
 	for rows.Next() {
 		var name, def string
 		if err := rows.Scan(&name, &def); err != nil {
 			return nil, err
 		}
-		out[name] = def
+		out = append(out, ddl{name, "DROP INDEX " + name, def})
 	}
 	return out, rows.Err()
 }
 
-// dropIndexes drops the given indexes (they are rebuilt after loading).
-func dropIndexes(ctx context.Context, d *db.DB, idx map[string]string) error {
-	for _, name := range sortedKeys(idx) {
-		if _, err := d.ExecContext(ctx, "DROP INDEX "+name); err != nil {
-			return fmt.Errorf("drop index %s: %w", name, err)
+// dropDDL removes the deferred objects before loading.
+func dropDDL(ctx context.Context, d *db.DB, list []ddl) error {
+	for _, x := range list {
+		if _, err := d.ExecContext(ctx, x.drop); err != nil {
+			return fmt.Errorf("drop %s: %w", x.name, err)
 		}
 	}
 	return nil
 }
 
-// createIndexes rebuilds the indexes dropped before loading.
-func createIndexes(ctx context.Context, d *db.DB, idx map[string]string) error {
+// createDDL rebuilds the deferred objects after loading.
+func createDDL(ctx context.Context, d *db.DB, list []ddl) error {
 	var errs []error
-	for _, name := range sortedKeys(idx) {
-		if _, err := d.ExecContext(ctx, idx[name]); err != nil {
-			errs = append(errs, fmt.Errorf("create index %s: %w", name, err))
+	for i := len(list) - 1; i >= 0; i-- {
+		if _, err := d.ExecContext(ctx, list[i].create); err != nil {
+			errs = append(errs, fmt.Errorf("create %s: %w", list[i].name, err))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
