@@ -4,6 +4,7 @@ package report
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/account"
@@ -24,6 +25,27 @@ type Overview struct {
 	// Breakdown is a per-status or per-stage split for the chart.
 	Breakdown []Count
 }
+
+// Chart returns the breakdown as the JSON a chart element reads:
+// {"type": kind, "name": name, "labels": [...], "values": [...]}.
+func (o *Overview) Chart(kind, name string) (string, error) {
+	d := struct {
+		Type   string   `json:"type"`
+		Name   string   `json:"name"`
+		Labels []string `json:"labels"`
+		Values []int    `json:"values"`
+	}{Type: kind, Name: name, Labels: []string{}, Values: []int{}}
+	for _, c := range o.Breakdown {
+		d.Labels = append(d.Labels, c.Label)
+		d.Values = append(d.Values, c.N)
+	}
+	b, err := json.Marshal(d)
+	return string(b), err
+}
+
+// statusLabels names appointment statuses (kept here to avoid importing booking).
+var statusLabels = map[string]string{"booked": "已预约", "confirmed": "已确认", "in_progress": "服务中", "completed": "已完成",
+	"cancelled": "已取消", "no_show": "未到店"}
 
 // Service computes overviews.
 type Service struct {
@@ -112,6 +134,7 @@ func (s *Service) Admin(ctx context.Context, actor *account.User) (*Overview, er
 		if err := rows.Scan(&c.Key, &c.N); err != nil {
 			return nil, err
 		}
+		c.Label = statusLabels[c.Key]
 		ov.Breakdown = append(ov.Breakdown, c)
 	}
 	return ov, rows.Err()
