@@ -69,8 +69,13 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		}
 		sort.Strings(keys)
 		var b strings.Builder
+		flagOf := map[string]string{"site_id": "site", "display_name": "name"}
 		for _, k := range keys {
-			fmt.Fprintf(&b, "\n  --%s: %s", k, e.Fields[k])
+			f := k
+			if alias, ok := flagOf[k]; ok {
+				f = alias
+			}
+			fmt.Fprintf(&b, "\n  --%s: %s", f, e.Fields[k])
 		}
 		return fmt.Errorf("%s%s", e.Message, b.String())
 	}
