@@ -1,0 +1,48 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/nevcrm/nevcrm/internal/app"
+	"github.com/nevcrm/nevcrm/internal/app/apptest"
+	"github.com/nevcrm/nevcrm/internal/config"
+	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+)
+
+func TestRefusesStaleSchema(t *testing.T) {
+	for _, dialect := range dbtest.Dialects() {
+		t.Run(string(dialect), func(t *testing.T) {
+			cfg := &config.Config{Addr: "127.0.0.1:0", DB: dbtest.DSN(t, dialect), Migrate: false, LogFormat: "text"}
+			_, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if !errors.Is(err, db.ErrSchemaOutdated) {
+				t.Fatalf("app.New on an unmigrated database = %v, want ErrSchemaOutdated", err)
+			}
+		})
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	s := apptest.Start(t, db.SQLite)
+	res, err := http.Get(s.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Header.Get("X-Request-Id") == "" {
+		t.Fatalf("healthz: %d, request id %q", res.StatusCode, res.Header.Get("X-Request-Id"))
+	}
+	// With the database gone the check fails with 503, not a hang or a 500.
+	s.App.DB.Close()
+	rec := httptest.NewRecorder()
+	s.App.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("healthz with a closed database: %d", rec.Code)
+	}
+}
