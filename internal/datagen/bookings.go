@@ -132,6 +132,17 @@ func (g *gen) bookSite(s *site, kind string, pool []owner, rate float64) {
 			case at.After(g.now) && (b.status == "completed" || b.status == "no_show"):
 				b.status = []string{"booked", "confirmed"}[r.IntN(2)]
 			}
+			if b.status == "booked" || b.status == "confirmed" || b.status == "in_progress" {
+				// A vehicle holds at most one open appointment per slot
+				// (unique index appointments_vehicle_slot_open).
+				key := [3]int64{b.owner.vehicle, int64(d), int64(b.minute)}
+				if g.openSlots[key] {
+					usage[(b.minute-s.open)/s.slot]--
+					booked--
+					continue
+				}
+				g.openSlots[key] = true
+			}
 			day = append(day, b)
 		}
 		slices.SortStableFunc(day, func(a, b booking) int { return a.minute - b.minute })

@@ -140,6 +140,9 @@ var countChecks = []struct{ invariant, detail, sql string }{
 		 GROUP BY site_id, slot_date) a WHERE NOT EXISTS (SELECT 1 FROM swap_day_usage u WHERE u.site_id = a.site_id AND u.slot_date = a.slot_date)`},
 	{"capacity never exceeded", "swap bookings beyond the station's charged batteries",
 		`SELECT count(*) FROM swap_day_usage u JOIN sites s ON s.id = u.site_id WHERE u.booked > s.charged_batteries`},
+	{"one open appointment per vehicle and slot", "a vehicle holds several open appointments in the same slot",
+		`SELECT count(*) FROM (SELECT vehicle_id FROM appointments WHERE vehicle_id IS NOT NULL AND status IN ('booked', 'confirmed', 'in_progress')
+		 GROUP BY vehicle_id, slot_date, slot_minute HAVING count(*) > 1) x`},
 	{"appointment fits its site", "service kind not offered by the site kind",
 		`SELECT count(*) FROM appointments a JOIN sites s ON s.id = a.site_id WHERE NOT (
 		 (a.service_kind = 'charging' AND s.kind = 'charging_station') OR (a.service_kind = 'swap' AND s.kind = 'swap_station')

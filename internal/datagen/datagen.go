@@ -48,7 +48,7 @@ func ScaleCustomers(scale string) (int, error) {
 const MetaKey = "datagen_status"
 
 // rowsPerCustomer estimates the rows written per customer (for progress).
-const rowsPerCustomer = 16
+const rowsPerCustomer = 17
 
 // shanghai is Asia/Shanghai (UTC+8 all year, no daylight saving since 1991).
 var shanghai = time.FixedZone("CST", 8*3600)

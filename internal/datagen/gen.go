@@ -72,7 +72,10 @@ type gen struct {
 	campByMo [][]int // campaign indices active in each history month
 	owners   [][]owner
 	tdUsage  map[[3]int]int // (store site index, day, minute) -> booked test drives
-	plates   map[string]int
+	// openSlots holds (vehicle, day, minute) of open bookings, which the
+	// schema allows once per vehicle and slot.
+	openSlots map[[3]int64]bool
+	plates    map[string]int
 }
 
 var kinds = [4]string{"store", "service_center", "charging_station", "swap_station"}
@@ -142,7 +145,7 @@ func generate(ctx context.Context, d *db.DB, opt Options, prog *progress) error 
 		return err
 	}
 	g := &gen{ctx: ctx, opt: opt, r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15)), l: l, now: opt.Now,
-		tdUsage: map[[3]int]int{}, plates: map[string]int{}}
+		tdUsage: map[[3]int]int{}, openSlots: map[[3]int64]bool{}, plates: map[string]int{}}
 	g.declareTables()
 	g.setupCalendar()
 	prog.note("datagen: %d customers, %d days of history, seed %d", opt.Customers, g.days, opt.Seed)
