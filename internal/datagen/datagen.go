@@ -82,17 +82,18 @@ func Generate(ctx context.Context, d *db.DB, opt Options) error {
 	}
 	prog := newProgress(opt.Progress, int64(opt.Customers)*rowsPerCustomer+5000)
 	started := time.Now()
-	genErr := generate(ctx, d, opt, prog)
-	// Indexes and foreign keys come back even when the run failed or was
-	// interrupted, so the schema stays whole; datagen_status stays "running".
+	if err := generate(ctx, d, opt, prog); err != nil {
+		// Interrupted or failed: stop at once. The database keeps
+		// datagen_status=running (and lacks the deferred indexes and
+		// foreign keys), so it cannot pass for a complete one.
+		prog.note("datagen: stopped after %s; the database is incomplete, delete it", time.Since(started).Round(time.Millisecond))
+		return err
+	}
 	prog.note("datagen: rows loaded in %s, building indexes and constraints", time.Since(started).Round(time.Millisecond))
-	if err := createDDL(context.WithoutCancel(ctx), d, deferred); err != nil {
-		return errors.Join(genErr, err)
+	if err := createDDL(ctx, d, deferred); err != nil {
+		return err
 	}
 	prog.note("datagen: indexes built at %s", time.Since(started).Round(time.Millisecond))
-	if genErr != nil {
-		return genErr
-	}
 	if err := finish(ctx, d, opt); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package datagen
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -136,4 +137,31 @@ func TestDemoCity(t *testing.T) {
 	if n > total/4 {
 		t.Errorf("%d of %d future booked slots are full", n, total)
 	}
+}
+
+// cancelWriter cancels the run on the first progress message, i.e. before
+// the first batch is written, like a Ctrl-C during loading.
+type cancelWriter func()
+
+func (c cancelWriter) Write(p []byte) (int, error) { c(); return len(p), nil }
+
+func TestInterruptedRunLooksIncomplete(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		err := Generate(ctx, d, Options{Customers: 3000, Seed: 1, Months: 12, Now: testNow, Progress: cancelWriter(cancel)})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Generate after cancel: %v, want context.Canceled", err)
+		}
+		found := false
+		for _, p := range checkT(t, d) {
+			found = found || p.Invariant == "generation complete"
+		}
+		if !found {
+			t.Error("Check does not report the interrupted run")
+		}
+		if err := Generate(context.Background(), d, Options{Customers: 10, Now: testNow}); err == nil {
+			t.Error("Generate over an interrupted run: want an error")
+		}
+	})
 }

@@ -30,7 +30,6 @@ type table struct {
 // on PostgreSQL. Tables are flushed in foreign-key order, so a row may refer
 // to any row added before it.
 type loader struct {
-	d        *db.DB
 	conn     *sql.Conn
 	pg       *pgx.Conn
 	tables   []*table // foreign-key order
@@ -44,7 +43,7 @@ func newLoader(ctx context.Context, d *db.DB, prog *progress) (*loader, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{d: d, conn: conn, prog: prog}
+	l := &loader{conn: conn, prog: prog}
 	if d.Dialect == db.SQLite {
 		// A large page cache keeps the unique indexes (mobile, VIN, codes)
 		// in memory while rows arrive in random key order.

@@ -84,21 +84,20 @@ type vehicleModel struct {
 	swap                         bool
 	launch                       string // YYYY-MM-DD
 	weight                       float64
-	kmPerKWh                     float64
 }
 
 // models: BEV 60 %, PHEV 27 %, EREV 13 % of sales, close to the 2024 China
 // retail mix (乘联会 CPCA); specs follow comparable models on the market.
 var models = []vehicleModel{
-	{"QC-E3", "启程 E3", "hatchback", "BEV", 51.9, 401, 119800, 5, false, "2022-03-18", 0.12, 7.7},
-	{"QC-S5", "启程 S5", "sedan", "BEV", 75, 560, 229800, 5, true, "2021-09-01", 0.14, 7.5},
-	{"QC-S7", "启程 S7", "sedan", "BEV", 100, 705, 309800, 5, true, "2023-04-20", 0.08, 7.0},
-	{"QC-X5", "启程 X5", "suv", "BEV", 75, 520, 259800, 5, true, "2022-06-15", 0.17, 6.9},
-	{"QC-X7", "启程 X7", "suv", "BEV", 100, 650, 339800, 5, true, "2023-08-08", 0.09, 6.5},
-	{"QC-H6", "启程 H6 DM", "suv", "PHEV", 18.3, 120, 159800, 5, false, "2022-01-10", 0.17, 6.6},
-	{"QC-H8", "启程 H8 DM", "mpv", "PHEV", 36.6, 200, 269800, 7, false, "2023-11-11", 0.10, 5.5},
-	{"QC-L7", "启程 L7 增程", "suv", "EREV", 42.8, 225, 319800, 5, false, "2023-02-28", 0.08, 5.3},
-	{"QC-L9", "启程 L9 增程", "suv", "EREV", 52.3, 280, 409800, 6, false, "2024-05-20", 0.05, 5.4},
+	{"QC-E3", "启程 E3", "hatchback", "BEV", 51.9, 401, 119800, 5, false, "2022-03-18", 0.12},
+	{"QC-S5", "启程 S5", "sedan", "BEV", 75, 560, 229800, 5, true, "2021-09-01", 0.14},
+	{"QC-S7", "启程 S7", "sedan", "BEV", 100, 705, 309800, 5, true, "2023-04-20", 0.08},
+	{"QC-X5", "启程 X5", "suv", "BEV", 75, 520, 259800, 5, true, "2022-06-15", 0.17},
+	{"QC-X7", "启程 X7", "suv", "BEV", 100, 650, 339800, 5, true, "2023-08-08", 0.09},
+	{"QC-H6", "启程 H6 DM", "suv", "PHEV", 18.3, 120, 159800, 5, false, "2022-01-10", 0.17},
+	{"QC-H8", "启程 H8 DM", "mpv", "PHEV", 36.6, 200, 269800, 7, false, "2023-11-11", 0.10},
+	{"QC-L7", "启程 L7 增程", "suv", "EREV", 42.8, 225, 319800, 5, false, "2023-02-28", 0.08},
+	{"QC-L9", "启程 L9 增程", "suv", "EREV", 52.3, 280, 409800, 6, false, "2024-05-20", 0.05},
 }
 
 // monthWeight is the relative NEV retail volume per calendar month (January
