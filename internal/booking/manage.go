@@ -190,8 +190,10 @@ func (s *Service) Cancel(ctx context.Context, actor *account.User, id int64, rea
 		} else if reason == "" {
 			return apperr.Field("reason", "请填写取消原因")
 		}
+		// The reschedule count pins the slot read above: a concurrent
+		// reschedule makes this a conflict instead of releasing the wrong slot.
 		res, err := tx.ExecContext(ctx, `UPDATE appointments SET status = 'cancelled', cancel_reason = $1, cancelled_at = $2, updated_at = $2
-			WHERE id = $3 AND status IN ('booked', 'confirmed')`, reason, now, id)
+			WHERE id = $3 AND status IN ('booked', 'confirmed') AND reschedule_count = $4`, reason, now, id, a.RescheduleCount)
 		if err != nil {
 			return err
 		}
@@ -211,9 +213,10 @@ func (s *Service) Cancel(ctx context.Context, actor *account.User, id int64, rea
 }
 
 // Reschedule moves the acting owner's open appointment to another slot of the
-// same site, atomically (the new place is taken before the old is released),
-// at most MaxReschedules times and until ChangeCutoff before the start. The
-// appointment returns to booked.
+// same site, atomically (one transaction takes the new place and releases the
+// old; a swap moved within its day keeps its battery), at most MaxReschedules
+// times and until ChangeCutoff before the start. The appointment returns to
+// booked.
 func (s *Service) Reschedule(ctx context.Context, actor *account.User, id int64, date string, minute int) (*Appointment, error) {
 	if !actor.Is(account.RoleOwner) {
 		return nil, apperr.New(apperr.Forbidden, "只有车主可以改约")
@@ -245,12 +248,7 @@ func (s *Service) Reschedule(ctx context.Context, actor *account.User, id int64,
 		if cur.RescheduleCount >= MaxReschedules {
 			return apperr.New(apperr.Conflict, fmt.Sprintf("每个预约最多改约 %d 次", MaxReschedules))
 		}
-		if err := take(ctx, tx, t); err != nil {
-			return err
-		}
-		if err := release(ctx, tx, cur); err != nil {
-			return err
-		}
+		// Lock the appointment first, then move the places (see move).
 		res, err := tx.ExecContext(ctx, `UPDATE appointments SET slot_date = $1, slot_minute = $2, scheduled_at = $3, status = 'booked',
 			reschedule_count = reschedule_count + 1, confirmed_at = NULL, updated_at = $4
 			WHERE id = $5 AND status IN ('booked', 'confirmed') AND reschedule_count = $6`,
@@ -263,6 +261,9 @@ func (s *Service) Reschedule(ctx context.Context, actor *account.User, id int64,
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errChanged
+		}
+		if err := move(ctx, tx, cur, t); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: actor.ID, Action: "reschedule", Entity: "appointments", EntityID: id,
 			Detail: map[string]any{"from": cur.When(), "date": date, "minute": minute}})

@@ -212,6 +212,68 @@ func (s *Service) validateSlot(ctx context.Context, q site.Querier, siteID int64
 
 // take claims one place of t inside tx, or returns ErrFull.
 func take(ctx context.Context, tx *sql.Tx, t *target) error {
+	if err := takeSlot(ctx, tx, t); err != nil {
+		return err
+	}
+	if t.kind != Swap {
+		return nil
+	}
+	return takeBattery(ctx, tx, t.site.ID, t.date)
+}
+
+// release gives back the place held by a.
+func release(ctx context.Context, tx *sql.Tx, a *Appointment) error {
+	if err := releaseSlot(ctx, tx, a); err != nil {
+		return err
+	}
+	if a.Kind != Swap {
+		return nil
+	}
+	return releaseBattery(ctx, tx, a.SiteID, a.SlotDate)
+}
+
+// move takes the place of t and gives back the one a holds, inside tx.
+//
+// Lock order: every transaction that changes places locks the appointment
+// row first (Cancel, Reschedule), then slot_usage rows in (date, minute)
+// order, then swap_day_usage rows in date order; Book follows the same order.
+// Without it, two owners swapping slots, or a cancel racing a reschedule,
+// deadlock on PostgreSQL. A swap moved within its day keeps its battery, so a
+// day whose batteries are all promised still allows moving between slots.
+func move(ctx context.Context, tx *sql.Tx, a *Appointment, t *target) error {
+	newFirst := t.date.Before(a.SlotDate) || (t.date.Equal(a.SlotDate) && t.minute < a.SlotMinute)
+	if newFirst {
+		if err := takeSlot(ctx, tx, t); err != nil {
+			return err
+		}
+		if err := releaseSlot(ctx, tx, a); err != nil {
+			return err
+		}
+	} else {
+		if err := releaseSlot(ctx, tx, a); err != nil {
+			return err
+		}
+		if err := takeSlot(ctx, tx, t); err != nil {
+			return err
+		}
+	}
+	if a.Kind != Swap || t.date.Equal(a.SlotDate) {
+		return nil
+	}
+	if t.date.Before(a.SlotDate) {
+		if err := takeBattery(ctx, tx, t.site.ID, t.date); err != nil {
+			return err
+		}
+		return releaseBattery(ctx, tx, a.SiteID, a.SlotDate)
+	}
+	if err := releaseBattery(ctx, tx, a.SiteID, a.SlotDate); err != nil {
+		return err
+	}
+	return takeBattery(ctx, tx, t.site.ID, t.date)
+}
+
+// takeSlot claims one place in the slot of t, or returns ErrFull.
+func takeSlot(ctx context.Context, tx *sql.Tx, t *target) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO slot_usage (site_id, service_kind, slot_date, slot_minute, booked)
 		VALUES ($1, $2, $3, $4, 0) ON CONFLICT (site_id, service_kind, slot_date, slot_minute) DO NOTHING`,
 		t.site.ID, string(t.kind), t.date, t.minute); err != nil {
@@ -228,15 +290,18 @@ func take(ctx context.Context, tx *sql.Tx, t *target) error {
 	} else if n == 0 {
 		return ErrFull
 	}
-	if t.kind != Swap {
-		return nil
-	}
+	return nil
+}
+
+// takeBattery promises one charged battery of swap station siteID on date,
+// or returns errBatteriesFull.
+func takeBattery(ctx context.Context, tx *sql.Tx, siteID int64, date time.Time) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO swap_day_usage (site_id, slot_date, booked) VALUES ($1, $2, 0)
-		ON CONFLICT (site_id, slot_date) DO NOTHING`, t.site.ID, t.date); err != nil {
+		ON CONFLICT (site_id, slot_date) DO NOTHING`, siteID, date); err != nil {
 		return err
 	}
-	res, err = tx.ExecContext(ctx, `UPDATE swap_day_usage SET booked = booked + 1
-		WHERE site_id = $1 AND slot_date = $2 AND booked < (SELECT charged_batteries FROM sites WHERE id = $1)`, t.site.ID, t.date)
+	res, err := tx.ExecContext(ctx, `UPDATE swap_day_usage SET booked = booked + 1
+		WHERE site_id = $1 AND slot_date = $2 AND booked < (SELECT charged_batteries FROM sites WHERE id = $1)`, siteID, date)
 	if err != nil {
 		return err
 	}
@@ -248,20 +313,19 @@ func take(ctx context.Context, tx *sql.Tx, t *target) error {
 	return nil
 }
 
-// release gives back the place held by a.
-func release(ctx context.Context, tx *sql.Tx, a *Appointment) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE slot_usage SET booked = booked - 1
+// releaseSlot gives back the slot place held by a.
+func releaseSlot(ctx context.Context, tx *sql.Tx, a *Appointment) error {
+	_, err := tx.ExecContext(ctx, `UPDATE slot_usage SET booked = booked - 1
 		WHERE site_id = $1 AND service_kind = $2 AND slot_date = $3 AND slot_minute = $4 AND booked > 0`,
-		a.SiteID, string(a.Kind), a.SlotDate, a.SlotMinute); err != nil {
-		return err
-	}
-	if a.Kind == Swap {
-		if _, err := tx.ExecContext(ctx, `UPDATE swap_day_usage SET booked = booked - 1 WHERE site_id = $1 AND slot_date = $2 AND booked > 0`,
-			a.SiteID, a.SlotDate); err != nil {
-			return err
-		}
-	}
-	return nil
+		a.SiteID, string(a.Kind), a.SlotDate, a.SlotMinute)
+	return err
+}
+
+// releaseBattery gives back one promised battery of siteID on date.
+func releaseBattery(ctx context.Context, tx *sql.Tx, siteID int64, date time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE swap_day_usage SET booked = booked - 1 WHERE site_id = $1 AND slot_date = $2 AND booked > 0`,
+		siteID, date)
+	return err
 }
 
 // ownVehicle returns whether the vehicle belongs to the owner and is swap capable.
