@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
@@ -264,6 +265,11 @@ func (s *Service) Authenticate(ctx context.Context, login, password, clientIP st
 	if err != nil && !db.NoRows(err) {
 		return nil, err
 	}
+	if err != nil {
+		// Spend the same time as for a wrong password, so that response
+		// times do not tell which login names exist.
+		hash = dummyHash()
+	}
 	if err != nil || !CheckPassword(hash, password) || !active {
 		if err := s.recordFailure(ctx, keys, now); err != nil {
 			return nil, err
@@ -308,6 +314,15 @@ func (s *Service) recordFailure(ctx context.Context, keys []string, now time.Tim
 		return nil
 	})
 }
+
+// dummyHash is an argon2id hash of a random password, checked when a login
+// name is unknown.
+var dummyHash = sync.OnceValue(func() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	h, _ := HashPassword(hex.EncodeToString(b))
+	return h
+})
 
 // Session is an open login session.
 type Session struct {
