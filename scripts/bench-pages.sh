@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$(go test -run '^$' -bench 'BenchmarkPages' -benchtime "${BENCHTIME:-2s}" -count 1 -v ./internal/app/)"
 echo "$out" | grep -E 'database:' | sed 's/^ *bench_test.go:[0-9]*: //' || true
-echo "$out" | awk '
+echo "$out" | grep 'ns/op' | awk '
   /^BenchmarkPages\// {
     split($1, p, "/"); name = p[2]; sub(/-[0-9]+$/, "", name)
     ns[name] = $3; order[n++] = name
