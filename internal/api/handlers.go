@@ -171,13 +171,18 @@ func (a *API) slots(rw http.ResponseWriter, r *http.Request) {
 		a.fail(rw, r, apperr.Field("service", "service 须为 charging、swap 或 repair"))
 		return
 	}
+	// The site is the path's resource: an unknown one is 404, not a field error.
+	if _, err := a.Sites.Get(r.Context(), id); err != nil {
+		a.fail(rw, r, err)
+		return
+	}
 	date := q.Get("date")
 	if date == "" {
 		date = a.Booking.Today()
 	}
 	day, err := a.Booking.Slots(r.Context(), id, kind, date)
 	if err != nil {
-		a.fail(rw, r, err)
+		a.fail(rw, r, renamed(err, slotsFields))
 		return
 	}
 	out := make([]slotJSON, 0, len(day.Slots))
@@ -273,7 +278,7 @@ func (a *API) book(rw http.ResponseWriter, r *http.Request) {
 	u := httpx.User(r)
 	ap, err := a.Booking.Book(r.Context(), u, booking.BookInput{VehicleID: in.VehicleID, SiteID: in.SiteID, Kind: kind, Date: in.Date, Minute: *in.Minute, Note: in.Note})
 	if err != nil {
-		a.fail(rw, r, err)
+		a.fail(rw, r, renamed(err, bookFields))
 		return
 	}
 	rw.Header().Set("Location", "/api/v1/appointments/"+strconv.FormatInt(ap.ID, 10))
@@ -340,7 +345,7 @@ func (a *API) reschedule(rw http.ResponseWriter, r *http.Request) {
 	u := httpx.User(r)
 	ap, err := a.Booking.Reschedule(r.Context(), u, id, in.Date, *in.Minute)
 	if err != nil {
-		a.fail(rw, r, err)
+		a.fail(rw, r, renamed(err, bookFields))
 		return
 	}
 	writeJSON(rw, http.StatusOK, toAppointment(ap, u))
