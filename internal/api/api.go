@@ -6,7 +6,9 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -126,28 +128,36 @@ func (a *API) NotFound(rw http.ResponseWriter, r *http.Request) {
 	a.fail(rw, r, apperr.New(apperr.NotFound, "接口不存在"))
 }
 
-// decode reads a JSON body into v, rejecting unknown fields and bad syntax
-// with an Invalid error.
+// decode reads a JSON body into v, rejecting another media type, unknown
+// fields, bad syntax and anything after the value with an Invalid error.
 func decode(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return apperr.New(apperr.Invalid, "请求体须为 application/json")
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return apperr.New(apperr.Invalid, "请求体须为 application/json")
+		}
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &mbe):
-			return apperr.New(apperr.Invalid, "请求体过大")
-		case errors.As(err, &te):
-			return apperr.Field(te.Field, "字段类型不正确")
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return apperr.Field(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "未知字段")
+	err := dec.Decode(v)
+	if err == nil {
+		// Exactly one JSON value: {"a":1}{"a":2} or trailing text is refused.
+		if err = dec.Decode(&json.RawMessage{}); err == io.EOF {
+			return nil
+		} else if err == nil || errors.As(err, new(*json.SyntaxError)) {
+			return apperr.New(apperr.Invalid, "请求体只能包含一个 JSON 值")
 		}
-		return apperr.New(apperr.Invalid, "请求体不是有效的 JSON")
 	}
-	return nil
+	var mbe *http.MaxBytesError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &mbe):
+		return apperr.New(apperr.Invalid, "请求体过大")
+	case errors.As(err, &te):
+		return apperr.Field(te.Field, "字段类型不正确")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return apperr.Field(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "未知字段")
+	}
+	return apperr.New(apperr.Invalid, "请求体不是有效的 JSON")
 }
 
 // The booking service names the HTML form's fields (kind, slot); the JSON

@@ -388,16 +388,16 @@ func day(offset int) string { return time.Now().In(cst).AddDate(0, 0, offset).Fo
 
 // findSlots looks from tomorrow on for a day with at least n bookable slots
 // of service at site that start at least 3 hours from now (clear of the
-// 2-hour change cutoff whatever the hour) and passing keep, and returns the
-// day's table and those slots.
-func (e *env) findSlots(t *testing.T, c *http.Client, siteID int64, service string, n int, keep func(slotJSON) bool) (*slotDay, []slotJSON) {
+// 2-hour change cutoff whatever the hour), and returns the day's table and
+// those slots.
+func (e *env) findSlots(t *testing.T, c *http.Client, siteID int64, service string, n int) (*slotDay, []slotJSON) {
 	t.Helper()
 	for offset := 1; offset <= 14; offset++ {
 		var d slotDay
 		e.ok(t, c, 200, "GET", fmt.Sprintf("/api/v1/sites/%d/slots?service=%s&date=%s", siteID, service, day(offset)), nil, &d)
 		var out []slotJSON
 		for _, s := range d.Slots {
-			if s.Bookable && s.StartsAt.After(time.Now().Add(3*time.Hour)) && (keep == nil || keep(s)) {
+			if s.Bookable && s.StartsAt.After(time.Now().Add(3*time.Hour)) {
 				out = append(out, s)
 			}
 		}
@@ -464,7 +464,7 @@ func (e *env) owner(t *testing.T) *owner {
 // book books a swap at o's station in the first suitable slot and returns it.
 func (e *env) book(t *testing.T, o *owner, note string) appointment {
 	t.Helper()
-	d, slots := e.findSlots(t, o.c, o.station, "swap", 1, nil)
+	d, slots := e.findSlots(t, o.c, o.station, "swap", 1)
 	var a appointment
 	e.ok(t, o.c, 201, "POST", "/api/v1/appointments", map[string]any{"vehicle_id": o.vehicle, "site_id": o.station, "service": "swap",
 		"date": d.Date, "minute": slots[0].Minute, "note": note}, &a)
@@ -624,8 +624,24 @@ func (e *env) testSession(t *testing.T) {
 			}
 		})
 	}
-	// The owner can still log in: one failure does not lock the account.
-	e.s.Login(t, "owner")
+	// The owner can still log in: one failure does not lock the account; a
+	// media type parameter is fine.
+	r := e.do(t, nil, "POST", "/api/v1/session", map[string]string{"username": "owner", "password": app.DemoPassword},
+		"Content-Type", "application/json; charset=utf-8")
+	if r.Status != 200 {
+		t.Errorf("login with charset: %d %s", r.Status, r.Body)
+	}
+	t.Run("rate limited", func(t *testing.T) {
+		// Five failures lock a login name; the sixth attempt is refused unchecked.
+		for i := 1; i <= 6; i++ {
+			r := e.do(t, nil, "POST", "/api/v1/session", map[string]string{"username": "locked.user", "password": "wrong-password"})
+			if i <= 5 {
+				r.wantError(t, 401, "unauthenticated", "")
+			} else {
+				r.wantError(t, 429, "rate_limited", "")
+			}
+		}
+	})
 }
 
 func (e *env) testOwnerFlow(t *testing.T) {
@@ -662,7 +678,7 @@ func (e *env) testOwnerFlow(t *testing.T) {
 		}
 	}
 
-	d, slots := e.findSlots(t, o.c, o.station, "swap", 2, nil)
+	d, slots := e.findSlots(t, o.c, o.station, "swap", 2)
 	first, second := slots[0], slots[1]
 	var a appointment
 	r := e.ok(t, o.c, 201, "POST", "/api/v1/appointments", map[string]any{"vehicle_id": o.vehicle, "site_id": o.station, "service": "swap",
@@ -735,7 +751,7 @@ func (e *env) testOwnerFlow(t *testing.T) {
 
 func (e *env) testBadInput(t *testing.T) {
 	o := e.owner(t)
-	d, slots := e.findSlots(t, o.c, o.station, "swap", 1, nil)
+	d, slots := e.findSlots(t, o.c, o.station, "swap", 1)
 	good := slots[0]
 	open, close := hours(t, d.Site.Hours)
 	var otherVehicle int64
@@ -789,6 +805,10 @@ func (e *env) testBadInput(t *testing.T) {
 		{"body over 1 MiB", "POST", "/api/v1/appointments", huge, "", 422, "invalid", ""},
 		{"wrong content type", "POST", "/api/v1/appointments", mustJSON(body(nil)), "text/plain", 422, "invalid", ""},
 		{"form content type", "POST", "/api/v1/appointments", "vehicle_id=1", "application/x-www-form-urlencoded", 422, "invalid", ""},
+		{"look-alike content type", "POST", "/api/v1/appointments", mustJSON(body(nil)), "application/jsonp", 422, "invalid", ""},
+		{"trailing text", "POST", "/api/v1/appointments", string(mustJSON(body(nil))) + " and more", "", 422, "invalid", ""},
+		{"two objects", "POST", "/api/v1/appointments", string(mustJSON(body(nil))) + string(mustJSON(body(nil))), "", 422, "invalid", ""},
+		{"two objects on cancel", "POST", fmt.Sprintf("/api/v1/appointments/%d/cancel", live.ID), `{}{}`, "", 422, "invalid", ""},
 		{"path id abc", "GET", "/api/v1/appointments/abc", nil, "", 422, "invalid", "id"},
 		{"path id -1", "GET", "/api/v1/appointments/-1", nil, "", 422, "invalid", "id"},
 		{"path id 0 on cancel", "POST", "/api/v1/appointments/0/cancel", nil, "", 422, "invalid", "id"},
@@ -808,6 +828,8 @@ func (e *env) testBadInput(t *testing.T) {
 		{"slots wrong site kind", "GET", fmt.Sprintf("/api/v1/sites/%d/slots?service=swap", o.center), nil, "", 422, "invalid", "id"},
 		{"unknown API path", "GET", "/api/v1/nothing-here", nil, "", 404, "not_found", ""},
 	}
+	messages := map[string]string{"body over 1 MiB": "过大", "wrong content type": "application/json", "trailing text": "一个 JSON",
+		"two objects": "一个 JSON", "unknown field": "未知字段", "malformed JSON": "不是有效的 JSON", "minute not a number": "类型"}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.written(t)
@@ -819,6 +841,9 @@ func (e *env) testBadInput(t *testing.T) {
 			er := r.wantError(t, tc.status, tc.code, tc.field)
 			if tc.field != "" && er.Error.Fields[tc.field] != er.Error.Message {
 				t.Errorf("fields %v do not carry the message %q", er.Error.Fields, er.Error.Message)
+			}
+			if m := messages[tc.name]; !strings.Contains(er.Error.Message, m) {
+				t.Errorf("message %q lacks %q", er.Error.Message, m)
 			}
 			if !utf8.ValidString(er.Error.Message) || !hasHan(er.Error.Message) {
 				t.Errorf("message %q is not Chinese", er.Error.Message)
@@ -1006,7 +1031,7 @@ func (e *env) testCapacity(t *testing.T) {
 	}
 	places := e.count(t, `SELECT places_per_slot FROM site_capacity WHERE site_id = $1 AND service_kind = 'charging'`, station)
 	// The bookable slot with the fewest places left, to fill it cheaply.
-	d, slots := e.findSlots(t, o.c, station, "charging", 1, nil)
+	d, slots := e.findSlots(t, o.c, station, "charging", 1)
 	target := slots[0]
 	for _, s := range slots {
 		if s.Left < target.Left {
@@ -1077,7 +1102,7 @@ func (e *env) testCapacity(t *testing.T) {
 
 func (e *env) testCrossOrigin(t *testing.T) {
 	o := e.owner(t)
-	d, slots := e.findSlots(t, o.c, o.station, "swap", 1, nil)
+	d, slots := e.findSlots(t, o.c, o.station, "swap", 1)
 	body := map[string]any{"vehicle_id": o.vehicle, "site_id": o.station, "service": "swap", "date": d.Date, "minute": slots[0].Minute}
 	before := e.written(t)
 	e.do(t, o.c, "POST", "/api/v1/appointments", body, "Sec-Fetch-Site", "cross-site").wantError(t, 403, "forbidden", "")
