@@ -123,6 +123,12 @@ func (a *API) Forbidden(rw http.ResponseWriter, r *http.Request, message string)
 	a.fail(rw, r, apperr.New(apperr.Forbidden, message))
 }
 
+// MethodNotAllowed writes a 405 JSON error (the Allow header is set by the caller).
+func (a *API) MethodNotAllowed(rw http.ResponseWriter, r *http.Request) {
+	writeJSON(rw, http.StatusMethodNotAllowed, errorBody{errorDetail{Code: "method_not_allowed",
+		Message: "该接口不支持 " + r.Method + " 方法", RequestID: httpx.RequestID(r.Context())}})
+}
+
 // NotFound writes a 404 JSON error.
 func (a *API) NotFound(rw http.ResponseWriter, r *http.Request) {
 	a.fail(rw, r, apperr.New(apperr.NotFound, "接口不存在"))

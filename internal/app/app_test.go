@@ -46,3 +46,30 @@ func TestHealthz(t *testing.T) {
 		t.Fatalf("healthz with a closed database: %d", rec.Code)
 	}
 }
+
+func TestMethodNotAllowed(t *testing.T) {
+	s := apptest.Start(t, db.SQLite)
+	for _, tc := range []struct{ method, path, allow string }{
+		{http.MethodPut, "/api/v1/appointments", "GET, POST"},
+		{http.MethodDelete, "/login", "GET, POST"},
+	} {
+		req, _ := http.NewRequest(tc.method, s.URL+tc.path, nil)
+		req.Header.Set("Origin", s.URL)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d Allow %q, want 405 Allow %q", tc.method, tc.path, res.StatusCode, res.Header.Get("Allow"), tc.allow)
+		}
+	}
+	res, err := http.Get(s.URL + "/api/v1/nothing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown API path: %d", res.StatusCode)
+	}
+}

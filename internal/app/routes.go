@@ -29,8 +29,8 @@ func (a *App) routes(w *web.Web, j *api.API) http.Handler {
 	mount(w.Routes(), w.Deny)
 	mount(j.Routes(), j.Deny)
 	mux.HandleFunc("GET /healthz", a.healthz)
-	mux.HandleFunc("/api/", j.NotFound)
-	mux.HandleFunc("/", w.NotFound)
+	mux.Handle("/api/", allowed(mux, j.NotFound, j.MethodNotAllowed))
+	mux.Handle("/", allowed(mux, w.NotFound, w.MethodNotAllowed))
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -52,6 +52,28 @@ func (a *App) routes(w *web.Web, j *api.API) http.Handler {
 
 // Routes returns every HTML and JSON route with its access rule.
 func (a *App) Routes() []httpx.Route { return a.table }
+
+// allowed answers a request that no route matched: 405 with an Allow header
+// when the path exists under other methods, else 404. (A catch-all pattern
+// would otherwise hide the mux's own 405.)
+func allowed(mux *http.ServeMux, notFound, notAllowed http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		var methods []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "/api/" {
+				methods = append(methods, m)
+			}
+		}
+		if len(methods) == 0 {
+			notFound(rw, r)
+			return
+		}
+		rw.Header().Set("Allow", strings.Join(methods, ", "))
+		notAllowed(rw, r)
+	})
+}
 
 // guard enforces a route's rule before its handler runs.
 func guard(rt httpx.Route, deny http.HandlerFunc) http.Handler {

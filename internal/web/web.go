@@ -187,7 +187,7 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (w *Web) errorPage(rw http.ResponseWriter, r *http.Request, status int, message string) {
-	titles := map[int]string{403: "无权访问", 404: "页面不存在", 409: "操作冲突", 422: "提交有误", 429: "操作过于频繁", 500: "服务器开小差了"}
+	titles := map[int]string{403: "无权访问", 404: "页面不存在", 405: "不支持的操作", 409: "操作冲突", 422: "提交有误", 429: "操作过于频繁", 500: "服务器开小差了"}
 	w.render(rw, r, status, "error", &page{Title: titles[status], Data: map[string]any{"Status": status, "Message": message}})
 }
 
@@ -213,6 +213,11 @@ func (w *Web) Deny(rw http.ResponseWriter, r *http.Request) {
 // came from another site (CSRF protection).
 func (w *Web) CrossSiteDenied(rw http.ResponseWriter, r *http.Request) {
 	w.errorPage(rw, r, http.StatusForbidden, "请求来自其他网站，已被拒绝。请在本站页面上重新操作。")
+}
+
+// MethodNotAllowed renders the 405 page (the Allow header is set by the caller).
+func (w *Web) MethodNotAllowed(rw http.ResponseWriter, r *http.Request) {
+	w.errorPage(rw, r, http.StatusMethodNotAllowed, "该页面不支持此操作方式。")
 }
 
 // NotFound renders the 404 page.
