@@ -49,12 +49,7 @@ var (
 
 // Routes returns every JSON route with its access rule.
 func (a *API) Routes() []httpx.Route {
-	pub := func(method, pattern string, h http.HandlerFunc) httpx.Route {
-		return httpx.Route{Method: method, Pattern: pattern, Public: true, Handler: h}
-	}
-	only := func(roles []account.Role, method, pattern string, h http.HandlerFunc) httpx.Route {
-		return httpx.Route{Method: method, Pattern: pattern, Roles: roles, Handler: h}
-	}
+	pub, only := httpx.Public, httpx.Only
 	return []httpx.Route{
 		pub("GET", "/api/v1/openapi.yaml", a.openapi),
 		pub("POST", "/api/v1/session", a.login),

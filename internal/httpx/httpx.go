@@ -29,6 +29,16 @@ type Route struct {
 	Handler http.HandlerFunc
 }
 
+// Public returns a route anyone may use.
+func Public(method, pattern string, h http.HandlerFunc) Route {
+	return Route{Method: method, Pattern: pattern, Public: true, Handler: h}
+}
+
+// Only returns a route that only users of roles may use.
+func Only(roles []account.Role, method, pattern string, h http.HandlerFunc) Route {
+	return Route{Method: method, Pattern: pattern, Roles: roles, Handler: h}
+}
+
 // Allows reports whether a user of role may use the route (anonymous: role "").
 func (r Route) Allows(role account.Role) bool {
 	if r.Public {

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"net/http"
-
 	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 )
@@ -16,12 +14,7 @@ var (
 
 // Routes returns every HTML route with its access rule.
 func (w *Web) Routes() []httpx.Route {
-	pub := func(method, pattern string, h http.HandlerFunc) httpx.Route {
-		return httpx.Route{Method: method, Pattern: pattern, Public: true, Handler: h}
-	}
-	only := func(roles []account.Role, method, pattern string, h http.HandlerFunc) httpx.Route {
-		return httpx.Route{Method: method, Pattern: pattern, Roles: roles, Handler: h}
-	}
+	pub, only := httpx.Public, httpx.Only
 	return []httpx.Route{
 		pub("GET", "/{$}", w.home),
 		pub("GET", "/news/{id}", w.newsPage),
