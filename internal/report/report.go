@@ -5,6 +5,7 @@ package report
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/account"
@@ -70,10 +71,18 @@ func (s *Service) Sales(ctx context.Context, actor *account.User) (*Overview, er
 	if !actor.Is(account.RoleSales, account.RoleAdmin) {
 		return nil, apperr.New(apperr.Forbidden, "无权查看销售概览")
 	}
-	store := actor.SiteID
+	// A sales user sees their store; an admin (no store) sees every store.
+	// The condition is left out rather than written "$1 = 0 OR ...", which
+	// would keep SQLite from using the store indexes.
+	where, args := "", []any{}
+	if actor.SiteID != 0 {
+		where, args = "store_id = $1 AND ", []any{actor.SiteID}
+	}
+	arg := func(v any) []any { return append(append([]any{}, args...), v) }
+	next := fmt.Sprintf("$%d", len(args)+1)
 	ov := &Overview{}
 	byStage := map[string]int{}
-	rows, err := s.db.QueryContext(ctx, `SELECT stage, COUNT(*) FROM customers WHERE ($1 = 0 OR store_id = $1) GROUP BY stage`, store)
+	rows, err := s.db.QueryContext(ctx, `SELECT stage, COUNT(*) FROM customers WHERE `+where+`1 = 1 GROUP BY stage`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -96,10 +105,10 @@ func (s *Service) Sales(ctx context.Context, actor *account.User) (*Overview, er
 		ov.Breakdown = append(ov.Breakdown, c)
 	}
 	var openLeads, orders int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM leads WHERE ($1 = 0 OR store_id = $1) AND status IN ('new', 'contacted', 'qualified')`, store).Scan(&openLeads); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM leads WHERE `+where+`status IN ('new', 'contacted', 'qualified')`, args...).Scan(&openLeads); err != nil {
 		return nil, err
 	}
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM vehicle_orders WHERE ($1 = 0 OR store_id = $1) AND ordered_at >= $2`, store, s.now().AddDate(0, 0, -30)).Scan(&orders); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM vehicle_orders WHERE `+where+`ordered_at >= `+next, arg(s.now().AddDate(0, 0, -30))...).Scan(&orders); err != nil {
 		return nil, err
 	}
 	ov.Tiles = []Count{{Key: "customers", Label: "客户总数", N: total}, {Key: "open_leads", Label: "跟进中线索", N: openLeads}, {Key: "orders_30d", Label: "近 30 天订单", N: orders}}

@@ -184,6 +184,7 @@ CREATE TABLE appointments (
 );
 CREATE INDEX appointments_site_day ON appointments (site_id, slot_date, slot_minute);
 CREATE INDEX appointments_customer ON appointments (customer_id, scheduled_at);
+CREATE INDEX appointments_scheduled ON appointments (scheduled_at, status);
 CREATE INDEX appointments_vehicle ON appointments (vehicle_id);
 -- A vehicle holds at most one open appointment per slot.
 CREATE UNIQUE INDEX appointments_vehicle_slot_open ON appointments (vehicle_id, slot_date, slot_minute)
