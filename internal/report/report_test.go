@@ -1,0 +1,78 @@
+package report_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/datagen"
+	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+	"github.com/nevcrm/nevcrm/internal/report"
+)
+
+func TestOverviews(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+		if err := datagen.Generate(ctx, d, datagen.Options{Customers: 300, Seed: 7, Months: 6, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		s := report.NewService(d, func() time.Time { return now })
+		var store int64
+		if err := d.QueryRow(`SELECT store_id FROM customers WHERE store_id IS NOT NULL GROUP BY store_id ORDER BY COUNT(*) DESC, store_id LIMIT 1`).Scan(&store); err != nil {
+			t.Fatal(err)
+		}
+		sales := &account.User{ID: 1, Role: account.RoleSales, SiteID: store}
+		ov, err := s.Sales(ctx, sales)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var customers, open int
+		if err := d.QueryRow(`SELECT COUNT(*) FROM customers WHERE store_id = $1`, store).Scan(&customers); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.QueryRow(`SELECT COUNT(*) FROM leads WHERE store_id = $1 AND status IN ('new', 'contacted', 'qualified')`, store).Scan(&open); err != nil {
+			t.Fatal(err)
+		}
+		if ov.Tiles[0].N != customers || ov.Tiles[1].N != open || customers == 0 {
+			t.Fatalf("sales tiles %+v, want customers %d, open leads %d", ov.Tiles, customers, open)
+		}
+		sum := 0
+		for _, c := range ov.Breakdown {
+			sum += c.N
+		}
+		if sum != customers || len(ov.Breakdown) != 7 {
+			t.Fatalf("stage breakdown sums to %d over %d stages, want %d over 7", sum, len(ov.Breakdown), customers)
+		}
+		if chart, err := ov.Chart("bar", "客户数"); err != nil || chart == "" {
+			t.Fatalf("chart: %q %v", chart, err)
+		}
+
+		admin := &account.User{ID: 2, Role: account.RoleAdmin}
+		all, err := s.Sales(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all.Tiles[0].N != 300 {
+			t.Fatalf("admin sees %d customers in the sales overview, want 300", all.Tiles[0].N)
+		}
+		aov, err := s.Admin(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aov.Tiles[0].N != 300 {
+			t.Fatalf("admin tiles %+v", aov.Tiles)
+		}
+		for _, u := range []*account.User{sales, {Role: account.RoleOwner}, {Role: account.RoleService}} {
+			if _, err := s.Admin(ctx, u); !apperr.Is(err, apperr.Forbidden) {
+				t.Errorf("Admin as %s: %v, want forbidden", u.Role, err)
+			}
+		}
+		if _, err := s.Sales(ctx, &account.User{Role: account.RoleOwner}); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("Sales as owner: %v, want forbidden", err)
+		}
+	})
+}
