@@ -97,6 +97,18 @@ func (s *Service) GetNews(ctx context.Context, id int64) (*News, error) {
 	return &n, err
 }
 
+// categoryLabels name the news categories.
+var categoryLabels = map[string]string{"company": "公司动态", "network": "补能网络", "product": "产品", "software": "软件升级",
+	"service": "服务", "community": "车友圈"}
+
+// CategoryLabel is the category's Chinese name.
+func (n *News) CategoryLabel() string {
+	if l, ok := categoryLabels[n.Category]; ok {
+		return l
+	}
+	return n.Category
+}
+
 // Paragraphs splits the body into its non-empty lines, for display as paragraphs.
 func (n *News) Paragraphs() []string {
 	var out []string

@@ -331,7 +331,20 @@ func testPages(t *testing.T, dialect db.Dialect) {
 				t.Errorf("%s dashboard: %d", role, res.StatusCode)
 			}
 		}
-		res, b := get(t, s.Login(t, "service"), s.URL+"/service/?date=not-a-date")
+		vehicleID, _, _ := ownerTarget(t, s)
+		res, b := get(t, s.Login(t, "owner"), fmt.Sprintf("%s/owner/vehicles/%d", s.URL, vehicleID))
+		if res.StatusCode != 200 || !strings.Contains(b, "电池健康度") || !strings.Contains(b, "最近充电与换电") {
+			t.Errorf("vehicle page: %d", res.StatusCode)
+		}
+		var newsID int64
+		if err := s.App.DB.QueryRow(`SELECT MAX(id) FROM news WHERE status = 'published'`).Scan(&newsID); err != nil {
+			t.Fatal(err)
+		}
+		res, b = get(t, s.Client(), fmt.Sprintf("%s/news/%d", s.URL, newsID))
+		if res.StatusCode != 200 || !strings.Contains(b, "返回首页") {
+			t.Errorf("news page: %d", res.StatusCode)
+		}
+		res, b = get(t, s.Login(t, "service"), s.URL+"/service/?date=not-a-date")
 		if res.StatusCode != 200 || !strings.Contains(b, "日期格式应为") {
 			t.Errorf("queue with bad date: %d", res.StatusCode)
 		}
