@@ -1,0 +1,55 @@
+package httpx
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/nevcrm/nevcrm/internal/account"
+)
+
+func TestClientIPAndHTTPS(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.RemoteAddr = "10.0.0.9:5555"
+	r.Header.Set("X-Forwarded-For", "203.0.113.7, 10.0.0.1")
+	r.Header.Set("X-Forwarded-Proto", "https")
+	if got := ClientIP(r, false); got != "10.0.0.9" {
+		t.Errorf("untrusted proxy: ClientIP = %s", got)
+	}
+	if got := ClientIP(r, true); got != "203.0.113.7" {
+		t.Errorf("trusted proxy: ClientIP = %s", got)
+	}
+	if IsHTTPS(r, false) || !IsHTTPS(r, true) {
+		t.Error("X-Forwarded-Proto must count only behind a trusted proxy")
+	}
+}
+
+func TestSessionCookie(t *testing.T) {
+	for _, tc := range []struct {
+		trust, secure bool
+	}{{false, false}, {true, true}} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("X-Forwarded-Proto", "https")
+		rec := httptest.NewRecorder()
+		SetSessionCookie(rec, r, tc.trust, "tok", time.Now().Add(time.Hour))
+		c := rec.Result().Cookies()[0]
+		if c.Name != SessionCookie || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != tc.secure || c.Path != "/" {
+			t.Errorf("trust=%v: cookie %+v", tc.trust, c)
+		}
+	}
+}
+
+func TestRouteAllows(t *testing.T) {
+	pub := Public("GET", "/", nil)
+	staff := Only([]account.Role{account.RoleService, account.RoleAdmin}, "GET", "/service/", nil)
+	if !pub.Allows("") || !pub.Allows(account.RoleOwner) {
+		t.Error("public route must allow everyone")
+	}
+	if staff.Allows("") || staff.Allows(account.RoleOwner) || !staff.Allows(account.RoleService) || !staff.Allows(account.RoleAdmin) {
+		t.Error("role route allows the wrong roles")
+	}
+	if (Route{Method: "GET", Pattern: "/x"}).Allows(account.RoleAdmin) {
+		t.Error("a route without a rule must allow nobody")
+	}
+}
