@@ -88,12 +88,17 @@ func NewRequestID() string {
 	return hex.EncodeToString(b)
 }
 
-// ClientIP returns the client's address. X-Forwarded-For is trusted only when
-// trustProxy is set (nevcrm behind a load balancer).
+// ClientIP returns the client's address. X-Forwarded-For is read only when
+// trustProxy is set (nevcrm behind a load balancer), and then its last entry:
+// the address our proxy saw, which a client cannot forge by sending the
+// header itself (a proxy appends to it).
 func ClientIP(r *http.Request, trustProxy bool) string {
 	if trustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			return strings.TrimSpace(strings.Split(xff, ",")[0])
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
+				return ip
+			}
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

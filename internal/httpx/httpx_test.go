@@ -12,7 +12,8 @@ import (
 func TestClientIPAndHTTPS(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.RemoteAddr = "10.0.0.9:5555"
-	r.Header.Set("X-Forwarded-For", "203.0.113.7, 10.0.0.1")
+	// The client sent "1.2.3.4" itself; the proxy appended what it saw.
+	r.Header.Set("X-Forwarded-For", "1.2.3.4, 203.0.113.7")
 	r.Header.Set("X-Forwarded-Proto", "https")
 	if got := ClientIP(r, false); got != "10.0.0.9" {
 		t.Errorf("untrusted proxy: ClientIP = %s", got)

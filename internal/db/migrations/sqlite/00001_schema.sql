@@ -157,6 +157,7 @@ CREATE TABLE charging_sessions (
 );
 CREATE INDEX charging_sessions_vehicle ON charging_sessions (vehicle_id, started_at);
 CREATE INDEX charging_sessions_site ON charging_sessions (site_id, started_at);
+CREATE INDEX charging_sessions_customer ON charging_sessions (customer_id);
 
 -- 预约: charging, battery swap, repair and test drive bookings.
 CREATE TABLE appointments (
@@ -201,7 +202,7 @@ CREATE TABLE site_capacity (
 -- 时段占用: booked places per slot; updated in the booking transaction so capacity is never oversold.
 CREATE TABLE slot_usage (
     site_id       INTEGER NOT NULL REFERENCES sites (id),
-    service_kind  TEXT NOT NULL,
+    service_kind  TEXT NOT NULL CHECK (service_kind IN ('charging', 'swap', 'repair', 'test_drive')),
     slot_date     DATE NOT NULL,
     slot_minute   INTEGER NOT NULL,
     booked        INTEGER NOT NULL DEFAULT 0 CHECK (booked >= 0),
@@ -233,6 +234,7 @@ CREATE TABLE battery_swaps (
 );
 CREATE INDEX battery_swaps_vehicle ON battery_swaps (vehicle_id, swapped_at);
 CREATE INDEX battery_swaps_site ON battery_swaps (site_id, swapped_at);
+CREATE INDEX battery_swaps_customer ON battery_swaps (customer_id);
 
 -- 营销活动
 CREATE TABLE campaigns (
@@ -415,6 +417,7 @@ CREATE TABLE work_orders (
 CREATE INDEX work_orders_site_status ON work_orders (site_id, status, opened_at);
 CREATE INDEX work_orders_vehicle ON work_orders (vehicle_id);
 CREATE INDEX work_orders_appointment ON work_orders (appointment_id);
+CREATE INDEX work_orders_customer ON work_orders (customer_id);
 
 -- 工单工时
 CREATE TABLE work_order_labour (
@@ -482,6 +485,7 @@ CREATE TABLE comments (
     created_at   DATETIME NOT NULL
 );
 CREATE INDEX comments_post ON comments (post_id, created_at);
+CREATE INDEX comments_customer ON comments (customer_id);
 
 -- 点赞
 CREATE TABLE post_likes (
@@ -490,6 +494,7 @@ CREATE TABLE post_likes (
     created_at   DATETIME NOT NULL,
     PRIMARY KEY (post_id, customer_id)
 );
+CREATE INDEX post_likes_customer ON post_likes (customer_id);
 
 -- 资讯
 CREATE TABLE news (
