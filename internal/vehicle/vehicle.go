@@ -4,6 +4,7 @@ package vehicle
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -27,6 +28,8 @@ type Vehicle struct {
 	SwapCapable        bool
 	Color              string
 	PurchasedOn        time.Time
+	DeliveredAt        time.Time // zero when not yet delivered
+	FastChargeShare    float64   // share of charging energy from DC fast charging, 0..1
 	MileageKM          int
 	BatterySOH         float64
 	SoftwareVersion    string
@@ -54,16 +57,18 @@ type Service struct{ db *db.DB }
 func NewService(d *db.DB) *Service { return &Service{db: d} }
 
 const columns = `v.id, v.vin, COALESCE(v.plate, ''), v.customer_id, v.model_id, m.name, m.brand, m.powertrain, m.battery_kwh,
-	m.range_km, m.swap_capable, v.color, v.purchased_on, v.mileage_km, v.battery_soh, v.software_version, v.warranty_end,
+	m.range_km, m.swap_capable, v.color, v.purchased_on, v.delivered_at, v.fast_charge_share, v.mileage_km, v.battery_soh, v.software_version, v.warranty_end,
 	v.battery_warranty_end`
 
 const from = ` FROM vehicles v JOIN vehicle_models m ON m.id = v.model_id `
 
 func scan(row interface{ Scan(...any) error }) (*Vehicle, error) {
 	var v Vehicle
+	var delivered sql.NullTime
 	err := row.Scan(&v.ID, &v.VIN, &v.Plate, &v.CustomerID, &v.ModelID, &v.ModelName, &v.Brand, &v.Powertrain, &v.BatteryKWh,
-		&v.RangeKM, &v.SwapCapable, &v.Color, &v.PurchasedOn, &v.MileageKM, &v.BatterySOH, &v.SoftwareVersion, &v.WarrantyEnd,
+		&v.RangeKM, &v.SwapCapable, &v.Color, &v.PurchasedOn, &delivered, &v.FastChargeShare, &v.MileageKM, &v.BatterySOH, &v.SoftwareVersion, &v.WarrantyEnd,
 		&v.BatteryWarrantyEnd)
+	v.DeliveredAt = delivered.Time
 	return &v, err
 }
 

@@ -87,6 +87,7 @@ func New(d Deps) (*Web, error) {
 		"yuan":     func(fen int64) string { return fmt.Sprintf("¥%d.%02d", fen/100, fen%100) },
 		"mask":     account.MaskedMobile,
 		"pct":      func(f float64) string { return fmt.Sprintf("%.1f", f) },
+		"percent":  func(share float64) string { return fmt.Sprintf("%.0f", share*100) },
 		"thousands": func(n int) string {
 			s := fmt.Sprint(n)
 			for i := len(s) - 3; i > 0; i -= 3 {
