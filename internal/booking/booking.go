@@ -194,5 +194,53 @@ type Day struct {
 	BatteriesLeft int
 }
 
+// Period is a part of the day's slots: morning, afternoon or evening.
+type Period struct {
+	Label    string
+	Slots    []Slot
+	Bookable int  // slots still bookable
+	Open     bool // shown unfolded: it holds the chosen slot, or is the first with a free slot
+}
+
+// Periods splits the slots into morning (before 12:00), afternoon (before
+// 18:00) and evening, leaving out empty parts, and unfolds the part that
+// holds chosen (a slot minute, or -1) or else the first with a free slot.
+func (d *Day) Periods(chosen int) []Period {
+	parts := []Period{{Label: "上午"}, {Label: "下午"}, {Label: "晚上"}}
+	for _, sl := range d.Slots {
+		i := 0
+		switch {
+		case sl.Minute >= 18*60:
+			i = 2
+		case sl.Minute >= 12*60:
+			i = 1
+		}
+		parts[i].Slots = append(parts[i].Slots, sl)
+		if sl.Bookable {
+			parts[i].Bookable++
+		}
+		if sl.Minute == chosen && sl.Bookable {
+			parts[i].Open = true
+		}
+	}
+	var out []Period
+	opened := false
+	for _, p := range parts {
+		if len(p.Slots) > 0 {
+			opened = opened || p.Open
+			out = append(out, p)
+		}
+	}
+	if !opened {
+		for i := range out {
+			if out[i].Bookable > 0 {
+				out[i].Open = true
+				break
+			}
+		}
+	}
+	return out
+}
+
 // DateString returns the day as "2006-01-02".
 func (d *Day) DateString() string { return d.Date.Format("2006-01-02") }

@@ -72,7 +72,16 @@ type bookingView struct {
 	MaxDate  string
 	Day      *booking.Day
 	SlotErr  string
-	Minute   string
+	Minute   string // the submitted slot, re-selected when the form comes back
+}
+
+// Chosen returns the submitted slot minute, or -1.
+func (v *bookingView) Chosen() int {
+	n, err := strconv.Atoi(v.Minute)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // loadBooking fills the booking form from the query or form values q. A slot
