@@ -71,7 +71,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 	}
 	w, err := web.New(web.Deps{
 		Accounts: a.Accounts, Sites: site.NewService(d), Vehicles: vehicle.NewService(d), Booking: a.Booking,
-		Content: content.NewService(d, nil), Reports: report.NewService(d, nil), Logger: logger, TrustProxy: cfg.TrustProxy,
+		Content: content.NewService(d, nil), Reports: report.NewService(d, nil), Logger: logger, TrustProxy: cfg.TrustProxy, Demo: cfg.Demo,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/nevcrm/nevcrm/internal/app"
@@ -71,5 +72,29 @@ func TestMethodNotAllowed(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown API path: %d", res.StatusCode)
+	}
+}
+
+func TestDemoLoginsOnlyInDemoMode(t *testing.T) {
+	cfg := &config.Config{Addr: "127.0.0.1:0", DB: dbtest.DSN(t, db.SQLite), Migrate: true, LogFormat: "text"}
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	rec := httptest.NewRecorder()
+	a.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/login", nil))
+	if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), "演示账号") {
+		t.Fatalf("login page without --demo: %d, shows demo logins: %v", rec.Code, strings.Contains(rec.Body.String(), "演示账号"))
+	}
+	s := apptest.Start(t, db.SQLite)
+	res, err := http.Get(s.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(b), "演示账号") {
+		t.Fatal("login page with --demo lacks the demo logins")
 	}
 }

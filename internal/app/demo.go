@@ -21,9 +21,10 @@ var DemoAccounts = []string{"owner", "sales", "service", "admin"}
 
 // LoadDemo fills an empty database with the small generated dataset (seed 1,
 // 12 months) and adds the demo accounts, all in one city that has a store,
-// a service center and charging and swap stations: the owner there with a
-// swap-capable car, sales at the store, service at the center, which is made
-// responsible for the city's stations. It is idempotent: a database that
+// a service center and charging and swap stations (of such cities, the one
+// with the most upcoming appointments, so the service queue is not empty):
+// the owner there with a swap-capable car, sales at the store, service at the
+// center, which is made responsible for the city's stations. It is idempotent: a database that
 // already has the accounts is left as it is.
 func LoadDemo(ctx context.Context, d *db.DB, accounts *account.Service, logger *slog.Logger) error {
 	var status string
@@ -69,7 +70,9 @@ func addDemoAccounts(ctx context.Context, d *db.DB) error {
 		AND EXISTS (SELECT 1 FROM sites s WHERE s.city = c.city AND s.kind = 'service_center' AND s.status = 'open')
 		AND EXISTS (SELECT 1 FROM sites s WHERE s.city = c.city AND s.kind = 'store' AND s.status = 'open')
 		AND NOT EXISTS (SELECT 1 FROM users u WHERE u.customer_id = c.id OR u.mobile = c.mobile)
-		ORDER BY c.id LIMIT 1`, true).Scan(&customerID, &city, &name, &mobile)
+		ORDER BY (SELECT COUNT(*) FROM appointments a JOIN sites s ON s.id = a.site_id
+			WHERE s.city = c.city AND a.scheduled_at >= $2 AND a.status IN ('booked', 'confirmed')) DESC, c.id
+		LIMIT 1`, true, time.Now().UTC()).Scan(&customerID, &city, &name, &mobile)
 	if db.NoRows(err) {
 		return fmt.Errorf("no owner with a swap-capable car in a city with every kind of site: generate more data")
 	}

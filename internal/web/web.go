@@ -41,6 +41,8 @@ type Deps struct {
 	Reports    *report.Service
 	Logger     *slog.Logger
 	TrustProxy bool
+	// Demo shows the demo logins on the login page (serve --demo only).
+	Demo bool
 }
 
 // Web renders the pages.
@@ -125,6 +127,7 @@ type page struct {
 	Fields map[string]string // field errors
 	Form   url.Values        // the user's values, for re-display
 	Data   any
+	Demo   bool // the server runs with demo accounts
 }
 
 // Val returns the submitted value of a form field.
@@ -144,6 +147,7 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 		return
 	}
 	p.User = httpx.User(r)
+	p.Demo = w.Demo
 	if p.Flash == "" {
 		p.Flash = flashes[r.URL.Query().Get("ok")]
 	}
