@@ -23,10 +23,7 @@ type Service struct {
 
 // NewService returns a Service on d; now may be nil for time.Now.
 func NewService(d *db.DB, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{db: d, now: func() time.Time { return now().UTC() }}
+	return &Service{db: d, now: db.UTC(now)}
 }
 
 // Today returns the current local calendar date as "2006-01-02".

@@ -131,6 +131,15 @@ func IsForeignKeyViolation(err error) bool {
 	return strings.Contains(msg, "FOREIGN KEY constraint failed") || strings.Contains(msg, "SQLSTATE 23503")
 }
 
+// UTC returns a clock reading now (time.Now when nil) in UTC, the zone every
+// stored time is in. Services take such a clock so tests can fix the time.
+func UTC(now func() time.Time) func() time.Time {
+	if now == nil {
+		now = time.Now
+	}
+	return func() time.Time { return now().UTC() }
+}
+
 // ErrNoRows is sql.ErrNoRows, re-exported so stores need not import database/sql for it.
 var ErrNoRows = sql.ErrNoRows
 

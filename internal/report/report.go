@@ -56,10 +56,7 @@ type Service struct {
 
 // NewService returns a Service on d; now may be nil for time.Now.
 func NewService(d *db.DB, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{db: d, now: func() time.Time { return now().UTC() }}
+	return &Service{db: d, now: db.UTC(now)}
 }
 
 var stageLabels = []Count{{Key: "lead", Label: "线索"}, {Key: "interested", Label: "意向"}, {Key: "test_drive", Label: "试驾"},
