@@ -21,8 +21,12 @@ import (
 const (
 	// LeadTime is how soon before its start a slot can still be booked.
 	LeadTime = 30 * time.Minute
-	// HorizonDays is how many days ahead (after today) can be booked.
+	// HorizonDays is how many calendar days can be booked, today included:
+	// today through today+13.
 	HorizonDays = 14
+	// StartWindow is how long before its slot an appointment can be started
+	// (an owner arriving early).
+	StartWindow = 2 * time.Hour
 	// ChangeCutoff is how long before the start an owner can still cancel or reschedule.
 	ChangeCutoff = 2 * time.Hour
 	// MaxReschedules is how often one appointment can be moved.

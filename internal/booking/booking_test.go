@@ -49,7 +49,7 @@ func TestBookValidation(t *testing.T) {
 			field string
 		}{
 			{name: "past date", in: f.repair(f.VehA, "2026-11-19", hm(10, 0)), field: "date"},
-			{name: "beyond 14 days", in: f.repair(f.VehA, "2026-12-05", hm(10, 0)), field: "date"},
+			{name: "beyond 14 days", in: f.repair(f.VehA, "2026-12-04", hm(10, 0)), field: "date"},
 			{name: "malformed date", in: f.repair(f.VehA, "2026/11/21", hm(10, 0)), field: "date"},
 			{name: "empty date", in: f.repair(f.VehA, "", hm(10, 0)), field: "date"},
 			{name: "before opening", in: f.repair(f.VehA, tomorrow, hm(7, 0)), field: "slot"},
@@ -93,7 +93,12 @@ func TestBookValidation(t *testing.T) {
 			{name: "test drive is not an owner booking",
 				in:    booking.BookInput{VehicleID: f.VehA, SiteID: f.Store, Kind: booking.TestDrive, Date: tomorrow, Minute: hm(11, 0)},
 				field: "kind"},
-			{name: "same vehicle, same slot", in: f.repair(f.VehA, tomorrow, hm(10, 0)), field: "slot"},
+			{name: "same vehicle, second open repair", in: f.repair(f.VehA, tomorrow, hm(15, 0)), field: "vehicle_id"},
+			{name: "same vehicle, same slot, another kind",
+				in:    booking.BookInput{VehicleID: f.VehA, SiteID: f.Swap, Kind: booking.Swap, Date: tomorrow, Minute: hm(10, 0)},
+				field: "slot"},
+			{name: "minute overflowing the arithmetic", in: f.repair(f.VehA, tomorrow, 9223372036854775800), field: "slot"},
+			{name: "negative minute", in: f.repair(f.VehA, tomorrow, -60), field: "slot"},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -113,7 +118,7 @@ func TestBookValidation(t *testing.T) {
 		}
 
 		t.Run("note of exactly 200 runes is fine", func(t *testing.T) {
-			in := f.repair(f.VehA, tomorrow, hm(15, 0))
+			in := f.repair(f.vehicle(f.OwnerA.CustomerID, f.PlainModel), tomorrow, hm(15, 0))
 			in.Note = "  " + strings.Repeat("长", 200) + "  "
 			a := f.book(f.OwnerA, in)
 			if a.Note != strings.Repeat("长", 200) {
@@ -121,8 +126,8 @@ func TestBookValidation(t *testing.T) {
 			}
 		})
 		t.Run("boundaries: last day of the horizon, slot in exactly 30 minutes", func(t *testing.T) {
-			f.book(f.OwnerA, f.repair(f.VehA, "2026-12-04", hm(17, 0)))
-			f.book(f.OwnerA, booking.BookInput{VehicleID: f.VehA, SiteID: f.Swap, Kind: booking.Swap, Date: today, Minute: hm(9, 30)})
+			f.book(f.OwnerA, f.repair(f.vehicle(f.OwnerA.CustomerID, f.PlainModel), "2026-12-03", hm(17, 0)))
+			f.book(f.OwnerA, booking.BookInput{VehicleID: f.vehicle(f.OwnerA.CustomerID, f.SwapModel), SiteID: f.Swap, Kind: booking.Swap, Date: today, Minute: hm(9, 30)})
 		})
 
 		for _, actor := range []struct {
@@ -373,7 +378,7 @@ func TestSwapBatteryDayLimit(t *testing.T) {
 		}
 		a1 := f.book(f.OwnerA, swap(f.VehA, hm(10, 0)))
 		f.book(f.OwnerB, swap(f.VehB, hm(10, 0)))
-		f.book(f.OwnerA, swap(f.VehA, hm(10, 30)))
+		f.book(f.OwnerA, swap(f.vehicle(f.OwnerA.CustomerID, f.SwapModel), hm(10, 30)))
 		// The slot 11:00 has room (2 places) but the station has no charged battery left.
 		before := f.writes()
 		_, err = f.Svc.Book(ctx, ownerC, swap(vehC, hm(11, 0)))
@@ -489,6 +494,10 @@ func TestStaffStatusMachine(t *testing.T) {
 			t.Fatalf("Technicians = %v, %v", techs, err)
 		}
 
+		// Not earlier than 2 hours before the slot.
+		_, err = act(f.ServiceA, booking.Start, booking.ActionInput{})
+		wantCode(t, err, apperr.Conflict)
+		f.Clock.Set(a.ScheduledAt.Add(-time.Hour))
 		r, err = act(f.ServiceA, booking.Start, booking.ActionInput{})
 		if err != nil || r.Status != booking.InProgress {
 			t.Fatalf("start: %v, %v", r, err)
@@ -590,7 +599,7 @@ func TestScope(t *testing.T) {
 		ch := f.book(f.OwnerA, booking.BookInput{VehicleID: f.VehA2, SiteID: f.Charging, Kind: booking.Charging, Date: tomorrow, Minute: hm(20, 0)})
 		other := f.book(f.OwnerB, booking.BookInput{VehicleID: f.VehB, SiteID: f.OtherCenter, Kind: booking.Repair, Date: tomorrow, Minute: hm(9, 0)})
 		// A different day at the center: not in tomorrow's queue.
-		later := f.book(f.OwnerB, f.repair(f.VehB, "2026-11-22", hm(9, 0)))
+		later := f.book(f.OwnerB, f.repair(f.vehicle(f.OwnerB.CustomerID, f.SwapModel), "2026-11-22", hm(9, 0)))
 
 		// Service user of another center: NotFound everywhere, nothing written.
 		before := f.writes()
@@ -856,6 +865,23 @@ func TestConcurrentRescheduleAndCancel(t *testing.T) {
 			AND a.slot_minute = u.slot_minute AND a.status <> 'cancelled')`)
 		if mismatch != 0 {
 			t.Errorf("%d slot_usage rows disagree with their appointments", mismatch)
+		}
+	})
+}
+
+func TestStaffActOnMovedAppointment(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		a := f.book(f.OwnerA, f.repair(f.VehA, tomorrow, hm(10, 0)))
+		// The owner moves it to another day while the staff member looks at tomorrow's queue.
+		if _, err := f.Svc.Reschedule(ctx, f.OwnerA, a.ID, "2026-11-22", hm(10, 0)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.Svc.Act(ctx, f.ServiceA, a.ID, booking.Confirm, booking.ActionInput{Date: tomorrow})
+		wantCode(t, err, apperr.Conflict)
+		if r, err := f.Svc.Act(ctx, f.ServiceA, a.ID, booking.Confirm, booking.ActionInput{Date: "2026-11-22"}); err != nil || r.Status != booking.Confirmed {
+			t.Fatalf("confirm on the right day: %v %v", r, err)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
 	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/site"
 )
 
 const apptColumns = `a.id, a.customer_id, c.name, c.mobile, COALESCE(a.vehicle_id, 0), COALESCE(m.name, ''), COALESCE(v.plate, ''),
@@ -25,11 +26,12 @@ const apptFrom = ` FROM appointments a
 	LEFT JOIN vehicle_models m ON m.id = v.model_id
 	LEFT JOIN users t ON t.id = a.technician_user_id `
 
-func scanAppt(row interface{ Scan(...any) error }) (*Appointment, error) {
+func scanAppt(row interface{ Scan(...any) error }, extra ...any) (*Appointment, error) {
 	var a Appointment
-	err := row.Scan(&a.ID, &a.CustomerID, &a.CustomerName, &a.CustomerMobile, &a.VehicleID, &a.VehicleName, &a.Plate,
+	dest := append([]any{&a.ID, &a.CustomerID, &a.CustomerName, &a.CustomerMobile, &a.VehicleID, &a.VehicleName, &a.Plate,
 		&a.SiteID, &a.SiteName, &a.SiteAddress, &a.Kind, &a.SlotDate, &a.SlotMinute, &a.SlotMinutes, &a.ScheduledAt, &a.Status, &a.Note,
-		&a.TechnicianID, &a.TechnicianName, &a.Bay, &a.Result, &a.CancelReason, &a.RescheduleCount, &a.CreatedAt, &a.UpdatedAt)
+		&a.TechnicianID, &a.TechnicianName, &a.Bay, &a.Result, &a.CancelReason, &a.RescheduleCount, &a.CreatedAt, &a.UpdatedAt}, extra...)
+	err := row.Scan(dest...)
 	return &a, err
 }
 
@@ -81,22 +83,16 @@ func (s *Service) Get(ctx context.Context, actor *account.User, id int64) (*Appo
 	return a, nil
 }
 
-func (s *Service) load(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, id int64) (*Appointment, int64, error) {
+func (s *Service) load(ctx context.Context, q site.Querier, id int64) (*Appointment, int64, error) {
 	var parent int64
-	row := q.QueryRowContext(ctx, `SELECT `+apptColumns+`, COALESCE(st.parent_id, 0)`+apptFrom+`WHERE a.id = $1`, id)
-	var a Appointment
-	err := row.Scan(&a.ID, &a.CustomerID, &a.CustomerName, &a.CustomerMobile, &a.VehicleID, &a.VehicleName, &a.Plate,
-		&a.SiteID, &a.SiteName, &a.SiteAddress, &a.Kind, &a.SlotDate, &a.SlotMinute, &a.SlotMinutes, &a.ScheduledAt, &a.Status, &a.Note,
-		&a.TechnicianID, &a.TechnicianName, &a.Bay, &a.Result, &a.CancelReason, &a.RescheduleCount, &a.CreatedAt, &a.UpdatedAt, &parent)
+	a, err := scanAppt(q.QueryRowContext(ctx, `SELECT `+apptColumns+`, COALESCE(st.parent_id, 0)`+apptFrom+`WHERE a.id = $1`, id), &parent)
 	if db.NoRows(err) {
 		return nil, 0, apperr.New(apperr.NotFound, "预约不存在")
 	}
 	if err != nil {
 		return nil, 0, err
 	}
-	return &a, parent, nil
+	return a, parent, nil
 }
 
 // Mine returns the acting owner's upcoming (open or in progress, soonest

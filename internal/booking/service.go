@@ -44,6 +44,12 @@ func slotStart(date time.Time, minute int) time.Time {
 	return time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, site.Shanghai).Add(time.Duration(minute) * time.Minute).UTC()
 }
 
+// LastDay returns the last bookable local date as "2006-01-02".
+func (s *Service) LastDay() string {
+	today, _ := ParseDate(s.Today())
+	return today.AddDate(0, 0, HorizonDays-1).Format("2006-01-02")
+}
+
 // checkDate validates a booking date against the horizon.
 func (s *Service) checkDate(v string) (time.Time, error) {
 	date, ok := ParseDate(v)
@@ -51,11 +57,12 @@ func (s *Service) checkDate(v string) (time.Time, error) {
 		return time.Time{}, apperr.Field("date", "请选择日期（格式 2006-01-02）")
 	}
 	today, _ := ParseDate(s.Today())
+	last, _ := ParseDate(s.LastDay())
 	if date.Before(today) {
 		return time.Time{}, apperr.Field("date", "不能预约已经过去的日期")
 	}
-	if date.After(today.AddDate(0, 0, HorizonDays)) {
-		return time.Time{}, apperr.Field("date", fmt.Sprintf("只能预约 %d 天内的时段", HorizonDays))
+	if date.After(last) {
+		return time.Time{}, apperr.Field("date", fmt.Sprintf("只能预约今天起 %d 天内（至 %s）的时段", HorizonDays, s.LastDay()))
 	}
 	return date, nil
 }
@@ -85,6 +92,9 @@ func (s *Service) Slots(ctx context.Context, siteID int64, kind Kind, date strin
 	}
 	if st.Kind != kind.SiteKind() {
 		return nil, apperr.Field("site_id", "请选择一个"+kind.SiteKind().Label())
+	}
+	if !st.Open {
+		return nil, apperr.Field("site_id", "该网点暂停营业")
 	}
 	d, err := s.checkDate(date)
 	if err != nil {
@@ -194,7 +204,8 @@ func (s *Service) validateSlot(ctx context.Context, q site.Querier, siteID int64
 	if err != nil {
 		return nil, err
 	}
-	if minute < st.OpenMinute || minute+st.SlotMinutes > st.CloseMinute || (minute-st.OpenMinute)%st.SlotMinutes != 0 {
+	// Bound the minute before any arithmetic on it (a huge value would overflow).
+	if minute < 0 || minute >= 24*60 || minute < st.OpenMinute || minute+st.SlotMinutes > st.CloseMinute || (minute-st.OpenMinute)%st.SlotMinutes != 0 {
 		return nil, apperr.Field("slot", fmt.Sprintf("所选时段不在营业时间内（%s，每 %d 分钟一个时段）", st.Hours(), st.SlotMinutes))
 	}
 	if slotStart(d, minute).Before(s.now().Add(LeadTime)) {
@@ -231,9 +242,10 @@ func release(ctx context.Context, tx *sql.Tx, a *Appointment) error {
 
 // move takes the place of t and gives back the one a holds, inside tx.
 //
-// Lock order: every transaction that changes places locks the appointment
-// row first (Cancel, Reschedule), then slot_usage rows in (date, minute)
-// order, then swap_day_usage rows in date order; Book follows the same order.
+// Lock order: every transaction that changes places writes the appointment
+// row first (Book inserts it, Cancel and Reschedule update it), then
+// slot_usage rows in (date, minute) order, then swap_day_usage rows in date
+// order.
 // Without it, two owners swapping slots, or a cancel racing a reschedule,
 // deadlock on PostgreSQL. A swap moved within its day keeps its battery, so a
 // day whose batteries are all promised still allows moving between slots.
@@ -325,6 +337,16 @@ func releaseBattery(ctx context.Context, tx *sql.Tx, siteID int64, date time.Tim
 	return err
 }
 
+// errOpenKind refuses a second open appointment of one kind for a vehicle;
+// at is the open one's start when known.
+func errOpenKind(kind Kind, at time.Time) error {
+	msg := "这辆车已有一个未完成的" + kind.Label() + "预约"
+	if !at.IsZero() {
+		msg += "（" + at.In(site.Shanghai).Format("01-02 15:04") + "）"
+	}
+	return apperr.Field("vehicle_id", msg+"，如需更换时间请改约")
+}
+
 // ownVehicle returns whether the vehicle belongs to the owner and is swap capable.
 func ownVehicle(ctx context.Context, q site.Querier, customerID, vehicleID int64) (swapCapable bool, err error) {
 	err = q.QueryRowContext(ctx, `SELECT m.swap_capable FROM vehicles v JOIN vehicle_models m ON m.id = v.model_id
@@ -360,24 +382,30 @@ func (s *Service) Book(ctx context.Context, actor *account.User, in BookInput) (
 	now := s.now()
 	var id int64
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		var clash int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE vehicle_id = $1 AND slot_date = $2 AND slot_minute = $3
-			AND status IN ('booked', 'confirmed', 'in_progress')`, in.VehicleID, t.date, t.minute).Scan(&clash); err != nil {
+		var open time.Time
+		err := tx.QueryRowContext(ctx, `SELECT scheduled_at FROM appointments WHERE vehicle_id = $1 AND service_kind = $2
+			AND status IN ('booked', 'confirmed', 'in_progress') LIMIT 1`, in.VehicleID, string(t.kind)).Scan(&open)
+		if err == nil {
+			return errOpenKind(t.kind, open)
+		}
+		if !db.NoRows(err) {
 			return err
 		}
-		if clash > 0 {
-			return apperr.Field("slot", "这辆车在该时段已有预约")
-		}
-		if err := take(ctx, tx, t); err != nil {
-			return err
-		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO appointments (customer_id, vehicle_id, site_id, service_kind, slot_date, slot_minute,
+		// The appointment row first, then the places (see move for the lock order).
+		err = tx.QueryRowContext(ctx, `INSERT INTO appointments (customer_id, vehicle_id, site_id, service_kind, slot_date, slot_minute,
 			scheduled_at, status, note, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'booked', $8, $9, $9) RETURNING id`,
 			actor.CustomerID, in.VehicleID, t.site.ID, string(t.kind), t.date, t.minute, slotStart(t.date, t.minute), in.Note, now).Scan(&id)
 		if db.IsUniqueViolation(err) {
-			return apperr.Field("slot", "这辆车在该时段已有预约")
+			// One of the two open-appointment indexes: per slot, or per kind.
+			if strings.Contains(err.Error(), "slot") {
+				return apperr.Field("slot", "这辆车在该时段已有预约")
+			}
+			return errOpenKind(t.kind, time.Time{})
 		}
 		if err != nil {
+			return err
+		}
+		if err := take(ctx, tx, t); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: actor.ID, Action: "book", Entity: "appointments", EntityID: id,

@@ -37,6 +37,9 @@ func ParseAction(s string) (Action, bool) {
 
 // ActionInput carries the fields some actions need.
 type ActionInput struct {
+	// Date is the slot date ("2006-01-02") the staff member saw, when known;
+	// an appointment the owner has since moved to another day is refused.
+	Date         string
 	TechnicianID int64  // assign
 	Bay          string // assign
 	Result       string // complete
@@ -86,6 +89,9 @@ func (s *Service) Act(ctx context.Context, actor *account.User, id int64, action
 		if !canSee(actor, a, parent) {
 			return apperr.New(apperr.NotFound, "预约不存在")
 		}
+		if in.Date != "" && in.Date != a.Date() {
+			return apperr.New(apperr.Conflict, "车主已将该预约改到 "+a.Date()+"，请刷新后再操作")
+		}
 		if !a.Allowed(action) {
 			return apperr.New(apperr.Conflict, fmt.Sprintf("预约当前为「%s」，不能执行该操作", a.Status.Label()))
 		}
@@ -95,6 +101,9 @@ func (s *Service) Act(ctx context.Context, actor *account.User, id int64, action
 			set = "confirmed_at = $1"
 			args = append(args, now)
 		case Start:
+			if now.Before(a.ScheduledAt.Add(-StartWindow)) {
+				return apperr.New(apperr.Conflict, "距预约时段开始超过 2 小时，暂不能开始服务")
+			}
 			set = "started_at = $1"
 			args = append(args, now)
 		case Complete:
@@ -137,14 +146,22 @@ func (s *Service) Act(ctx context.Context, actor *account.User, id int64, action
 		if set != "" {
 			set += ", "
 		}
-		args = append(args, string(status), now, id, string(a.Status))
-		res, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE appointments SET %sstatus = $%d, updated_at = $%d WHERE id = $%d AND status = $%d`,
-			set, n+1, n+2, n+3, n+4), args...)
+		// The reschedule count pins the slot the staff member saw: an
+		// appointment the owner has just moved is reported as changed.
+		args = append(args, string(status), now, id, string(a.Status), a.RescheduleCount)
+		res, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE appointments SET %sstatus = $%d, updated_at = $%d
+			WHERE id = $%d AND status = $%d AND reschedule_count = $%d`, set, n+1, n+2, n+3, n+4, n+5), args...)
 		if err != nil {
 			return err
 		}
 		if k, _ := res.RowsAffected(); k == 0 {
 			return errChanged
+		}
+		if action == MarkNoShow && a.Kind == Swap {
+			// The battery promised to a no-show can go to a later slot that day.
+			if err := releaseBattery(ctx, tx, a.SiteID, a.SlotDate); err != nil {
+				return err
+			}
 		}
 		detail := map[string]any{"from": a.Status, "to": status}
 		if action == Assign {

@@ -3,7 +3,6 @@ package content
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"time"
 
@@ -88,7 +87,7 @@ func (s *Service) GetNews(ctx context.Context, id int64) (*News, error) {
 	err := s.db.QueryRowContext(ctx, `SELECT id, title, summary, body, category, published_at FROM news
 		WHERE id = $1 AND status = 'published' AND published_at <= $2`, id, s.now()).
 		Scan(&n.ID, &n.Title, &n.Summary, &n.Body, &n.Category, &n.PublishedAt)
-	if err == sql.ErrNoRows {
+	if db.NoRows(err) {
 		return nil, apperr.New(apperr.NotFound, "资讯不存在")
 	}
 	return &n, err

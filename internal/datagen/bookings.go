@@ -133,15 +133,15 @@ func (g *gen) bookSite(s *site, kind string, pool []owner, rate float64) {
 				b.status = []string{"booked", "confirmed"}[r.IntN(2)]
 			}
 			if b.status == "booked" || b.status == "confirmed" || b.status == "in_progress" {
-				// A vehicle holds at most one open appointment per slot
-				// (unique index appointments_vehicle_slot_open).
-				key := [3]int64{b.owner.vehicle, int64(d), int64(b.minute)}
-				if g.openSlots[key] {
+				// A vehicle holds at most one open appointment per kind
+				// (unique index appointments_vehicle_kind_open).
+				key := openKey{b.owner.vehicle, kind}
+				if g.openKinds[key] {
 					usage[(b.minute-s.open)/s.slot]--
 					booked--
 					continue
 				}
-				g.openSlots[key] = true
+				g.openKinds[key] = true
 			}
 			day = append(day, b)
 		}

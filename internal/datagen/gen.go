@@ -72,9 +72,11 @@ type gen struct {
 	campByMo [][]int // campaign indices active in each history month
 	owners   [][]owner
 	tdUsage  map[[3]int]int // (store site index, day, minute) -> booked test drives
-	// openSlots holds (vehicle, day, minute) of open bookings, which the
-	// schema allows once per vehicle and slot.
-	openSlots map[[3]int64]bool
+	// openKinds holds (vehicle, kind) of open bookings: a vehicle holds at
+	// most one open appointment per kind of service (unique index
+	// appointments_vehicle_kind_open), which also keeps open bookings in
+	// distinct slots (appointments_vehicle_slot_open).
+	openKinds map[openKey]bool
 	plates    map[string]int
 }
 
@@ -145,7 +147,7 @@ func generate(ctx context.Context, d *db.DB, opt Options, prog *progress) error 
 		return err
 	}
 	g := &gen{ctx: ctx, opt: opt, r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15)), l: l, now: opt.Now,
-		tdUsage: map[[3]int]int{}, openSlots: map[[3]int64]bool{}, plates: map[string]int{}}
+		tdUsage: map[[3]int]int{}, openKinds: map[openKey]bool{}, plates: map[string]int{}}
 	g.declareTables()
 	g.setupCalendar()
 	prog.note("datagen: %d customers, %d days of history, seed %d", opt.Customers, g.days, opt.Seed)
@@ -480,4 +482,10 @@ func (g *gen) content() {
 		pub := g.randTime(g.now.AddDate(0, -6, 0), g.now)
 		l.add(t.announcements, t.announcements.next(), a.title, a.body, a.level, g.admins[0], pub, pub.AddDate(0, 3, 0))
 	}
+}
+
+// openKey is a vehicle and a kind of service.
+type openKey struct {
+	vehicle int64
+	kind    string
 }

@@ -95,8 +95,31 @@ func sqliteDSN(path string) string {
 }
 
 // InTx runs fn in a transaction, committing when fn returns nil and rolling
-// back otherwise. On SQLite the transaction takes the write lock at BEGIN.
+// back otherwise. On SQLite the transaction takes the write lock at BEGIN. On
+// PostgreSQL a transaction chosen as a deadlock victim (or failing
+// serialization) is run again, up to three times in all, so fn must do all
+// its work through tx.
 func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = d.inTx(ctx, fn); !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// retryable reports whether err is a PostgreSQL deadlock (40P01) or
+// serialization failure (40001), after which the transaction can be retried.
+func retryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "SQLSTATE 40P01") || strings.Contains(msg, "SQLSTATE 40001")
+}
+
+func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -121,16 +144,6 @@ func IsUniqueViolation(err error) bool {
 	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
 }
 
-// IsForeignKeyViolation reports whether err is a foreign-key violation on
-// either dialect.
-func IsForeignKeyViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "FOREIGN KEY constraint failed") || strings.Contains(msg, "SQLSTATE 23503")
-}
-
 // UTC returns a clock reading now (time.Now when nil) in UTC, the zone every
 // stored time is in. Services take such a clock so tests can fix the time.
 func UTC(now func() time.Time) func() time.Time {
@@ -139,9 +152,6 @@ func UTC(now func() time.Time) func() time.Time {
 	}
 	return func() time.Time { return now().UTC() }
 }
-
-// ErrNoRows is sql.ErrNoRows, re-exported so stores need not import database/sql for it.
-var ErrNoRows = sql.ErrNoRows
 
 // NoRows reports whether err means a query found nothing.
 func NoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

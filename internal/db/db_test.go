@@ -42,9 +42,5 @@ func TestUniqueViolationDetected(t *testing.T) {
 		if !db.IsUniqueViolation(err) {
 			t.Fatalf("want unique violation, got %v", err)
 		}
-		_, err = d.ExecContext(ctx, `INSERT INTO part_stock (site_id, part_id, quantity, updated_at) VALUES ($1, $2, $3, CURRENT_TIMESTAMP)`, 999, 999, 1)
-		if !db.IsForeignKeyViolation(err) {
-			t.Fatalf("want foreign-key violation, got %v", err)
-		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/db"
 )
 
@@ -43,10 +44,6 @@ func (o *Overview) Chart(kind, name string) (string, error) {
 	b, err := json.Marshal(d)
 	return string(b), err
 }
-
-// statusLabels names appointment statuses (kept here to avoid importing booking).
-var statusLabels = map[string]string{"booked": "已预约", "confirmed": "已确认", "in_progress": "服务中", "completed": "已完成",
-	"cancelled": "已取消", "no_show": "未到店"}
 
 // Service computes overviews.
 type Service struct {
@@ -140,7 +137,7 @@ func (s *Service) Admin(ctx context.Context, actor *account.User) (*Overview, er
 		if err := rows.Scan(&c.Key, &c.N); err != nil {
 			return nil, err
 		}
-		c.Label = statusLabels[c.Key]
+		c.Label = booking.Status(c.Key).Label()
 		ov.Breakdown = append(ov.Breakdown, c)
 	}
 	return ov, rows.Err()

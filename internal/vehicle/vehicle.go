@@ -5,6 +5,7 @@ package vehicle
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 
@@ -124,12 +125,12 @@ func (s *Service) RecentActivity(ctx context.Context, actor *account.User, vehic
 	if _, err := s.Get(ctx, actor, vehicleID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, at, site_name, detail, cost_fen FROM (
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, at, site_name, soc_from, soc_to, energy_kwh, cost_fen FROM (
 		SELECT 'charging' AS kind, c.started_at AS at, COALESCE(st.name, CASE c.location_kind WHEN 'home' THEN '家用充电桩' ELSE '公共充电桩' END) AS site_name,
-			CAST(c.start_soc AS TEXT) || '% → ' || CAST(c.end_soc AS TEXT) || '%，' || CAST(CAST(c.energy_kwh AS INTEGER) AS TEXT) || ' kWh' AS detail, c.cost_fen
+			c.start_soc AS soc_from, c.end_soc AS soc_to, c.energy_kwh AS energy_kwh, c.cost_fen AS cost_fen
 		FROM charging_sessions c LEFT JOIN sites st ON st.id = c.site_id WHERE c.vehicle_id = $1
 		UNION ALL
-		SELECT 'swap', b.swapped_at, st.name, CAST(b.soc_out AS TEXT) || '% → ' || CAST(b.soc_in AS TEXT) || '%', b.cost_fen
+		SELECT 'swap', b.swapped_at, st.name, b.soc_out, b.soc_in, 0, b.cost_fen
 		FROM battery_swaps b JOIN sites st ON st.id = b.site_id WHERE b.vehicle_id = $1
 	) a ORDER BY at DESC LIMIT $2`, vehicleID, limit)
 	if err != nil {
@@ -139,8 +140,14 @@ func (s *Service) RecentActivity(ctx context.Context, actor *account.User, vehic
 	var out []Activity
 	for rows.Next() {
 		var a Activity
-		if err := rows.Scan(&a.Kind, &a.At, &a.SiteName, &a.Detail, &a.CostFen); err != nil {
+		var from, to int
+		var kwh float64
+		if err := rows.Scan(&a.Kind, &a.At, &a.SiteName, &from, &to, &kwh, &a.CostFen); err != nil {
 			return nil, err
+		}
+		a.Detail = fmt.Sprintf("%d%% → %d%%", from, to)
+		if a.Kind == "charging" {
+			a.Detail += fmt.Sprintf("，%.1f kWh", kwh)
 		}
 		out = append(out, a)
 	}

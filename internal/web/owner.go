@@ -95,8 +95,7 @@ func (w *Web) loadBooking(r *http.Request, q url.Values) (*bookingView, error) {
 		return nil, err
 	}
 	v := &bookingView{Vehicles: vs, Kinds: booking.OwnerKinds, Today: w.Booking.Today(), Minute: q.Get("slot")}
-	today, _ := booking.ParseDate(v.Today)
-	v.MaxDate = today.AddDate(0, 0, booking.HorizonDays).Format("2006-01-02")
+	v.MaxDate = w.Booking.LastDay()
 	v.Kind, _ = booking.ParseKind(q.Get("kind"))
 	if v.Kind == "" || v.Kind == booking.TestDrive {
 		v.Kind = booking.Swap
@@ -263,7 +262,7 @@ func (w *Web) reschedule(rw http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		data, lerr := w.rescheduleView(r, id, r.PostForm.Get("date"))
 		if lerr != nil {
-			w.fail(rw, r, err)
+			w.fail(rw, r, lerr)
 			return
 		}
 		w.formError(rw, r, "owner_reschedule", &page{Title: "改约", Nav: "appointments", Data: data}, err)

@@ -74,7 +74,7 @@ func (w *Web) serviceAct(rw http.ResponseWriter, r *http.Request) {
 	} else if action, ok := booking.ParseAction(name); ok {
 		tech, _ := strconv.ParseInt(r.PostForm.Get("technician_id"), 10, 64)
 		_, err = w.Booking.Act(r.Context(), u, id, action, booking.ActionInput{
-			TechnicianID: tech, Bay: r.PostForm.Get("bay"), Result: r.PostForm.Get("result"),
+			Date: r.PostForm.Get("date"), TechnicianID: tech, Bay: r.PostForm.Get("bay"), Result: r.PostForm.Get("result"),
 		})
 	} else {
 		err = apperr.New(apperr.NotFound, "未知操作")

@@ -188,8 +188,10 @@ CREATE INDEX appointments_site_day ON appointments (site_id, slot_date, slot_min
 CREATE INDEX appointments_customer ON appointments (customer_id, scheduled_at);
 CREATE INDEX appointments_scheduled ON appointments (scheduled_at, status);
 CREATE INDEX appointments_vehicle ON appointments (vehicle_id);
--- A vehicle holds at most one open appointment per slot.
+-- A vehicle holds at most one open appointment per slot, and one per kind of service.
 CREATE UNIQUE INDEX appointments_vehicle_slot_open ON appointments (vehicle_id, slot_date, slot_minute)
+    WHERE status IN ('booked', 'confirmed', 'in_progress');
+CREATE UNIQUE INDEX appointments_vehicle_kind_open ON appointments (vehicle_id, service_kind)
     WHERE status IN ('booked', 'confirmed', 'in_progress');
 
 -- 预约容量: places per slot per kind of service at a site.
