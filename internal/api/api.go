@@ -3,6 +3,7 @@
 package api
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
@@ -124,6 +126,12 @@ func (a *API) MethodNotAllowed(rw http.ResponseWriter, r *http.Request) {
 		Message: "该接口不支持 " + r.Method + " 方法", RequestID: httpx.RequestID(r.Context())}})
 }
 
+// BadText writes the 422 JSON error for a query or form value that is not
+// valid text (invalid UTF-8 or a NUL character).
+func (a *API) BadText(rw http.ResponseWriter, r *http.Request, field string) {
+	a.fail(rw, r, apperr.Field(field, "包含无效字符（须为 UTF-8 编码，且不含 NUL）"))
+}
+
 // NotFound writes a 404 JSON error.
 func (a *API) NotFound(rw http.ResponseWriter, r *http.Request) {
 	a.fail(rw, r, apperr.New(apperr.NotFound, "接口不存在"))
@@ -137,9 +145,21 @@ func decode(r *http.Request, v any) error {
 			return apperr.New(apperr.Invalid, "请求体须为 application/json")
 		}
 	}
-	dec := json.NewDecoder(r.Body)
+	raw, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return apperr.New(apperr.Invalid, "请求体过大")
+	}
+	if err != nil {
+		return apperr.New(apperr.Invalid, "请求体读取失败")
+	}
+	// Text the databases cannot store: invalid UTF-8 and NUL characters.
+	if !utf8.Valid(raw) || bytes.Contains(raw, []byte(`\u0000`)) {
+		return apperr.New(apperr.Invalid, "请求体包含无效字符（须为 UTF-8 编码，且不含 NUL）")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
 		// Exactly one JSON value: {"a":1}{"a":2} or trailing text is refused.
 		if err = dec.Decode(&json.RawMessage{}); err == io.EOF {
@@ -148,11 +168,8 @@ func decode(r *http.Request, v any) error {
 			return apperr.New(apperr.Invalid, "请求体只能包含一个 JSON 值")
 		}
 	}
-	var mbe *http.MaxBytesError
 	var te *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &mbe):
-		return apperr.New(apperr.Invalid, "请求体过大")
 	case errors.As(err, &te):
 		return apperr.Field(te.Field, "字段类型不正确")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

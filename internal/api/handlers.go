@@ -167,7 +167,7 @@ func (a *API) slots(rw http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	kind, ok := booking.ParseKind(q.Get("service"))
-	if !ok {
+	if !ok || kind == booking.TestDrive {
 		a.fail(rw, r, apperr.Field("service", "service 须为 charging、swap 或 repair"))
 		return
 	}

@@ -61,17 +61,17 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 		return nil, err
 	}
 	a := &App{Config: cfg, DB: d, Logger: logger,
-		Accounts: account.NewService(d, nil),
-		Booking:  booking.NewService(d, nil),
+		Accounts: account.NewService(d, cfg.Now),
+		Booking:  booking.NewService(d, cfg.Now),
 	}
 	if cfg.Demo {
-		if err := LoadDemo(ctx, d, a.Accounts, logger); err != nil {
+		if err := LoadDemo(ctx, d, logger); err != nil {
 			return nil, fmt.Errorf("demo data: %w", err)
 		}
 	}
 	w, err := web.New(web.Deps{
 		Accounts: a.Accounts, Sites: site.NewService(d), Vehicles: vehicle.NewService(d), Booking: a.Booking,
-		Content: content.NewService(d, nil), Reports: report.NewService(d, nil), Logger: logger, TrustProxy: cfg.TrustProxy, Demo: cfg.Demo,
+		Content: content.NewService(d, cfg.Now), Reports: report.NewService(d, cfg.Now), Logger: logger, TrustProxy: cfg.TrustProxy, Demo: cfg.Demo,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)

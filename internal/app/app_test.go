@@ -98,3 +98,68 @@ func TestDemoLoginsOnlyInDemoMode(t *testing.T) {
 		t.Fatal("login page with --demo lacks the demo logins")
 	}
 }
+
+func TestInvalidTextRefused(t *testing.T) {
+	for _, dialect := range dbtest.Dialects() {
+		t.Run(string(dialect), func(t *testing.T) {
+			s := apptest.Start(t, dialect)
+			owner := s.Login(t, "owner")
+			before := 0
+			if err := s.App.DB.QueryRow(`SELECT COUNT(*) FROM appointments`).Scan(&before); err != nil {
+				t.Fatal(err)
+			}
+			for _, tc := range []struct {
+				c      *http.Client
+				method string
+				path   string
+				ctype  string
+				body   string
+			}{
+				{s.Client(), "POST", "/login", "application/x-www-form-urlencoded", "username=%ff%fe&password=x"},
+				{s.Client(), "POST", "/register", "application/x-www-form-urlencoded", "mobile=13900000000&name=%ff&password=12345678&password2=12345678"},
+				{owner, "POST", "/owner/appointments", "application/x-www-form-urlencoded", "vehicle_id=1&kind=swap&site_id=1&date=2026-12-01&slot=600&note=%00"},
+				{owner, "GET", "/owner/appointments/new?city=%ff", "", ""},
+				{s.Client(), "POST", "/api/v1/session", "application/json", `{"username":"\u0000admin","password":"x"}`},
+				{s.Client(), "POST", "/api/v1/session", "application/json", "{\"username\":\"\xff\",\"password\":\"x\"}"},
+				{owner, "GET", "/api/v1/sites?city=%ff", "", ""},
+			} {
+				req, _ := http.NewRequest(tc.method, s.URL+tc.path, strings.NewReader(tc.body))
+				req.Header.Set("Origin", s.URL)
+				if tc.ctype != "" {
+					req.Header.Set("Content-Type", tc.ctype)
+				}
+				res, err := tc.c.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if res.StatusCode != http.StatusUnprocessableEntity {
+					t.Errorf("%s %s %q: %d, want 422", tc.method, tc.path, tc.body, res.StatusCode)
+				}
+			}
+			after := 0
+			if err := s.App.DB.QueryRow(`SELECT COUNT(*) FROM appointments`).Scan(&after); err != nil || after != before {
+				t.Fatalf("appointments %d -> %d (%v)", before, after, err)
+			}
+		})
+	}
+}
+
+func TestDemoRefusesRealData(t *testing.T) {
+	dsn := dbtest.DSN(t, db.SQLite)
+	d, err := db.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec(`INSERT INTO customers (name, mobile, created_at, updated_at) VALUES ('真实客户', '13900000001', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	cfg := &config.Config{Addr: "127.0.0.1:0", DB: dsn, Demo: true, Migrate: true, LogFormat: "text"}
+	if _, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil || !strings.Contains(err.Error(), "refusing --demo") {
+		t.Fatalf("--demo on real data: %v", err)
+	}
+}

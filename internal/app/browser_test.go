@@ -150,6 +150,13 @@ func TestBrowserJourney(t *testing.T) {
 	b.logout()
 
 	// 3. Service staff find it in the day's queue, confirm, start and complete it.
+	// Service can start at most 2 hours before the slot: move the server's clock
+	// to one hour before it.
+	var at time.Time
+	if err := s.App.DB.QueryRowContext(ctx, `SELECT scheduled_at FROM appointments WHERE id = $1`, id).Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	s.Clock.Set(at.Add(-time.Hour))
 	b.login("service", "服务顾问")
 	b.navigate("/service/?date=" + date)
 	row = fmt.Sprintf("#queue tr#a%d", id)

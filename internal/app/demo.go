@@ -24,9 +24,10 @@ var DemoAccounts = []string{"owner", "sales", "service", "admin"}
 // a service center and charging and swap stations (of such cities, the one
 // with the most upcoming appointments, so the service queue is not empty):
 // the owner there with a swap-capable car, sales at the store, service at the
-// center, which is made responsible for the city's stations. It is idempotent: a database that
-// already has the accounts is left as it is.
-func LoadDemo(ctx context.Context, d *db.DB, accounts *account.Service, logger *slog.Logger) error {
+// center, which is made responsible for the city's stations. It is
+// idempotent: a database that already has the accounts is left as it is. It
+// refuses a database with customers the generator did not make (real data).
+func LoadDemo(ctx context.Context, d *db.DB, logger *slog.Logger) error {
 	var status string
 	err := d.QueryRowContext(ctx, `SELECT value FROM system_meta WHERE key = $1`, datagen.MetaKey).Scan(&status)
 	switch {
@@ -35,11 +36,13 @@ func LoadDemo(ctx context.Context, d *db.DB, accounts *account.Service, logger *
 		if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers`).Scan(&n); err != nil {
 			return err
 		}
-		if n == 0 {
-			logger.Info("generating demo data (small scale)…")
-			if err := datagen.Generate(ctx, d, datagen.Options{Customers: 1000, Seed: 1, Months: 12, Now: time.Now()}); err != nil {
-				return err
-			}
+		if n > 0 {
+			// Demo accounts have a published password: never add them to real data.
+			return fmt.Errorf("refusing --demo: the database holds %d customers that the generator did not make; use an empty or generated database", n)
+		}
+		logger.Info("generating demo data (small scale)…")
+		if err := datagen.Generate(ctx, d, datagen.Options{Customers: 1000, Seed: 1, Months: 12, Now: time.Now()}); err != nil {
+			return err
 		}
 	case err != nil:
 		return err

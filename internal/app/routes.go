@@ -4,9 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nevcrm/nevcrm/internal/api"
 	"github.com/nevcrm/nevcrm/internal/apperr"
@@ -42,6 +44,7 @@ func (a *App) routes(w *web.Web, j *api.API) http.Handler {
 	}))
 	var h http.Handler = mux
 	h = a.session(h)
+	h = validText(h, w.BadText, j.BadText)
 	h = cop.Handler(h)
 	h = limitBody(h)
 	h = securityHeaders(h)
@@ -116,6 +119,43 @@ func (a *App) session(next http.Handler) http.Handler {
 	})
 }
 
+// validText refuses query and form values the databases cannot store
+// (invalid UTF-8, NUL characters) with 422 before any handler sees them.
+func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Request, string)) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		bad := func(vs url.Values) string {
+			for k, list := range vs {
+				if !cleanText(k) {
+					return "?"
+				}
+				for _, v := range list {
+					if !cleanText(v) {
+						return k
+					}
+				}
+			}
+			return ""
+		}
+		field := bad(r.URL.Query())
+		if field == "" && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			if err := r.ParseForm(); err == nil {
+				field = bad(r.PostForm)
+			}
+		}
+		if field == "" {
+			next.ServeHTTP(rw, r)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			json(rw, r, field)
+			return
+		}
+		html(rw, r, field)
+	})
+}
+
+func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(rw, r.Body, 1<<20)
@@ -129,7 +169,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'")
 		next.ServeHTTP(rw, r)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nevcrm/nevcrm/internal/account"
@@ -67,6 +68,12 @@ func (a *Appointment) Allowed(action Action) bool {
 	return false
 }
 
+// CanStart reports whether staff may start a at now: it is confirmed and its
+// slot begins within StartWindow.
+func (a *Appointment) CanStart(now time.Time) bool {
+	return a.Allowed(Start) && !now.Before(a.ScheduledAt.Add(-StartWindow))
+}
+
 // Act applies a staff action to appointment id. Only service staff of the
 // appointment's center (or an admin) may act; the status machine is enforced
 // with a conditional UPDATE so a concurrent change is detected.
@@ -101,7 +108,7 @@ func (s *Service) Act(ctx context.Context, actor *account.User, id int64, action
 			set = "confirmed_at = $1"
 			args = append(args, now)
 		case Start:
-			if now.Before(a.ScheduledAt.Add(-StartWindow)) {
+			if !a.CanStart(now) {
 				return apperr.New(apperr.Conflict, "距预约时段开始超过 2 小时，暂不能开始服务")
 			}
 			set = "started_at = $1"

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 )
 
 // Config is the server's configuration.
@@ -18,6 +19,9 @@ type Config struct {
 	Migrate    bool   // apply pending migrations at start
 	TrustProxy bool   // trust X-Forwarded-For / X-Forwarded-Proto from a load balancer
 	LogFormat  string // "text" or "json"
+	// Now is the clock of the services; nil means time.Now. Not a flag:
+	// end-to-end tests set it to move time forward.
+	Now func() time.Time
 }
 
 // DefaultDB returns the database named by NEVCRM_DB, else "nevcrm.db".

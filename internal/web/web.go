@@ -225,6 +225,12 @@ func (w *Web) MethodNotAllowed(rw http.ResponseWriter, r *http.Request) {
 	w.errorPage(rw, r, http.StatusMethodNotAllowed, "该页面不支持此操作方式。")
 }
 
+// BadText renders the 422 page for a query or form value that is not valid
+// text (invalid UTF-8 or a NUL character).
+func (w *Web) BadText(rw http.ResponseWriter, r *http.Request, field string) {
+	w.errorPage(rw, r, http.StatusUnprocessableEntity, "提交的内容包含无效字符，请检查后重新输入。")
+}
+
 // NotFound renders the 404 page.
 func (w *Web) NotFound(rw http.ResponseWriter, r *http.Request) {
 	w.errorPage(rw, r, http.StatusNotFound, "您访问的页面不存在或已被移除。")

@@ -12,7 +12,9 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/nevcrm/nevcrm/internal/app"
 	"github.com/nevcrm/nevcrm/internal/config"
@@ -22,8 +24,29 @@ import (
 
 // Server is a running server.
 type Server struct {
-	App *app.App
-	URL string // base URL, e.g. http://127.0.0.1:34567
+	App   *app.App
+	URL   string // base URL, e.g. http://127.0.0.1:34567
+	Clock *Clock // the services' clock: real time until a test moves it
+}
+
+// Clock is real time shifted by an offset a test can set.
+type Clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now returns the shifted time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Set moves the clock so that it reads t now (and runs on from there).
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset = time.Until(t)
 }
 
 // Start runs a server with the demo data on a fresh database of dialect,
@@ -31,7 +54,8 @@ type Server struct {
 func Start(t testing.TB, dialect db.Dialect) *Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := &config.Config{Addr: "127.0.0.1:0", DB: dbtest.DSN(t, dialect), Demo: true, Migrate: true, LogFormat: "text"}
+	clock := &Clock{}
+	cfg := &config.Config{Addr: "127.0.0.1:0", DB: dbtest.DSN(t, dialect), Demo: true, Migrate: true, LogFormat: "text", Now: clock.Now}
 	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		cancel()
@@ -51,7 +75,7 @@ func Start(t testing.TB, dialect db.Dialect) *Server {
 		}
 		a.Close()
 	})
-	return &Server{App: a, URL: "http://" + ln.Addr().String()}
+	return &Server{App: a, URL: "http://" + ln.Addr().String(), Clock: clock}
 }
 
 // Client returns an HTTP client with its own cookie jar that does not follow
