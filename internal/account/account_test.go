@@ -198,8 +198,9 @@ func TestRegister(t *testing.T) {
 		if u.Role != account.RoleOwner || u.Mobile != "13800000001" || u.DisplayName != "王小明" || u.CustomerID == 0 || !u.Active {
 			t.Fatalf("registered user = %+v", u)
 		}
-		if n := e.count(`SELECT COUNT(*) FROM customers WHERE id = $1 AND mobile = '13800000001' AND kind = 'owner'`, u.CustomerID); n != 1 {
-			t.Error("no customer created for the new owner")
+		if n := e.count(`SELECT COUNT(*) FROM customers WHERE id = $1 AND mobile = '13800000001' AND name = '王小明'
+			AND kind = 'prospect' AND stage = 'lead' AND source = 'app'`, u.CustomerID); n != 1 {
+			t.Error("no prospect customer (lead, source app) created for the new owner")
 		}
 		if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'register' AND entity_id = $1`, u.ID); n != 1 {
 			t.Errorf("audit rows = %d, want 1", n)
@@ -239,45 +240,148 @@ func TestRegister(t *testing.T) {
 	})
 }
 
-func TestRegisterExistingCustomer(t *testing.T) {
+// Self-registration never takes over an existing customer record, and the
+// answer does not tell an account from a customer.
+func TestRegisterExistingMobile(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
-		// A car bought in a store: customer with two vehicles.
-		cust := e.id(`INSERT INTO customers (name, mobile, kind, stage, created_at, updated_at) VALUES ('张三', '13900000001', 'owner', 'delivered', $1, $1) RETURNING id`, start)
-		for _, vin := range []string{"LNBSCU3H5PEAB1234", "LNBSCU3H5PE987654"} {
-			e.id(`INSERT INTO vehicles (vin, customer_id, model_id, purchased_on, warranty_end, battery_warranty_end, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $4, $4, $5, $5) RETURNING id`, vin, cust, e.model, start.Truncate(24*time.Hour), start)
-		}
-		in := account.RegisterInput{Mobile: "13900000001", Name: "张三", Password: "password1", Password2: "password1"}
-		for _, suffix := range []string{"", "123456", "AB123", "EAB123", "987655"} {
-			in.VINSuffix = suffix
-			_, err := e.svc.Register(ctx, in)
-			wantField(t, err, "vin_suffix")
-		}
-		if n := e.count(`SELECT COUNT(*) FROM users`); n != 0 {
-			t.Fatalf("users after refused registrations = %d", n)
-		}
-		in.VINSuffix = " ab1234 " // case and spaces do not matter
-		u, err := e.svc.Register(ctx, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if u.CustomerID != cust {
-			t.Fatalf("user linked to customer %d, want %d", u.CustomerID, cust)
-		}
-		if n := e.count(`SELECT COUNT(*) FROM customers`); n != 1 {
-			t.Errorf("customers = %d, want 1 (no duplicate)", n)
-		}
+		// A car bought in a store: a customer with a vehicle whose VIN ends in
+		// the zero-padded vehicle id, as generated VINs do.
+		owner := e.id(`INSERT INTO customers (name, mobile, kind, stage, created_at, updated_at) VALUES ('张三', '13900000001', 'owner', 'delivered', $1, $1) RETURNING id`, start)
+		e.id(`INSERT INTO vehicles (vin, customer_id, model_id, purchased_on, warranty_end, battery_warranty_end, created_at, updated_at)
+			VALUES ('LNBSCU3H5PE000001', $1, $2, $3, $3, $3, $4, $4) RETURNING id`, owner, e.model, start.Truncate(24*time.Hour), start)
+		// A prospect known to a store, without vehicles.
+		e.id(`INSERT INTO customers (name, mobile, created_at, updated_at) VALUES ('赵六', '13900000002', $1, $1) RETURNING id`, start)
+		// An account: an owner with a customer record, and a staff member with a mobile.
+		e.owner("13900000003")
+		e.id(`INSERT INTO users (username, mobile, display_name, role, password_hash, active, created_at, updated_at)
+			VALUES ('li.gong', '13900000004', '李工', 'admin', $1, $2, $3, $3) RETURNING id`, passwordHash(), true, start)
 
-		// A known customer without vehicles (a prospect) registers without the VIN.
-		prospect := e.id(`INSERT INTO customers (name, mobile, created_at, updated_at) VALUES ('赵六', '13900000002', $1, $1) RETURNING id`, start)
-		u, err = e.svc.Register(ctx, account.RegisterInput{Mobile: "13900000002", Name: "赵六", Password: "password1", Password2: "password1"})
-		if err != nil {
-			t.Fatal(err)
+		var messages []string
+		for _, mobile := range []string{"13900000001", "13900000002", "13900000003", "13900000004"} {
+			t.Run(mobile, func(t *testing.T) {
+				users, custs := e.count(`SELECT COUNT(*) FROM users`), e.count(`SELECT COUNT(*) FROM customers`)
+				runs := e.svc.ArgonRuns()
+				_, err := e.svc.Register(ctx, account.RegisterInput{Mobile: mobile, Name: "张三", Password: "password1", Password2: "password1", IP: "10.0.0.1"})
+				wantField(t, err, "mobile")
+				if !errors.Is(err, account.ErrMobileUnavailable) {
+					t.Errorf("error = %v, want the one generic answer", err)
+				}
+				messages = append(messages, apperr.As(err).Fields["mobile"])
+				if e.count(`SELECT COUNT(*) FROM users`) != users || e.count(`SELECT COUNT(*) FROM customers`) != custs {
+					t.Error("refused registration wrote rows")
+				}
+				if e.svc.ArgonRuns() != runs {
+					t.Error("a refused registration hashed the password")
+				}
+			})
 		}
-		if u.CustomerID != prospect {
-			t.Errorf("prospect user linked to %d, want %d", u.CustomerID, prospect)
+		for _, m := range messages {
+			if m != messages[0] || !strings.Contains(m, "400-820-0000") {
+				t.Errorf("messages differ or lack the hotline: %q", messages)
+				break
+			}
+		}
+		if n := e.count(`SELECT COUNT(*) FROM users WHERE customer_id = $1`, owner); n != 0 {
+			t.Error("the store customer's record got an account")
+		}
+	})
+}
+
+func TestRegisterThrottling(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := e.ctx
+		e.owner("13900000009")
+		taken := account.RegisterInput{Mobile: "13900000009", Name: "钱七", Password: "password1", Password2: "password1", IP: "203.0.113.7"}
+		// Invalid input is refused before the throttle and does not count.
+		for range 3 {
+			bad := taken
+			bad.Password2 = "other-pass"
+			_, err := e.svc.Register(ctx, bad)
+			wantField(t, err, "password2")
+		}
+		for i := range 10 {
+			_, err := e.svc.Register(ctx, taken)
+			if !errors.Is(err, account.ErrMobileUnavailable) {
+				t.Fatalf("attempt %d: %v", i+1, err)
+			}
+		}
+		fresh := taken
+		fresh.Mobile = "13900000010"
+		_, err := e.svc.Register(ctx, fresh)
+		if !errors.Is(err, account.ErrRegisterThrottled) || apperr.As(err).Message != "注册过于频繁，请 15 分钟后再试" {
+			t.Fatalf("11th attempt: %v", err)
+		}
+		if n := e.count(`SELECT COUNT(*) FROM users WHERE mobile = '13900000010'`); n != 0 {
+			t.Fatal("throttled registration wrote")
+		}
+		other := fresh
+		other.IP = "203.0.113.8"
+		other.Mobile = "13900000011"
+		if _, err := e.svc.Register(ctx, other); err != nil {
+			t.Fatalf("from another address: %v", err)
+		}
+		e.clock.Advance(14 * time.Minute)
+		_, err = e.svc.Register(ctx, fresh)
+		wantCode(t, err, apperr.RateLimited)
+		e.clock.Advance(2 * time.Minute)
+		if _, err := e.svc.Register(ctx, fresh); err != nil {
+			t.Fatalf("after the lock: %v", err)
+		}
+		// Trusted callers (no address) are not throttled.
+		for i := range 12 {
+			_, err := e.svc.Register(ctx, account.RegisterInput{Mobile: "13900000009", Name: "钱七", Password: "password1", Password2: "password1"})
+			if !errors.Is(err, account.ErrMobileUnavailable) {
+				t.Fatalf("trusted attempt %d: %v", i+1, err)
+			}
+		}
+	})
+}
+
+// Every argon2id computation for a request waits for one of NumCPU slots,
+// and gives up after the wait with ErrBusy.
+func TestArgonLimit(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := e.ctx
+		admin := e.staff("root.admin", account.RoleAdmin, 0)
+		e.owner("13700000009")
+		if account.ArgonSlots() < 1 {
+			t.Fatal("no argon2id slots")
+		}
+		release := account.HoldArgonSlots(50 * time.Millisecond)
+		defer release()
+
+		users := e.count(`SELECT COUNT(*) FROM users`)
+		_, err := e.svc.Register(ctx, account.RegisterInput{Mobile: "13900000020", Name: "孙八", Password: "password1", Password2: "password1", IP: "10.0.0.1"})
+		if !errors.Is(err, account.ErrBusy) || apperr.As(err).Message != "系统繁忙，请稍后再试" {
+			t.Fatalf("Register: %v", err)
+		}
+		_, err = e.svc.CreateStaff(ctx, admin, account.StaffInput{Username: "ops", DisplayName: "运维", Role: account.RoleAdmin, Password: "password1"})
+		if !errors.Is(err, account.ErrBusy) {
+			t.Fatalf("CreateStaff: %v", err)
+		}
+		for _, login := range []string{"13700000009", "nobody"} { // a known login and the dummy-hash path
+			_, err = e.svc.Authenticate(ctx, login, password, "10.0.0.1")
+			if !errors.Is(err, account.ErrBusy) {
+				t.Fatalf("Authenticate(%s): %v", login, err)
+			}
+		}
+		if e.count(`SELECT COUNT(*) FROM users`) != users || e.count(`SELECT COUNT(*) FROM customers WHERE mobile = '13900000020'`) != 0 {
+			t.Error("busy requests wrote")
+		}
+		// A login refused as busy does not count as an attempt.
+		if n := e.count(`SELECT COALESCE(SUM(failures), 0) FROM login_failures WHERE login_key NOT LIKE 'register:%'`); n != 0 {
+			t.Errorf("busy logins counted: %d", n)
+		}
+		if e.svc.ArgonRuns() != 0 {
+			t.Errorf("argon2id ran %d times without a slot", e.svc.ArgonRuns())
+		}
+		release()
+		if _, err := e.svc.Authenticate(ctx, "13700000009", password, "10.0.0.1"); err != nil {
+			t.Fatalf("with free slots: %v", err)
 		}
 	})
 }
@@ -350,9 +454,11 @@ func TestLoginThrottling(t *testing.T) {
 		}
 		_, err := e.svc.Authenticate(ctx, "13700000002", password, "10.0.0.1")
 		wantCode(t, err, apperr.RateLimited)
-		// The lock is per login: another address is refused too, another login is not.
-		_, err = e.svc.Authenticate(ctx, "13700000002", password, "10.0.0.2")
-		wantCode(t, err, apperr.RateLimited)
+		// The lock is per (account, address): the owner from another address
+		// and another login from the same address get in.
+		if _, err := e.svc.Authenticate(ctx, "13700000002", password, "10.0.0.2"); err != nil {
+			t.Fatalf("the locked account from another address: %v", err)
+		}
 		if _, err := e.svc.Authenticate(ctx, "li.na", password, "10.0.0.1"); err != nil {
 			t.Fatalf("another login from the same address: %v", err)
 		}
@@ -364,8 +470,8 @@ func TestLoginThrottling(t *testing.T) {
 		if err != nil || u.ID != owner.ID {
 			t.Fatalf("after the lock expired: %v, %v", u, err)
 		}
-		if n := e.count(`SELECT COUNT(*) FROM login_failures WHERE login_key = 'login:13700000002'`); n != 0 {
-			t.Errorf("failures kept after a successful login: %d", n)
+		if n := e.count(`SELECT COUNT(*) FROM login_failures WHERE login_key LIKE 'pair:%@10.0.0.1'`); n != 0 {
+			t.Errorf("pair counts kept after a successful login: %d", n)
 		}
 		// A fresh window: four failures do not lock.
 		for range 4 {
@@ -407,6 +513,142 @@ func TestLoginThrottlingPerAddress(t *testing.T) {
 		if _, err := e.svc.Authenticate(ctx, "zhao.lei", password, "203.0.113.9"); err != nil {
 			t.Fatalf("after the address lock expired: %v", err)
 		}
+	})
+}
+
+// Concurrent wrong passwords from one address: the attempt is counted before
+// the password is checked, so only five reach argon2id.
+func TestLoginConcurrent(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := e.ctx
+		admin := e.staff("admin.one", account.RoleAdmin, 0)
+		const n = 30
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = e.svc.Authenticate(ctx, "admin.one", fmt.Sprintf("wrong-%d", i), "198.51.100.1")
+			}()
+		}
+		wg.Wait()
+		var bad, limited int
+		for _, err := range errs {
+			switch {
+			case errors.Is(err, account.ErrBadCredentials):
+				bad++
+			case apperr.Is(err, apperr.RateLimited) && strings.Contains(err.Error(), "15 分钟后再试"):
+				limited++
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		}
+		if bad != 5 || limited != n-5 {
+			t.Errorf("%d bad credentials, %d rate limited; want 5 and %d", bad, limited, n-5)
+		}
+		if runs := e.svc.ArgonRuns(); runs != 5 {
+			t.Errorf("%d password checks reached argon2id, want 5", runs)
+		}
+		// The attacker cannot lock the admin out from another address.
+		u, err := e.svc.Authenticate(ctx, "admin.one", password, "198.51.100.2")
+		if err != nil || u.ID != admin.ID {
+			t.Fatalf("right password from another address: %v", err)
+		}
+		_, err = e.svc.Authenticate(ctx, "admin.one", password, "198.51.100.1")
+		wantCode(t, err, apperr.RateLimited)
+		e.clock.Advance(16 * time.Minute)
+		if _, err := e.svc.Authenticate(ctx, "admin.one", password, "198.51.100.1"); err != nil {
+			t.Fatalf("16 minutes later: %v", err)
+		}
+	})
+}
+
+// The username and the mobile of one user share one counter; an unknown
+// login is counted under its lower-cased name.
+func TestLoginSharedCounter(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := e.ctx
+		e.id(`INSERT INTO users (username, mobile, display_name, role, password_hash, active, created_at, updated_at)
+			VALUES ('zhou.min', '13500000001', '周敏', 'admin', $1, $2, $3, $3) RETURNING id`, passwordHash(), true, start)
+		for i, login := range []string{"zhou.min", "13500000001", "ZHOU.MIN", "13500000001", "zhou.min"} {
+			if _, err := e.svc.Authenticate(ctx, login, "wrong", "10.1.1.1"); !errors.Is(err, account.ErrBadCredentials) {
+				t.Fatalf("failure %d: %v", i+1, err)
+			}
+		}
+		_, err := e.svc.Authenticate(ctx, "13500000001", password, "10.1.1.1")
+		wantCode(t, err, apperr.RateLimited)
+		for i, login := range []string{"Ghost", "ghost", "GHOST", "ghost", "gHost"} {
+			if _, err := e.svc.Authenticate(ctx, login, "wrong", "10.1.1.1"); !errors.Is(err, account.ErrBadCredentials) {
+				t.Fatalf("unknown login failure %d: %v", i+1, err)
+			}
+		}
+		_, err = e.svc.Authenticate(ctx, "ghost", "wrong", "10.1.1.1")
+		wantCode(t, err, apperr.RateLimited)
+	})
+}
+
+// Failures of one account from many addresses add up to 100, which bounds
+// distributed guessing; successful logins do not count.
+func TestLoginAccountLimit(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := e.ctx
+		e.owner("13700000005")
+		for i := range 100 {
+			ip := fmt.Sprintf("10.2.%d.%d", i/50, i%50)
+			if _, err := e.svc.Authenticate(ctx, "13700000005", "wrong", ip); !errors.Is(err, account.ErrBadCredentials) {
+				t.Fatalf("failure %d: %v", i+1, err)
+			}
+		}
+		runs := e.svc.ArgonRuns()
+		_, err := e.svc.Authenticate(ctx, "13700000005", password, "10.3.0.1")
+		wantCode(t, err, apperr.RateLimited)
+		if e.svc.ArgonRuns() != runs {
+			t.Error("a refused login reached argon2id")
+		}
+		// The refused attempt did not use up the new address's budget.
+		if n := e.count(`SELECT COALESCE(SUM(failures), 0) FROM login_failures WHERE login_key = 'ip:10.3.0.1'`); n != 0 {
+			t.Errorf("refused attempt counted on its address: %d", n)
+		}
+		e.clock.Advance(16 * time.Minute)
+		if _, err := e.svc.Authenticate(ctx, "13700000005", password, "10.3.0.1"); err != nil {
+			t.Fatalf("after the account lock: %v", err)
+		}
+	})
+}
+
+// Many staff behind one office address: successful logins use up none of
+// the address's budget of 20 failures.
+func TestLoginSuccessesDoNotCount(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := e.ctx
+		const office = "192.0.2.50"
+		names := []string{"a.one", "b.two", "c.three"}
+		for _, n := range names {
+			e.staff(n, account.RoleSales, e.store)
+		}
+		for i := range 19 {
+			if _, err := e.svc.Authenticate(ctx, fmt.Sprintf("typo%02d", i), "x", office); !errors.Is(err, account.ErrBadCredentials) {
+				t.Fatalf("failure %d: %v", i+1, err)
+			}
+		}
+		for i := range 12 {
+			if _, err := e.svc.Authenticate(ctx, names[i%len(names)], password, office); err != nil {
+				t.Fatalf("successful login %d: %v", i+1, err)
+			}
+		}
+		if n := e.count(`SELECT failures FROM login_failures WHERE login_key = $1`, "ip:"+office); n != 19 {
+			t.Errorf("address count = %d, want the 19 failures only", n)
+		}
+		if _, err := e.svc.Authenticate(ctx, "typo-last", "x", office); !errors.Is(err, account.ErrBadCredentials) {
+			t.Fatalf("20th failure: %v", err)
+		}
+		_, err := e.svc.Authenticate(ctx, "a.one", password, office)
+		wantCode(t, err, apperr.RateLimited)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -18,7 +19,10 @@ const (
 	argonKeyLen  = 32
 )
 
-// HashPassword returns an argon2id hash in PHC string form.
+// HashPassword returns an argon2id hash in PHC string form. It is not
+// limited: request handling goes through Service, which runs it within the
+// process-wide argon2id limit (see argonSlots); the command line, the demo
+// data and tests call it directly.
 func HashPassword(password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
@@ -58,3 +62,14 @@ func CheckPassword(hash, password string) bool {
 	got := argon2.IDKey([]byte(password), salt, iterations, memory, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
+
+// dummyHash is a well-formed argon2id hash with the current parameters and a
+// random salt and key, which no password matches: checked when a login name
+// is unknown, it costs as much as a real check. Building it costs nothing.
+var dummyHash = sync.OnceValue(func() string {
+	b := make([]byte, 16+argonKeyLen)
+	_, _ = rand.Read(b)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(b[:16]), b64.EncodeToString(b[16:]))
+})

@@ -8,8 +8,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
@@ -17,19 +18,16 @@ import (
 	"github.com/nevcrm/nevcrm/internal/db"
 )
 
-// Session and throttling policy.
-const (
-	SessionTTL        = 7 * 24 * time.Hour
-	throttleWindow    = 15 * time.Minute
-	lockDuration      = 15 * time.Minute
-	maxLoginFailures  = 5  // per login name within throttleWindow
-	maxClientFailures = 20 // per client address within throttleWindow
-)
+// SessionTTL is how long a session lasts.
+const SessionTTL = 7 * 24 * time.Hour
 
 // Service manages accounts and sessions.
 type Service struct {
 	db  *db.DB
 	now func() time.Time
+	// argonRuns counts the argon2id computations this service started (a
+	// measure for tests: throttled requests must not reach argon2id).
+	argonRuns atomic.Int64
 }
 
 // NewService returns a Service on d; now may be nil for time.Now.
@@ -37,25 +35,41 @@ func NewService(d *db.DB, now func() time.Time) *Service {
 	return &Service{db: d, now: db.UTC(now)}
 }
 
-// RegisterInput is what an owner fills in to register.
+// RegisterInput is what a person fills in to register an owner account.
 type RegisterInput struct {
 	Mobile    string
 	Name      string
 	Password  string
 	Password2 string
-	// VINSuffix proves ownership when the mobile already belongs to a customer
-	// with vehicles: the last six characters of one of their VINs (stand-in for
-	// an SMS code until an SMS gateway is connected).
-	VINSuffix string
+	// IP is the client's address, for the registration throttle; empty for
+	// trusted in-process callers (tests, command line), which are not
+	// throttled.
+	IP string
 }
 
-// Register creates an owner account. When the mobile number already belongs
-// to a customer (a car bought in a store), the account is linked to that
-// customer, after the VIN check for customers who own vehicles.
+// ErrMobileUnavailable is the one answer when a mobile number already
+// belongs to an account or to a customer record: it does not say which.
+var ErrMobileUnavailable = apperr.Field("mobile",
+	"该手机号无法自助注册：如已有账号请直接登录；如已在门店购车，请联系门店或拨打 400-820-0000 开通车主账号")
+
+// ErrRegisterThrottled refuses registration from an address that tried more
+// than maxRegisterAttempts times within the window.
+var ErrRegisterThrottled = apperr.New(apperr.RateLimited, "注册过于频繁，请 15 分钟后再试")
+
+// Register creates an owner account with a new customer record (a prospect:
+// kind 'prospect', stage 'lead', source 'app'). Self-registration never links
+// to an existing customer record, since nothing proves that the person owns
+// the mobile number (there is no SMS gateway yet): a mobile number that
+// belongs to an account or a customer is refused with ErrMobileUnavailable.
+// Linking a customer to an account is a staff task (planned).
+//
+// Cheap work comes first: validation, the per-address throttle (more than
+// maxRegisterAttempts valid attempts within the window: ErrRegisterThrottled),
+// the mobile lookup; only then the argon2id hash, within the process-wide
+// limit (ErrBusy when no slot frees up in time).
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error) {
 	in.Mobile = strings.TrimSpace(in.Mobile)
 	in.Name = strings.TrimSpace(in.Name)
-	in.VINSuffix = strings.ToUpper(strings.TrimSpace(in.VINSuffix))
 	var v apperr.Validator
 	v.Check(ValidMobile(in.Mobile), "mobile", "请输入 11 位中国大陆手机号")
 	v.Check(validName(in.Name), "name", "姓名须为 2 到 20 个字")
@@ -64,45 +78,52 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(in.Password)
+	now := s.now()
+	if in.IP != "" {
+		limits := []limit{{"register:" + in.IP, maxRegisterAttempts}}
+		until, err := s.activeLock(ctx, limits, now)
+		if err == nil && until.IsZero() {
+			until, err = s.countAttempt(ctx, limits, now)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !until.IsZero() {
+			return nil, ErrRegisterThrottled
+		}
+	}
+	if taken, err := mobileTaken(ctx, s.db, in.Mobile); err != nil || taken {
+		if err == nil {
+			err = ErrMobileUnavailable
+		}
+		return nil, err
+	}
+	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
 	var id int64
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		var taken int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE mobile = $1`, in.Mobile).Scan(&taken); err != nil {
+		// Checked again: the number may have been taken while hashing.
+		if taken, err := mobileTaken(ctx, tx, in.Mobile); err != nil || taken {
+			if err == nil {
+				err = ErrMobileUnavailable
+			}
 			return err
-		}
-		if taken > 0 {
-			return apperr.Field("mobile", "该手机号已注册，请直接登录")
 		}
 		var customerID int64
-		err := tx.QueryRowContext(ctx, `SELECT id FROM customers WHERE mobile = $1`, in.Mobile).Scan(&customerID)
-		switch {
-		case db.NoRows(err):
-			err = tx.QueryRowContext(ctx, `INSERT INTO customers (name, mobile, kind, stage, source, created_at, updated_at)
-				VALUES ($1, $2, 'owner', 'delivered', 'app', $3, $3) RETURNING id`, in.Name, in.Mobile, now).Scan(&customerID)
-			if err != nil {
-				return err
-			}
-		case err != nil:
+		err := tx.QueryRowContext(ctx, `INSERT INTO customers (name, mobile, kind, stage, source, created_at, updated_at)
+			VALUES ($1, $2, 'prospect', 'lead', 'app', $3, $3) RETURNING id`, in.Name, in.Mobile, now).Scan(&customerID)
+		if db.IsUniqueViolation(err) {
+			return ErrMobileUnavailable
+		}
+		if err != nil {
 			return err
-		default:
-			var vehicles, matches int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN substr(vin, 12, 6) = $2 THEN 1 ELSE 0 END), 0)
-				FROM vehicles WHERE customer_id = $1`, customerID, in.VINSuffix).Scan(&vehicles, &matches); err != nil {
-				return err
-			}
-			if vehicles > 0 && matches == 0 {
-				return apperr.Field("vin_suffix", "该手机号已登记车辆，请填写其中一辆车车架号（VIN）的后 6 位以验证身份")
-			}
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO users (mobile, display_name, role, password_hash, customer_id, active, created_at, updated_at)
 			VALUES ($1, $2, 'owner', $3, $4, $5, $6, $6) RETURNING id`, in.Mobile, in.Name, hash, customerID, true, now).Scan(&id)
 		if db.IsUniqueViolation(err) {
-			return apperr.Field("mobile", "该手机号已注册，请直接登录")
+			return ErrMobileUnavailable
 		}
 		if err != nil {
 			return err
@@ -113,6 +134,16 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 		return nil, err
 	}
 	return s.User(ctx, id)
+}
+
+// mobileTaken reports whether mobile belongs to an account or a customer.
+func mobileTaken(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, mobile string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM users WHERE mobile = $1) + (SELECT COUNT(*) FROM customers WHERE mobile = $1)`,
+		mobile).Scan(&n)
+	return n > 0, err
 }
 
 // StaffInput describes a staff account an admin creates.
@@ -160,7 +191,7 @@ func (s *Service) CreateStaff(ctx context.Context, actor *User, in StaffInput) (
 			return nil, apperr.Field("site_id", map[Role]string{RoleSales: "销售顾问须归属门店", RoleService: "服务顾问须归属服务中心"}[in.Role])
 		}
 	}
-	hash, err := HashPassword(in.Password)
+	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -231,95 +262,96 @@ func (s *Service) ListUsers(ctx context.Context, actor *User, role Role, limit i
 // password, so that the two cannot be told apart.
 var ErrBadCredentials = apperr.New(apperr.Unauthenticated, "用户名/手机号或密码错误")
 
-// Authenticate checks a login (username or mobile) and password, throttling
-// repeated failures per login name and per client address.
+// Authenticate checks a login (username or mobile) and password.
+//
+// It resolves the user first (one cheap query), then counts the attempt,
+// before any password is checked, on three keys within throttleWindow: the
+// pair (account, clientIP) up to maxPairAttempts, clientIP up to
+// maxAddressAttempts and the account from any address up to
+// maxAccountAttempts. The account is the user id when the login exists (so
+// username and mobile share one counter) and the lower-cased login name
+// otherwise. An attempt beyond a limit locks that key for lockDuration and is
+// refused with a RateLimited error, unchecked. A successful login clears its
+// pair key and takes its count back from the other two, so that successful
+// logins from one office address use up nothing; only failures add up.
+//
+// An unknown login, a wrong password and a disabled account all return
+// ErrBadCredentials after the same work (an unknown login is checked against
+// a dummy hash). The check runs within the process-wide argon2id limit
+// (ErrBusy when no slot frees up in time; such an attempt is not counted).
 func (s *Service) Authenticate(ctx context.Context, login, password, clientIP string) (*User, error) {
 	login = strings.TrimSpace(login)
 	if login == "" || password == "" {
 		return nil, apperr.Field("username", "请输入用户名/手机号和密码")
 	}
-	keys := []string{"login:" + strings.ToLower(login)}
-	if clientIP != "" {
-		keys = append(keys, "ip:"+clientIP)
+	if len(login) > 64 || len(password) > 1024 {
+		// No account has such a login or password (usernames have at most
+		// 32 characters, passwords at most 72): refuse without work.
+		return nil, ErrBadCredentials
 	}
-	now := s.now()
-	for _, k := range keys {
-		var until sql.NullTime
-		err := s.db.QueryRowContext(ctx, `SELECT locked_until FROM login_failures WHERE login_key = $1`, k).Scan(&until)
-		if err != nil && !db.NoRows(err) {
-			return nil, err
-		}
-		if until.Valid && until.Time.After(now) {
-			mins := int(until.Time.Sub(now).Minutes()) + 1
-			return nil, apperr.New(apperr.RateLimited, fmt.Sprintf("登录失败次数过多，请 %d 分钟后再试", mins))
-		}
-	}
+	name := strings.ToLower(login)
 	var hash string
 	var id int64
 	var active bool
 	err := s.db.QueryRowContext(ctx, `SELECT id, password_hash, active FROM users WHERE username = $1 OR mobile = $2`,
-		strings.ToLower(login), login).Scan(&id, &hash, &active)
+		name, login).Scan(&id, &hash, &active)
+	found := err == nil
 	if err != nil && !db.NoRows(err) {
 		return nil, err
 	}
-	if err != nil {
+	acct := "name:" + name
+	if found {
+		acct = "user:" + strconv.FormatInt(id, 10)
+	}
+	checked := hash
+	if !found || !strings.HasPrefix(hash, "$argon2id$") {
 		// Spend the same time as for a wrong password, so that response
-		// times do not tell which login names exist.
-		hash = dummyHash()
+		// times do not tell which login names exist (or have no password).
+		checked = dummyHash()
 	}
-	if err != nil || !CheckPassword(hash, password) || !active {
-		if err := s.recordFailure(ctx, keys, now); err != nil {
-			return nil, err
-		}
-		return nil, ErrBadCredentials
+	limits := []limit{{"pair:" + acct + "@" + clientIP, maxPairAttempts}}
+	if clientIP != "" {
+		limits = append(limits, limit{"ip:" + clientIP, maxAddressAttempts})
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE login_key = $1`, keys[0]); err != nil {
+	limits = append(limits, limit{"account:" + acct, maxAccountAttempts})
+
+	now := s.now()
+	until, err := s.activeLock(ctx, limits, now)
+	if err == nil && until.IsZero() {
+		until, err = s.countAttempt(ctx, limits, now)
+	}
+	if err != nil {
 		return nil, err
 	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, now, id); err != nil {
+	if !until.IsZero() {
+		return nil, apperr.New(apperr.RateLimited, lockedMessage(until, now))
+	}
+	ok, err := s.checkPassword(ctx, checked, password)
+	if err != nil {
+		// Not checked (no argon2id slot): the attempt does not count.
+		if uerr := s.db.InTx(ctx, func(tx *sql.Tx) error { return uncount(ctx, tx, limits) }); uerr != nil {
+			return nil, uerr
+		}
+		return nil, err
+	}
+	if !found || checked != hash || !ok || !active {
+		return nil, ErrBadCredentials
+	}
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE login_key = $1`, limits[0].key); err != nil {
+			return err
+		}
+		if err := uncount(ctx, tx, limits[1:]); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, now, id)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return s.User(ctx, id)
 }
-
-func (s *Service) recordFailure(ctx context.Context, keys []string, now time.Time) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		for i, k := range keys {
-			limit := maxLoginFailures
-			if i > 0 {
-				limit = maxClientFailures
-			}
-			// Start a new window when the old one has passed.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE login_key = $1 AND first_failed_at < $2
-				AND (locked_until IS NULL OR locked_until < $3)`, k, now.Add(-throttleWindow), now); err != nil {
-				return err
-			}
-			var failures int
-			err := tx.QueryRowContext(ctx, `INSERT INTO login_failures (login_key, failures, first_failed_at) VALUES ($1, 1, $2)
-				ON CONFLICT (login_key) DO UPDATE SET failures = login_failures.failures + 1
-				RETURNING failures`, k, now).Scan(&failures)
-			if err != nil {
-				return err
-			}
-			if failures >= limit {
-				if _, err := tx.ExecContext(ctx, `UPDATE login_failures SET locked_until = $1 WHERE login_key = $2`,
-					now.Add(lockDuration), k); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-}
-
-// dummyHash is an argon2id hash of a random password, checked when a login
-// name is unknown.
-var dummyHash = sync.OnceValue(func() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	h, _ := HashPassword(hex.EncodeToString(b))
-	return h
-})
 
 // Session is an open login session.
 type Session struct {

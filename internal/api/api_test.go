@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -306,6 +307,9 @@ func (r *response) wantError(t *testing.T, status int, code, field string) error
 type env struct {
 	s   *apptest.Server
 	ctx context.Context
+
+	hashOnce sync.Once // hash of testPassword, for linkOwner
+	hash     string
 }
 
 // request is one API call; body is JSON-encoded unless it is a string or
@@ -471,15 +475,34 @@ func (e *env) book(t *testing.T, o *owner, note string) appointment {
 	return a
 }
 
-// register creates an owner account (linked to an existing customer when
-// vinSuffix is given) and returns a client logged in as that owner.
-func (e *env) register(t *testing.T, mobile, name, vinSuffix string) *http.Client {
+const testPassword = "test-password-1"
+
+// register self-registers a new owner account (a new customer) and returns a
+// client logged in as that owner.
+func (e *env) register(t *testing.T, mobile, name string) *http.Client {
 	t.Helper()
-	const pw = "test-password-1"
-	if _, err := e.s.App.Accounts.Register(e.ctx, account.RegisterInput{Mobile: mobile, Name: name, Password: pw, Password2: pw, VINSuffix: vinSuffix}); err != nil {
+	if _, err := e.s.App.Accounts.Register(e.ctx, account.RegisterInput{Mobile: mobile, Name: name, Password: testPassword, Password2: testPassword}); err != nil {
 		t.Fatalf("register %s: %v", mobile, err)
 	}
-	return e.login(t, mobile, pw)
+	return e.login(t, mobile, testPassword)
+}
+
+// linkOwner opens an owner account for an existing customer (what a store
+// will do once linking accounts is a staff function; self-registration never
+// links) and returns a client logged in as that owner.
+func (e *env) linkOwner(t *testing.T, customerID int64, mobile, name string) *http.Client {
+	t.Helper()
+	e.hashOnce.Do(func() {
+		var err error
+		if e.hash, err = account.HashPassword(testPassword); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if _, err := e.s.App.DB.ExecContext(e.ctx, `INSERT INTO users (mobile, display_name, role, password_hash, customer_id, active, created_at, updated_at)
+		VALUES ($1, $2, 'owner', $3, $4, $5, $6, $6)`, mobile, name, e.hash, customerID, true, time.Now().UTC()); err != nil {
+		t.Fatalf("link owner %s: %v", mobile, err)
+	}
+	return e.login(t, mobile, testPassword)
 }
 
 func (e *env) login(t *testing.T, login, password string) *http.Client {
@@ -897,7 +920,7 @@ func (e *env) testAuthorization(t *testing.T) {
 	})
 
 	t.Run("owner B gets 404", func(t *testing.T) {
-		b := e.register(t, "19900001234", "乙车主", "")
+		b := e.register(t, "19900001234", "乙车主")
 		before := e.written(t)
 		e.do(t, b, "GET", path, nil).wantError(t, 404, "not_found", "")
 		e.do(t, b, "POST", path+"/cancel", nil).wantError(t, 404, "not_found", "")
@@ -1043,21 +1066,21 @@ func (e *env) testCapacity(t *testing.T) {
 	}
 	t.Logf("filling %s %d at charging station %d: %d of %d places left", d.Date, target.Minute, station, target.Left, places)
 
-	// Owners with vehicles but no account yet, each registered with a VIN suffix.
-	rows, err := e.s.App.DB.QueryContext(e.ctx, `SELECT c.mobile, c.name, MIN(v.id), MIN(v.vin) FROM customers c JOIN vehicles v ON v.customer_id = c.id
+	// Owners with vehicles but no account yet, each given an account.
+	rows, err := e.s.App.DB.QueryContext(e.ctx, `SELECT c.id, c.mobile, c.name, MIN(v.id) FROM customers c JOIN vehicles v ON v.customer_id = c.id
 		WHERE c.kind = 'owner' AND NOT EXISTS (SELECT 1 FROM users u WHERE u.customer_id = c.id OR u.mobile = c.mobile)
 		GROUP BY c.id, c.mobile, c.name ORDER BY c.id LIMIT $1`, target.Left+1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	type who struct {
-		mobile, name, vin string
-		vehicle           int64
+		mobile, name      string
+		customer, vehicle int64
 	}
 	var owners []who
 	for rows.Next() {
 		var w who
-		if err := rows.Scan(&w.mobile, &w.name, &w.vehicle, &w.vin); err != nil {
+		if err := rows.Scan(&w.customer, &w.mobile, &w.name, &w.vehicle); err != nil {
 			t.Fatal(err)
 		}
 		owners = append(owners, w)
@@ -1066,11 +1089,9 @@ func (e *env) testCapacity(t *testing.T) {
 	if len(owners) < target.Left+1 {
 		t.Fatalf("only %d owners without accounts, need %d", len(owners), target.Left+1)
 	}
-	// MIN(vin) may belong to another of the owner's cars than MIN(id): it
-	// proves ownership just as well.
 	clients := make([]*http.Client, len(owners))
 	for i, w := range owners {
-		clients[i] = e.register(t, w.mobile, w.name, w.vin[11:17])
+		clients[i] = e.linkOwner(t, w.customer, w.mobile, w.name)
 	}
 	bookAs := func(i int) *response {
 		return e.do(t, clients[i], "POST", "/api/v1/appointments", map[string]any{"vehicle_id": owners[i].vehicle, "site_id": station,

@@ -107,7 +107,8 @@ func (w *Web) register(rw http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	u, err := w.Accounts.Register(r.Context(), account.RegisterInput{
-		Mobile: f.Get("mobile"), Name: f.Get("name"), Password: f.Get("password"), Password2: f.Get("password2"), VINSuffix: f.Get("vin_suffix"),
+		Mobile: f.Get("mobile"), Name: f.Get("name"), Password: f.Get("password"), Password2: f.Get("password2"),
+		IP: httpx.ClientIP(r, w.TrustProxy),
 	})
 	if err != nil {
 		r.Form.Del("password")

@@ -293,6 +293,42 @@ func testPages(t *testing.T, dialect db.Dialect) {
 		if res.StatusCode != 200 || !strings.Contains(b, "王小明") {
 			t.Fatalf("new owner's dashboard: %d", res.StatusCode)
 		}
+		if n := count(t, s, `SELECT COUNT(*) FROM customers c JOIN users u ON u.customer_id = c.id
+			WHERE u.mobile = '19912345678' AND c.kind = 'prospect' AND c.stage = 'lead' AND c.source = 'app'`); n != 1 {
+			t.Error("registration did not create a new prospect customer")
+		}
+		// The form asks for no VIN; the mobile of an existing customer (a car
+		// bought in a store) and of an existing account get one answer that
+		// does not say which, and no account is linked.
+		_, form := get(t, s.Client(), s.URL+"/register")
+		if strings.Contains(form, "vin_suffix") || !strings.Contains(form, "400-820-0000") {
+			t.Error("register form still asks for a VIN suffix or lacks the hotline")
+		}
+		var cid int64
+		var storeMobile string
+		if err := s.App.DB.QueryRow(`SELECT c.id, c.mobile FROM customers c WHERE EXISTS (SELECT 1 FROM vehicles v WHERE v.customer_id = c.id)
+			AND NOT EXISTS (SELECT 1 FROM users u WHERE u.customer_id = c.id OR u.mobile = c.mobile) ORDER BY c.id LIMIT 1`).Scan(&cid, &storeMobile); err != nil {
+			t.Fatal(err)
+		}
+		var answers []string
+		for _, mobile := range []string{storeMobile, "19912345678"} {
+			res, err := s.PostForm(s.Client(), "/register", url.Values{"mobile": {mobile}, "name": {"冒名者"}, "password": {"secret-pass-2"}, "password2": {"secret-pass-2"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := body(t, res)
+			if res.StatusCode != 422 || !strings.Contains(b, "该手机号无法自助注册") {
+				t.Fatalf("register with taken mobile %s: %d", mobile, res.StatusCode)
+			}
+			i := strings.Index(b, "该手机号无法自助注册")
+			answers = append(answers, b[i:i+200])
+		}
+		if answers[0] != answers[1] {
+			t.Errorf("answers differ: %q", answers)
+		}
+		if n := count(t, s, `SELECT COUNT(*) FROM users WHERE customer_id = $1`, cid); n != 0 {
+			t.Error("registration linked an account to a store customer")
+		}
 	})
 
 	t.Run("admin creates a staff account", func(t *testing.T) {
