@@ -221,18 +221,19 @@ type errorJSON struct {
 }
 
 type appointment struct {
-	ID              int64  `json:"id"`
-	Service         string `json:"service"`
-	Status          string `json:"status"`
-	StatusLabel     string `json:"status_label"`
-	SiteID          int64  `json:"site_id"`
-	VehicleID       int64  `json:"vehicle_id"`
-	Date            string `json:"date"`
-	Minute          int    `json:"minute"`
-	CustomerMobile  string `json:"customer_mobile"`
-	Result          string `json:"result"`
-	CancelReason    string `json:"cancel_reason"`
-	RescheduleCount int    `json:"reschedule_count"`
+	ID              int64     `json:"id"`
+	Service         string    `json:"service"`
+	Status          string    `json:"status"`
+	StatusLabel     string    `json:"status_label"`
+	SiteID          int64     `json:"site_id"`
+	VehicleID       int64     `json:"vehicle_id"`
+	Date            string    `json:"date"`
+	Minute          int       `json:"minute"`
+	ScheduledAt     time.Time `json:"scheduled_at"`
+	CustomerMobile  string    `json:"customer_mobile"`
+	Result          string    `json:"result"`
+	CancelReason    string    `json:"cancel_reason"`
+	RescheduleCount int       `json:"reschedule_count"`
 }
 
 type siteJSON struct {
@@ -1015,6 +1016,11 @@ func (e *env) testAuthorization(t *testing.T) {
 			t.Fatalf("after confirm: %+v", step)
 		}
 		e.do(t, svc, "POST", act("confirm"), nil).wantError(t, 409, "conflict", "")
+		// Service can start at most 2 hours before the slot: too early is
+		// refused; move the server's clock to one hour before it.
+		e.do(t, svc, "POST", act("start"), nil).wantError(t, 409, "conflict", "")
+		e.s.Clock.Set(step.ScheduledAt.Add(-time.Hour))
+		defer e.s.Clock.Set(time.Now())
 		e.ok(t, svc, 200, "POST", act("start"), map[string]any{}, &step)
 		if step.Status != "in_progress" {
 			t.Fatalf("after start: %+v", step)
@@ -1137,6 +1143,16 @@ func (e *env) testCrossOrigin(t *testing.T) {
 	// The session survived the refused cross-site logout; same-origin and
 	// non-browser requests pass.
 	e.ok(t, o.c, 200, "GET", "/api/v1/me", nil, nil)
+	// One open swap per vehicle: cancel what earlier subtests left open.
+	var mine struct {
+		Upcoming []appointment `json:"upcoming"`
+	}
+	e.ok(t, o.c, 200, "GET", "/api/v1/appointments", nil, &mine)
+	for _, u := range mine.Upcoming {
+		if u.VehicleID == o.vehicle && u.Service == "swap" {
+			e.ok(t, o.c, 200, "POST", fmt.Sprintf("/api/v1/appointments/%d/cancel", u.ID), nil, nil)
+		}
+	}
 	r := e.do(t, o.c, "POST", "/api/v1/appointments", body, "Sec-Fetch-Site", "same-origin")
 	if r.Status != 201 {
 		t.Fatalf("same-origin booking: %d %s", r.Status, r.Body)
