@@ -855,3 +855,49 @@ func TestHelpers(t *testing.T) {
 		t.Error("nil user has a role")
 	}
 }
+
+// Session metadata from the client is cleaned before it is stored: invalid
+// UTF-8, NUL and a cut inside a character would make PostgreSQL refuse the
+// login (a 500 after a correct password).
+func TestStartSessionCleansClientText(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		u := e.staff("clean.ua", account.RoleAdmin, 0)
+		for _, ua := range []string{"abc\xff\xfe", strings.Repeat("a", 299) + "中", "x\x00y"} {
+			s, err := e.svc.StartSession(e.ctx, u.ID, "", "203.0.113.9\xff", ua)
+			if err != nil {
+				t.Fatalf("StartSession with user agent %q: %v", ua, err)
+			}
+			if _, err := e.svc.SessionUser(e.ctx, s.Token); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// The account-wide limit does not lock the owner out of an address they have
+// logged in from before, however many other addresses fail.
+func TestAccountLimitSparesKnownAddress(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		u := e.staff("known.addr", account.RoleSales, e.store)
+		if _, err := e.svc.Authenticate(e.ctx, "known.addr", password, "198.51.100.1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.StartSession(e.ctx, u.ID, "", "198.51.100.1", "test"); err != nil {
+			t.Fatal(err)
+		}
+		// 25 addresses × 4 wrong passwords = 100 failures: the account limit is reached.
+		for a := 0; a < 25; a++ {
+			ip := fmt.Sprintf("203.0.113.%d", a+10)
+			for i := 0; i < 4; i++ {
+				_, _ = e.svc.Authenticate(e.ctx, "known.addr", "wrong-password", ip)
+			}
+		}
+		_, err := e.svc.Authenticate(e.ctx, "known.addr", password, "203.0.113.200")
+		wantCode(t, err, apperr.RateLimited)
+		if _, err := e.svc.Authenticate(e.ctx, "known.addr", password, "198.51.100.1"); err != nil {
+			t.Fatalf("login from the known address: %v", err)
+		}
+	})
+}

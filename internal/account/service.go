@@ -80,7 +80,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	}
 	now := s.now()
 	if in.IP != "" {
-		limits := []limit{{"register:" + in.IP, maxRegisterAttempts}}
+		limits := []limit{{"register:" + throttleAddr(in.IP), maxRegisterAttempts}}
 		until, err := s.activeLock(ctx, limits, now)
 		if err == nil && until.IsZero() {
 			until, err = s.countAttempt(ctx, limits, now)
@@ -309,11 +309,27 @@ func (s *Service) Authenticate(ctx context.Context, login, password, clientIP st
 		// times do not tell which login names exist (or have no password).
 		checked = dummyHash()
 	}
-	limits := []limit{{"pair:" + acct + "@" + clientIP, maxPairAttempts}}
-	if clientIP != "" {
-		limits = append(limits, limit{"ip:" + clientIP, maxAddressAttempts})
+	addr := throttleAddr(clientIP)
+	limits := []limit{{"pair:" + acct + "@" + addr, maxPairAttempts}}
+	if addr != "" {
+		limits = append(limits, limit{"ip:" + addr, maxAddressAttempts})
 	}
-	limits = append(limits, limit{"account:" + acct, maxAccountAttempts})
+	// The account-wide limit bounds guessing from many addresses; it does not
+	// apply to an address this account has logged in from before, so that an
+	// attacker with many addresses cannot lock the owner out of their usual one.
+	known := false
+	if found && clientIP != "" {
+		var one int
+		err := s.db.QueryRowContext(ctx, `SELECT 1 FROM audit_log WHERE user_id = $1 AND action = 'login' AND ip = $2 LIMIT 1`,
+			id, cleanText(clientIP, 64)).Scan(&one)
+		if err != nil && !db.NoRows(err) {
+			return nil, err
+		}
+		known = err == nil
+	}
+	if !known {
+		limits = append(limits, limit{"account:" + acct, maxAccountAttempts})
+	}
 
 	now := s.now()
 	until, err := s.activeLock(ctx, limits, now)
@@ -329,7 +345,8 @@ func (s *Service) Authenticate(ctx context.Context, login, password, clientIP st
 	ok, err := s.checkPassword(ctx, checked, password)
 	if err != nil {
 		// Not checked (no argon2id slot): the attempt does not count.
-		if uerr := s.db.InTx(ctx, func(tx *sql.Tx) error { return uncount(ctx, tx, limits) }); uerr != nil {
+		bg := context.WithoutCancel(ctx)
+		if uerr := s.db.InTx(bg, func(tx *sql.Tx) error { return uncount(bg, tx, limits) }); uerr != nil {
 			return nil, uerr
 		}
 		return nil, err
@@ -374,9 +391,11 @@ func (s *Service) StartSession(ctx context.Context, userID int64, previousToken,
 	token := base64.RawURLEncoding.EncodeToString(b)
 	now := s.now()
 	exp := now.Add(SessionTTL)
-	if len(userAgent) > 300 {
-		userAgent = userAgent[:300]
-	}
+	userAgent = cleanText(userAgent, 300)
+	clientIP = cleanText(clientIP, 64)
+	// The audit entry records the address the session was opened from (the
+	// login throttle reads it back to recognise a known address).
+	ctx = audit.WithMeta(ctx, audit.Meta{IP: clientIP, RequestID: audit.MetaFrom(ctx).RequestID})
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if previousToken != "" {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hashToken(previousToken)); err != nil {

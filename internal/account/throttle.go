@@ -5,7 +5,11 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"net"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nevcrm/nevcrm/internal/db"
 )
@@ -58,6 +62,9 @@ func (s *Service) countAttempt(ctx context.Context, limits []limit, now time.Tim
 	var until time.Time
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		until = time.Time{}
+		if err := sweep(ctx, tx, now); err != nil {
+			return err
+		}
 		for i, l := range limits {
 			// Start a new window when the old one (and any lock) has passed.
 			if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE login_key = $1 AND first_failed_at <= $2
@@ -98,6 +105,45 @@ func uncount(ctx context.Context, tx *sql.Tx, limits []limit) error {
 		}
 	}
 	return nil
+}
+
+// throttleAddr is the form of a client address the throttle counts by: an
+// IPv4 address as it is, an IPv6 address by its /64 network (one host
+// usually holds a whole /64), anything unparsable as cleaned text.
+func throttleAddr(ip string) string {
+	if host, _, err := net.SplitHostPort(ip); err == nil {
+		ip = host
+	}
+	parsed := net.ParseIP(ip)
+	switch {
+	case parsed == nil:
+		return cleanText(ip, 64)
+	case parsed.To4() != nil:
+		return parsed.To4().String()
+	}
+	return parsed.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
+// cleanText makes s storable on both databases: valid UTF-8 without NUL,
+// cut to at most max bytes on a character boundary.
+func cleanText(s string, max int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "?"), "\x00", "")
+	for len(s) > max {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
+}
+
+// sweep deletes counters whose window and lock have both ended. It runs on
+// about one attempt in 64, so that names tried once do not pile up.
+func sweep(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	if rand.IntN(64) != 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE first_failed_at <= $1 AND (locked_until IS NULL OR locked_until <= $2)`,
+		now.Add(-throttleWindow), now)
+	return err
 }
 
 // minutesLeft is the lock's remaining time in whole minutes, rounded up.

@@ -129,6 +129,10 @@ func (a *API) MethodNotAllowed(rw http.ResponseWriter, r *http.Request) {
 // BadText writes the 422 JSON error for a query or form value that is not
 // valid text (invalid UTF-8 or a NUL character).
 func (a *API) BadText(rw http.ResponseWriter, r *http.Request, field string) {
+	if field == "" {
+		a.fail(rw, r, apperr.New(apperr.Invalid, "请求包含无效字符或不支持的格式（须为 UTF-8 编码，且不含 NUL）"))
+		return
+	}
 	a.fail(rw, r, apperr.Field(field, "包含无效字符（须为 UTF-8 编码，且不含 NUL）"))
 }
 
@@ -170,6 +174,8 @@ func decode(r *http.Request, v any) error {
 	}
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &te) && te.Field == "":
+		return apperr.New(apperr.Invalid, "请求体须为 JSON 对象")
 	case errors.As(err, &te):
 		return apperr.Field(te.Field, "字段类型不正确")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

@@ -316,7 +316,7 @@ func (a *API) cancel(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	u := httpx.User(r)
-	ap, err := a.Booking.Cancel(r.Context(), u, id, in.Reason)
+	ap, err := a.Booking.Cancel(r.Context(), u, id, in.Reason, "")
 	if err != nil {
 		a.fail(rw, r, err)
 		return
@@ -376,6 +376,7 @@ func (a *API) act(rw http.ResponseWriter, r *http.Request) {
 		Bay          string `json:"bay"`
 		Result       string `json:"result"`
 		Reason       string `json:"reason"`
+		Date         string `json:"date"`
 	}
 	if r.ContentLength != 0 {
 		if err := decode(r, &in); err != nil {
@@ -387,9 +388,9 @@ func (a *API) act(rw http.ResponseWriter, r *http.Request) {
 	var ap *booking.Appointment
 	name := r.PathValue("action")
 	if name == "cancel" {
-		ap, err = a.Booking.Cancel(r.Context(), u, id, in.Reason)
+		ap, err = a.Booking.Cancel(r.Context(), u, id, in.Reason, in.Date)
 	} else if action, ok := booking.ParseAction(name); ok {
-		ap, err = a.Booking.Act(r.Context(), u, id, action, booking.ActionInput{TechnicianID: in.TechnicianID, Bay: in.Bay, Result: in.Result})
+		ap, err = a.Booking.Act(r.Context(), u, id, action, booking.ActionInput{Date: in.Date, TechnicianID: in.TechnicianID, Bay: in.Bay, Result: in.Result})
 	} else {
 		err = apperr.New(apperr.NotFound, "未知操作："+name)
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -123,28 +124,43 @@ func (a *App) session(next http.Handler) http.Handler {
 // (invalid UTF-8, NUL characters) with 422 before any handler sees them.
 func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Request, string)) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		bad := func(vs url.Values) string {
+		const bad = "\x00" // a value not valid as a field name: the whole request is at fault
+		check := func(vs url.Values) string {
 			for k, list := range vs {
 				if !cleanText(k) {
-					return "?"
+					return bad
 				}
 				for _, v := range list {
 					if !cleanText(v) {
+						if k == "" {
+							return bad
+						}
 						return k
 					}
 				}
 			}
 			return ""
 		}
-		field := bad(r.URL.Query())
-		if field == "" && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-			if err := r.ParseForm(); err == nil {
-				field = bad(r.PostForm)
+		field := check(r.URL.Query())
+		if field == "" && r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			switch mt {
+			case "application/x-www-form-urlencoded":
+				if err := r.ParseForm(); err == nil {
+					field = check(r.PostForm)
+				}
+			case "multipart/form-data":
+				// No page takes uploads; refusing multipart keeps its
+				// values from reaching handlers unchecked.
+				field = bad
 			}
 		}
 		if field == "" {
 			next.ServeHTTP(rw, r)
 			return
+		}
+		if field == bad {
+			field = ""
 		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			json(rw, r, field)

@@ -216,7 +216,7 @@ func TestBookSlotsAndCancel(t *testing.T) {
 		}
 
 		// Owner cancels: place released, status cancelled, audit written.
-		c, err := f.Svc.Cancel(ctx, f.OwnerA, a.ID, "")
+		c, err := f.Svc.Cancel(ctx, f.OwnerA, a.ID, "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,7 +230,7 @@ func TestBookSlotsAndCancel(t *testing.T) {
 			t.Fatalf("slot_usage.booked = %d, want 1", got)
 		}
 		// Cancelling again is a conflict.
-		_, err = f.Svc.Cancel(ctx, f.OwnerA, a.ID, "")
+		_, err = f.Svc.Cancel(ctx, f.OwnerA, a.ID, "", "")
 		wantCode(t, err, apperr.Conflict)
 		up, past, _ = f.Svc.Mine(ctx, f.OwnerA, 10)
 		if len(up) != 0 || len(past) != 1 || past[0].Status != booking.Cancelled {
@@ -262,7 +262,7 @@ func TestOwnerChangeCutoff(t *testing.T) {
 		}
 		f.Clock.Advance(time.Minute)
 		before := f.writes()
-		_, err := f.Svc.Cancel(ctx, f.OwnerA, a.ID, "")
+		_, err := f.Svc.Cancel(ctx, f.OwnerA, a.ID, "", "")
 		wantCode(t, err, apperr.Conflict)
 		_, err = f.Svc.Reschedule(ctx, f.OwnerA, a.ID, tomorrow, hm(11, 0))
 		wantCode(t, err, apperr.Conflict)
@@ -270,7 +270,7 @@ func TestOwnerChangeCutoff(t *testing.T) {
 			t.Errorf("refused change wrote: %v -> %v", before, after)
 		}
 		// Staff may still cancel, with a reason.
-		c, err := f.Svc.Cancel(ctx, f.ServiceA, a.ID, "车主来电取消")
+		c, err := f.Svc.Cancel(ctx, f.ServiceA, a.ID, "车主来电取消", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -427,7 +427,7 @@ func TestSwapBatteryDayLimit(t *testing.T) {
 		}
 		// Cancelling frees one too; then C can book.
 		c := f.book(ownerC, swap(vehC, hm(11, 0)))
-		if _, err := f.Svc.Cancel(ctx, ownerC, c.ID, ""); err != nil {
+		if _, err := f.Svc.Cancel(ctx, ownerC, c.ID, "", ""); err != nil {
 			t.Fatal(err)
 		}
 		day, _ = f.Svc.Slots(ctx, f.Swap, booking.Swap, tomorrow)
@@ -503,9 +503,9 @@ func TestStaffStatusMachine(t *testing.T) {
 			t.Fatalf("start: %v, %v", r, err)
 		}
 		// In progress: the owner can no longer cancel, staff neither.
-		_, err = f.Svc.Cancel(ctx, f.OwnerA, a.ID, "")
+		_, err = f.Svc.Cancel(ctx, f.OwnerA, a.ID, "", "")
 		wantCode(t, err, apperr.Conflict)
-		_, err = f.Svc.Cancel(ctx, f.ServiceA, a.ID, "算了")
+		_, err = f.Svc.Cancel(ctx, f.ServiceA, a.ID, "算了", "")
 		wantCode(t, err, apperr.Conflict)
 		_, err = act(f.ServiceA, booking.MarkNoShow, booking.ActionInput{})
 		wantCode(t, err, apperr.Conflict)
@@ -556,14 +556,14 @@ func TestNoShowAndStaffCancel(t *testing.T) {
 
 		// Staff cancel needs a reason (and a short one).
 		before := f.writes()
-		_, err = f.Svc.Cancel(ctx, f.ServiceA, b.ID, "  ")
+		_, err = f.Svc.Cancel(ctx, f.ServiceA, b.ID, "  ", "")
 		wantField(t, err, "reason")
-		_, err = f.Svc.Cancel(ctx, f.ServiceA, b.ID, strings.Repeat("因", 201))
+		_, err = f.Svc.Cancel(ctx, f.ServiceA, b.ID, strings.Repeat("因", 201), "")
 		wantField(t, err, "reason")
 		if after := f.writes(); after != before {
 			t.Errorf("refused cancel wrote")
 		}
-		c, err := f.Svc.Cancel(ctx, f.ServiceA, b.ID, "技师临时请假")
+		c, err := f.Svc.Cancel(ctx, f.ServiceA, b.ID, "技师临时请假", "")
 		if err != nil || c.Status != booking.Cancelled || c.CancelReason != "技师临时请假" {
 			t.Fatalf("staff cancel: %+v, %v", c, err)
 		}
@@ -608,13 +608,13 @@ func TestScope(t *testing.T) {
 			wantCode(t, err, apperr.NotFound)
 			_, err = f.Svc.Act(ctx, f.ServiceB, id, booking.Confirm, booking.ActionInput{})
 			wantCode(t, err, apperr.NotFound)
-			_, err = f.Svc.Cancel(ctx, f.ServiceB, id, "不是我的")
+			_, err = f.Svc.Cancel(ctx, f.ServiceB, id, "不是我的", "")
 			wantCode(t, err, apperr.NotFound)
 		}
 		// Owner B cannot see owner A's appointment.
 		_, err := f.Svc.Get(ctx, f.OwnerB, a.ID)
 		wantCode(t, err, apperr.NotFound)
-		_, err = f.Svc.Cancel(ctx, f.OwnerB, a.ID, "")
+		_, err = f.Svc.Cancel(ctx, f.OwnerB, a.ID, "", "")
 		wantCode(t, err, apperr.NotFound)
 		// Sales users see no appointments.
 		_, err = f.Svc.Get(ctx, f.Sales, a.ID)
@@ -838,7 +838,7 @@ func TestConcurrentRescheduleAndCancel(t *testing.T) {
 				func() error { _, err := f.Svc.Reschedule(ctx, ox, x.ID, date, hm(11, 0)); return err },
 				func() error { _, err := f.Svc.Reschedule(ctx, oy, y.ID, date, hm(10, 0)); return err },
 				func() error { _, err := f.Svc.Reschedule(ctx, oz, z.ID, date, hm(12, 0)); return err },
-				func() error { _, err := f.Svc.Cancel(ctx, oz, z.ID, ""); return err },
+				func() error { _, err := f.Svc.Cancel(ctx, oz, z.ID, "", ""); return err },
 			)
 		}
 		errs := make([]error, len(jobs))
@@ -882,6 +882,28 @@ func TestStaffActOnMovedAppointment(t *testing.T) {
 		wantCode(t, err, apperr.Conflict)
 		if r, err := f.Svc.Act(ctx, f.ServiceA, a.ID, booking.Confirm, booking.ActionInput{Date: "2026-11-22"}); err != nil || r.Status != booking.Confirmed {
 			t.Fatalf("confirm on the right day: %v %v", r, err)
+		}
+	})
+}
+
+func TestNoShowReleasesSwapBattery(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		a := f.book(f.OwnerA, booking.BookInput{VehicleID: f.VehA, SiteID: f.Swap, Kind: booking.Swap, Date: tomorrow, Minute: hm(10, 0)})
+		if n := f.count(`SELECT booked FROM swap_day_usage WHERE site_id = $1`, f.Swap); n != 1 {
+			t.Fatalf("batteries promised = %d, want 1", n)
+		}
+		f.Clock.Set(a.ScheduledAt.Add(time.Minute))
+		if _, err := f.Svc.Act(ctx, f.ServiceA, a.ID, booking.MarkNoShow, booking.ActionInput{Date: tomorrow}); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count(`SELECT booked FROM swap_day_usage WHERE site_id = $1`, f.Swap); n != 0 {
+			t.Fatalf("batteries promised after the no-show = %d, want 0", n)
+		}
+		// The slot's place stays counted: the slot has passed.
+		if n := f.count(`SELECT booked FROM slot_usage WHERE site_id = $1`, f.Swap); n != 1 {
+			t.Fatalf("slot places after the no-show = %d, want 1", n)
 		}
 	})
 }

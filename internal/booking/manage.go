@@ -161,8 +161,10 @@ var errChanged = apperr.New(apperr.Conflict, "预约状态已变化，请刷新�
 
 // Cancel cancels an open appointment and releases its place. Owners may
 // cancel their own until ChangeCutoff before the start; service staff in
-// scope may cancel any open one, giving a reason.
-func (s *Service) Cancel(ctx context.Context, actor *account.User, id int64, reason string) (*Appointment, error) {
+// scope may cancel any open one, giving a reason. date, when not empty, is
+// the slot date the caller saw ("2006-01-02"): an appointment moved to
+// another day since is refused with a Conflict.
+func (s *Service) Cancel(ctx context.Context, actor *account.User, id int64, reason, date string) (*Appointment, error) {
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) > maxReason {
 		return nil, apperr.Field("reason", fmt.Sprintf("取消原因不能超过 %d 个字", maxReason))
@@ -175,6 +177,9 @@ func (s *Service) Cancel(ctx context.Context, actor *account.User, id int64, rea
 		}
 		if !canSee(actor, a, parent) {
 			return apperr.New(apperr.NotFound, "预约不存在")
+		}
+		if err := checkSeen(a, date); err != nil {
+			return err
 		}
 		if !a.Status.Open() {
 			return apperr.New(apperr.Conflict, "当前状态（"+a.Status.Label()+"）不能取消")

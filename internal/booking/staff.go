@@ -68,6 +68,15 @@ func (a *Appointment) Allowed(action Action) bool {
 	return false
 }
 
+// checkSeen refuses an action on a when the caller saw it on another date
+// (the owner has moved it since); an empty date skips the check.
+func checkSeen(a *Appointment, date string) error {
+	if date != "" && date != a.Date() {
+		return apperr.New(apperr.Conflict, "车主已将该预约改到 "+a.Date()+"，请刷新后再操作")
+	}
+	return nil
+}
+
 // CanStart reports whether staff may start a at now: it is confirmed and its
 // slot begins within StartWindow.
 func (a *Appointment) CanStart(now time.Time) bool {
@@ -96,8 +105,8 @@ func (s *Service) Act(ctx context.Context, actor *account.User, id int64, action
 		if !canSee(actor, a, parent) {
 			return apperr.New(apperr.NotFound, "预约不存在")
 		}
-		if in.Date != "" && in.Date != a.Date() {
-			return apperr.New(apperr.Conflict, "车主已将该预约改到 "+a.Date()+"，请刷新后再操作")
+		if err := checkSeen(a, in.Date); err != nil {
+			return err
 		}
 		if !a.Allowed(action) {
 			return apperr.New(apperr.Conflict, fmt.Sprintf("预约当前为「%s」，不能执行该操作", a.Status.Label()))

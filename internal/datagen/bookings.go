@@ -154,8 +154,15 @@ func (g *gen) bookSite(s *site, kind string, pool []owner, rate float64) {
 				g.l.add(g.t.slotUsage, s.id, kind, g.date(d), s.open+s.slot*k, u)
 			}
 		}
-		if kind == "swap" && booked > 0 {
-			g.l.add(g.t.swapUsage, s.id, g.date(d), booked)
+		// Batteries promised that day: a no-show's battery is given back.
+		batteries := 0
+		for _, b := range day {
+			if b.status != "cancelled" && b.status != "no_show" {
+				batteries++
+			}
+		}
+		if kind == "swap" && batteries > 0 {
+			g.l.add(g.t.swapUsage, s.id, g.date(d), batteries)
 		}
 		g.l.mark(g.ctx)
 	}

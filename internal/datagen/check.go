@@ -146,17 +146,21 @@ var countChecks = []struct{ invariant, detail, sql string }{
 	{"capacity never exceeded", "slot booked beyond places_per_slot (or no capacity row)",
 		`SELECT count(*) FROM slot_usage u LEFT JOIN site_capacity c ON c.site_id = u.site_id AND c.service_kind = u.service_kind
 		 WHERE c.site_id IS NULL OR u.booked > c.places_per_slot`},
-	{"swap_day_usage matches appointments", "booked differs from the day's non-cancelled swap appointments",
+	// A no-show's battery is given back (booking.Act), so it does not count.
+	{"swap_day_usage matches appointments", "booked differs from the day's swap appointments (not cancelled, not no-show)",
 		`SELECT count(*) FROM swap_day_usage u WHERE u.booked <> (SELECT count(*) FROM appointments a WHERE a.site_id = u.site_id
-		 AND a.service_kind = 'swap' AND a.slot_date = u.slot_date AND a.status <> 'cancelled')`},
+		 AND a.service_kind = 'swap' AND a.slot_date = u.slot_date AND a.status NOT IN ('cancelled', 'no_show'))`},
 	{"swap_day_usage matches appointments", "swap days without a swap_day_usage row",
-		`SELECT count(*) FROM (SELECT site_id, slot_date FROM appointments WHERE service_kind = 'swap' AND status <> 'cancelled'
+		`SELECT count(*) FROM (SELECT site_id, slot_date FROM appointments WHERE service_kind = 'swap' AND status NOT IN ('cancelled', 'no_show')
 		 GROUP BY site_id, slot_date) a WHERE NOT EXISTS (SELECT 1 FROM swap_day_usage u WHERE u.site_id = a.site_id AND u.slot_date = a.slot_date)`},
 	{"capacity never exceeded", "swap bookings beyond the station's charged batteries",
 		`SELECT count(*) FROM swap_day_usage u JOIN sites s ON s.id = u.site_id WHERE u.booked > s.charged_batteries`},
 	{"one open appointment per vehicle and slot", "a vehicle holds several open appointments in the same slot",
 		`SELECT count(*) FROM (SELECT vehicle_id FROM appointments WHERE vehicle_id IS NOT NULL AND status IN ('booked', 'confirmed', 'in_progress')
 		 GROUP BY vehicle_id, slot_date, slot_minute HAVING count(*) > 1) x`},
+	{"one open appointment per vehicle and kind", "a vehicle holds several open appointments of one kind of service",
+		`SELECT count(*) FROM (SELECT vehicle_id FROM appointments WHERE vehicle_id IS NOT NULL AND status IN ('booked', 'confirmed', 'in_progress')
+		 GROUP BY vehicle_id, service_kind HAVING count(*) > 1) x`},
 	{"appointment fits its site", "service kind not offered by the site kind",
 		`SELECT count(*) FROM appointments a JOIN sites s ON s.id = a.site_id WHERE NOT (
 		 (a.service_kind = 'charging' AND s.kind = 'charging_station') OR (a.service_kind = 'swap' AND s.kind = 'swap_station')

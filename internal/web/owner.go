@@ -205,8 +205,11 @@ func (w *Web) book(rw http.ResponseWriter, r *http.Request) {
 
 func (w *Web) ownerCancel(rw http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
+	if err == nil && r.ParseForm() != nil {
+		err = apperr.New(apperr.Invalid, "表单无法解析")
+	}
 	if err == nil {
-		_, err = w.Booking.Cancel(r.Context(), httpx.User(r), id, r.FormValue("reason"))
+		_, err = w.Booking.Cancel(r.Context(), httpx.User(r), id, r.PostForm.Get("reason"), "")
 	}
 	if err != nil {
 		w.fail(rw, r, err)

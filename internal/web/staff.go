@@ -70,7 +70,7 @@ func (w *Web) serviceAct(rw http.ResponseWriter, r *http.Request) {
 	u := httpx.User(r)
 	name := r.PathValue("action")
 	if name == "cancel" {
-		_, err = w.Booking.Cancel(r.Context(), u, id, r.PostForm.Get("reason"))
+		_, err = w.Booking.Cancel(r.Context(), u, id, r.PostForm.Get("reason"), r.PostForm.Get("date"))
 	} else if action, ok := booking.ParseAction(name); ok {
 		tech, _ := strconv.ParseInt(r.PostForm.Get("technician_id"), 10, 64)
 		_, err = w.Booking.Act(r.Context(), u, id, action, booking.ActionInput{

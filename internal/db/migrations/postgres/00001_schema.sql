@@ -604,6 +604,7 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_entity ON audit_log (entity, entity_id);
 CREATE INDEX audit_log_created ON audit_log (created_at);
+CREATE INDEX audit_log_user ON audit_log (user_id, action);
 
 -- 系统元数据: key/value facts about this database (e.g. whether a data generation run finished).
 CREATE TABLE system_meta (
