@@ -13,28 +13,12 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/apperr/apperrtest"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
 )
 
 var start = time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 const password = "s3cret-pass"
 
@@ -59,7 +43,7 @@ type env struct {
 	t     *testing.T
 	ctx   context.Context
 	db    *db.DB
-	clock *clock
+	clock *dbtest.Clock
 	svc   *account.Service
 	store int64 // a store
 	sc    int64 // a service center
@@ -68,7 +52,7 @@ type env struct {
 
 func newEnv(t *testing.T, d *db.DB) *env {
 	t.Helper()
-	e := &env{t: t, ctx: context.Background(), db: d, clock: &clock{t: start}}
+	e := &env{t: t, ctx: context.Background(), db: d, clock: dbtest.NewClock(start)}
 	e.svc = account.NewService(d, e.clock.Now)
 	e.store = e.id(`INSERT INTO sites (code, kind, name, province, city, created_at) VALUES ('ST-1', 'store', '直营店', '上海', '上海', $1) RETURNING id`, start)
 	e.sc = e.id(`INSERT INTO sites (code, kind, name, province, city, created_at) VALUES ('SC-1', 'service_center', '服务中心', '上海', '上海', $1) RETURNING id`, start)
@@ -122,24 +106,6 @@ func (e *env) owner(mobile string) *account.User {
 		e.t.Fatal(err)
 	}
 	return u
-}
-
-func wantCode(t *testing.T, err error, code apperr.Code) {
-	t.Helper()
-	if !apperr.Is(err, code) {
-		t.Fatalf("error = %v, want code %s", err, code)
-	}
-}
-
-func wantField(t *testing.T, err error, field string) {
-	t.Helper()
-	e := apperr.As(err)
-	if e == nil || e.Code != apperr.Invalid {
-		t.Fatalf("error = %v, want Invalid with field %q", err, field)
-	}
-	if _, ok := e.Fields[field]; !ok {
-		t.Fatalf("fields = %v, want %q", e.Fields, field)
-	}
 }
 
 func TestPassword(t *testing.T) {
@@ -231,7 +197,7 @@ func TestRegister(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				users, custs := e.count(`SELECT COUNT(*) FROM users`), e.count(`SELECT COUNT(*) FROM customers`)
 				_, err := e.svc.Register(ctx, tc.in)
-				wantField(t, err, tc.field)
+				apperrtest.WantField(t, err, tc.field)
 				if e.count(`SELECT COUNT(*) FROM users`) != users || e.count(`SELECT COUNT(*) FROM customers`) != custs {
 					t.Error("refused registration wrote rows")
 				}
@@ -264,7 +230,7 @@ func TestRegisterExistingMobile(t *testing.T) {
 				users, custs := e.count(`SELECT COUNT(*) FROM users`), e.count(`SELECT COUNT(*) FROM customers`)
 				runs := e.svc.ArgonRuns()
 				_, err := e.svc.Register(ctx, account.RegisterInput{Mobile: mobile, Name: "张三", Password: "password1", Password2: "password1", IP: "10.0.0.1"})
-				wantField(t, err, "mobile")
+				apperrtest.WantField(t, err, "mobile")
 				if !errors.Is(err, account.ErrMobileUnavailable) {
 					t.Errorf("error = %v, want the one generic answer", err)
 				}
@@ -300,7 +266,7 @@ func TestRegisterThrottling(t *testing.T) {
 			bad := taken
 			bad.Password2 = "other-pass"
 			_, err := e.svc.Register(ctx, bad)
-			wantField(t, err, "password2")
+			apperrtest.WantField(t, err, "password2")
 		}
 		for i := range 10 {
 			_, err := e.svc.Register(ctx, taken)
@@ -325,7 +291,7 @@ func TestRegisterThrottling(t *testing.T) {
 		}
 		e.clock.Advance(14 * time.Minute)
 		_, err = e.svc.Register(ctx, fresh)
-		wantCode(t, err, apperr.RateLimited)
+		apperrtest.WantCode(t, err, apperr.RateLimited)
 		e.clock.Advance(2 * time.Minute)
 		if _, err := e.svc.Register(ctx, fresh); err != nil {
 			t.Fatalf("after the lock: %v", err)
@@ -416,9 +382,9 @@ func TestAuthenticate(t *testing.T) {
 			t.Fatalf("unknown login: %v", err)
 		}
 		_, err = e.svc.Authenticate(ctx, " ", password, "10.0.0.1")
-		wantField(t, err, "username")
+		apperrtest.WantField(t, err, "username")
 		_, err = e.svc.Authenticate(ctx, "wang.li", "", "10.0.0.1")
-		wantField(t, err, "username")
+		apperrtest.WantField(t, err, "username")
 
 		// A disabled account cannot log in, even with the right password.
 		if _, err := d.ExecContext(ctx, `UPDATE users SET active = $1 WHERE id = $2`, false, owner.ID); err != nil {
@@ -453,7 +419,7 @@ func TestLoginThrottling(t *testing.T) {
 			}
 		}
 		_, err := e.svc.Authenticate(ctx, "13700000002", password, "10.0.0.1")
-		wantCode(t, err, apperr.RateLimited)
+		apperrtest.WantCode(t, err, apperr.RateLimited)
 		// The lock is per (account, address): the owner from another address
 		// and another login from the same address get in.
 		if _, err := e.svc.Authenticate(ctx, "13700000002", password, "10.0.0.2"); err != nil {
@@ -464,7 +430,7 @@ func TestLoginThrottling(t *testing.T) {
 		}
 		e.clock.Advance(14 * time.Minute)
 		_, err = e.svc.Authenticate(ctx, "13700000002", password, "10.0.0.1")
-		wantCode(t, err, apperr.RateLimited)
+		apperrtest.WantCode(t, err, apperr.RateLimited)
 		e.clock.Advance(2 * time.Minute) // 16 minutes after the lock
 		u, err := e.svc.Authenticate(ctx, "13700000002", password, "10.0.0.1")
 		if err != nil || u.ID != owner.ID {
@@ -505,7 +471,7 @@ func TestLoginThrottlingPerAddress(t *testing.T) {
 			}
 		}
 		_, err := e.svc.Authenticate(ctx, "zhao.lei", password, "203.0.113.9")
-		wantCode(t, err, apperr.RateLimited)
+		apperrtest.WantCode(t, err, apperr.RateLimited)
 		if _, err := e.svc.Authenticate(ctx, "zhao.lei", password, "203.0.113.10"); err != nil {
 			t.Fatalf("from another address: %v", err)
 		}
@@ -557,7 +523,7 @@ func TestLoginConcurrent(t *testing.T) {
 			t.Fatalf("right password from another address: %v", err)
 		}
 		_, err = e.svc.Authenticate(ctx, "admin.one", password, "198.51.100.1")
-		wantCode(t, err, apperr.RateLimited)
+		apperrtest.WantCode(t, err, apperr.RateLimited)
 		e.clock.Advance(16 * time.Minute)
 		if _, err := e.svc.Authenticate(ctx, "admin.one", password, "198.51.100.1"); err != nil {
 			t.Fatalf("16 minutes later: %v", err)
@@ -579,14 +545,14 @@ func TestLoginSharedCounter(t *testing.T) {
 			}
 		}
 		_, err := e.svc.Authenticate(ctx, "13500000001", password, "10.1.1.1")
-		wantCode(t, err, apperr.RateLimited)
+		apperrtest.WantCode(t, err, apperr.RateLimited)
 		for i, login := range []string{"Ghost", "ghost", "GHOST", "ghost", "gHost"} {
 			if _, err := e.svc.Authenticate(ctx, login, "wrong", "10.1.1.1"); !errors.Is(err, account.ErrBadCredentials) {
 				t.Fatalf("unknown login failure %d: %v", i+1, err)
 			}
 		}
 		_, err = e.svc.Authenticate(ctx, "ghost", "wrong", "10.1.1.1")
-		wantCode(t, err, apperr.RateLimited)
+		apperrtest.WantCode(t, err, apperr.RateLimited)
 	})
 }
 
@@ -605,7 +571,7 @@ func TestLoginAccountLimit(t *testing.T) {
 		}
 		runs := e.svc.ArgonRuns()
 		_, err := e.svc.Authenticate(ctx, "13700000005", password, "10.3.0.1")
-		wantCode(t, err, apperr.RateLimited)
+		apperrtest.WantCode(t, err, apperr.RateLimited)
 		if e.svc.ArgonRuns() != runs {
 			t.Error("a refused login reached argon2id")
 		}
@@ -648,7 +614,7 @@ func TestLoginSuccessesDoNotCount(t *testing.T) {
 			t.Fatalf("20th failure: %v", err)
 		}
 		_, err := e.svc.Authenticate(ctx, "a.one", password, office)
-		wantCode(t, err, apperr.RateLimited)
+		apperrtest.WantCode(t, err, apperr.RateLimited)
 	})
 }
 
@@ -686,7 +652,7 @@ func TestSessions(t *testing.T) {
 
 		for _, bad := range []string{"", "nonsense", strings.Repeat("x", 101), s.Token + "x"} {
 			_, err := e.svc.SessionUser(ctx, bad)
-			wantCode(t, err, apperr.Unauthenticated)
+			apperrtest.WantCode(t, err, apperr.Unauthenticated)
 		}
 
 		// Rotation: a new session given the old token ends the old one.
@@ -698,7 +664,7 @@ func TestSessions(t *testing.T) {
 			t.Fatal("token not rotated")
 		}
 		_, err = e.svc.SessionUser(ctx, s.Token)
-		wantCode(t, err, apperr.Unauthenticated)
+		apperrtest.WantCode(t, err, apperr.Unauthenticated)
 		if _, err := e.svc.SessionUser(ctx, s2.Token); err != nil {
 			t.Fatalf("rotated session: %v", err)
 		}
@@ -712,7 +678,7 @@ func TestSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = e.svc.SessionUser(ctx, s3.Token)
-		wantCode(t, err, apperr.Unauthenticated)
+		apperrtest.WantCode(t, err, apperr.Unauthenticated)
 		if err := e.svc.EndSession(ctx, ""); err != nil {
 			t.Fatal(err)
 		}
@@ -725,7 +691,7 @@ func TestSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = e.svc.SessionUser(ctx, s2.Token)
-		wantCode(t, err, apperr.Unauthenticated)
+		apperrtest.WantCode(t, err, apperr.Unauthenticated)
 		if _, err := d.ExecContext(ctx, `UPDATE users SET active = $1 WHERE id = $2`, true, u.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -737,7 +703,7 @@ func TestSessions(t *testing.T) {
 		}
 		e.clock.Advance(24*time.Hour + time.Minute)
 		_, err = e.svc.SessionUser(ctx, s2.Token)
-		wantCode(t, err, apperr.Unauthenticated)
+		apperrtest.WantCode(t, err, apperr.Unauthenticated)
 		if _, err := e.svc.StartSession(ctx, u.ID, "", "", ""); err != nil {
 			t.Fatal(err)
 		}
@@ -760,13 +726,13 @@ func TestCreateStaff(t *testing.T) {
 		for _, actor := range []*account.User{sales, service, owner} {
 			before := e.count(`SELECT COUNT(*) FROM users`)
 			_, err := e.svc.CreateStaff(ctx, actor, good)
-			wantCode(t, err, apperr.Forbidden)
+			apperrtest.WantCode(t, err, apperr.Forbidden)
 			if e.count(`SELECT COUNT(*) FROM users`) != before {
 				t.Errorf("forbidden CreateStaff by %s wrote", actor.Role)
 			}
 		}
 		_, err := e.svc.ListUsers(ctx, sales, "", 10)
-		wantCode(t, err, apperr.Forbidden)
+		apperrtest.WantCode(t, err, apperr.Forbidden)
 
 		with := func(f func(*account.StaffInput)) account.StaffInput {
 			in := good
@@ -796,7 +762,7 @@ func TestCreateStaff(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				before := e.count(`SELECT COUNT(*) FROM users`)
 				_, err := e.svc.CreateStaff(ctx, admin, tc.in)
-				wantField(t, err, tc.field)
+				apperrtest.WantField(t, err, tc.field)
 				if e.count(`SELECT COUNT(*) FROM users`) != before {
 					t.Error("refused CreateStaff wrote")
 				}
@@ -818,7 +784,7 @@ func TestCreateStaff(t *testing.T) {
 		}
 		// Duplicate mobile.
 		_, err = e.svc.CreateStaff(ctx, admin, with(func(in *account.StaffInput) { in.Username = "chen.two" }))
-		wantField(t, err, "username")
+		apperrtest.WantField(t, err, "username")
 		// The command line (nil actor) may create an admin without a site or mobile.
 		a2, err := e.svc.CreateStaff(ctx, nil, account.StaffInput{Username: "ops", DisplayName: "运维", Role: account.RoleAdmin, Password: "password1"})
 		if err != nil || a2.SiteID != 0 || a2.Mobile != "" {
@@ -895,7 +861,7 @@ func TestAccountLimitSparesKnownAddress(t *testing.T) {
 			}
 		}
 		_, err := e.svc.Authenticate(e.ctx, "known.addr", password, "203.0.113.200")
-		wantCode(t, err, apperr.RateLimited)
+		apperrtest.WantCode(t, err, apperr.RateLimited)
 		if _, err := e.svc.Authenticate(e.ctx, "known.addr", password, "198.51.100.1"); err != nil {
 			t.Fatalf("login from the known address: %v", err)
 		}

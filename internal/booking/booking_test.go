@@ -11,30 +11,11 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/apperr/apperrtest"
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
 )
-
-// wantCode fails unless err carries code.
-func wantCode(t *testing.T, err error, code apperr.Code) {
-	t.Helper()
-	if !apperr.Is(err, code) {
-		t.Fatalf("error = %v, want code %s", err, code)
-	}
-}
-
-// wantField fails unless err is Invalid naming field.
-func wantField(t *testing.T, err error, field string) {
-	t.Helper()
-	e := apperr.As(err)
-	if e == nil || e.Code != apperr.Invalid {
-		t.Fatalf("error = %v, want Invalid with field %q", err, field)
-	}
-	if _, ok := e.Fields[field]; !ok {
-		t.Fatalf("error fields = %v, want field %q", e.Fields, field)
-	}
-}
 
 func TestBookValidation(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
@@ -110,7 +91,7 @@ func TestBookValidation(t *testing.T) {
 				defer f.Clock.Set(start)
 				before := f.writes()
 				_, err := f.Svc.Book(context.Background(), f.OwnerA, tc.in)
-				wantField(t, err, tc.field)
+				apperrtest.WantField(t, err, tc.field)
 				if after := f.writes(); after != before {
 					t.Errorf("rows (appointments, slot_usage, booked, audit) = %v, before %v: a refused booking wrote", after, before)
 				}
@@ -137,7 +118,7 @@ func TestBookValidation(t *testing.T) {
 			t.Run("non-owner "+actor.name+" is forbidden", func(t *testing.T) {
 				before := f.writes()
 				_, err := f.Svc.Book(context.Background(), actor.u, f.repair(f.VehA, tomorrow, hm(12, 0)))
-				wantCode(t, err, apperr.Forbidden)
+				apperrtest.WantCode(t, err, apperr.Forbidden)
 				if after := f.writes(); after != before {
 					t.Errorf("forbidden booking wrote: %v -> %v", before, after)
 				}
@@ -231,7 +212,7 @@ func TestBookSlotsAndCancel(t *testing.T) {
 		}
 		// Cancelling again is a conflict.
 		_, err = f.Svc.Cancel(ctx, f.OwnerA, a.ID, "", "")
-		wantCode(t, err, apperr.Conflict)
+		apperrtest.WantCode(t, err, apperr.Conflict)
 		up, past, _ = f.Svc.Mine(ctx, f.OwnerA, 10)
 		if len(up) != 0 || len(past) != 1 || past[0].Status != booking.Cancelled {
 			t.Fatalf("Mine after cancel = %v, %v", up, past)
@@ -263,9 +244,9 @@ func TestOwnerChangeCutoff(t *testing.T) {
 		f.Clock.Advance(time.Minute)
 		before := f.writes()
 		_, err := f.Svc.Cancel(ctx, f.OwnerA, a.ID, "", "")
-		wantCode(t, err, apperr.Conflict)
+		apperrtest.WantCode(t, err, apperr.Conflict)
 		_, err = f.Svc.Reschedule(ctx, f.OwnerA, a.ID, tomorrow, hm(11, 0))
-		wantCode(t, err, apperr.Conflict)
+		apperrtest.WantCode(t, err, apperr.Conflict)
 		if after := f.writes(); after != before {
 			t.Errorf("refused change wrote: %v -> %v", before, after)
 		}
@@ -291,15 +272,15 @@ func TestReschedule(t *testing.T) {
 
 		// Same slot is refused.
 		_, err := f.Svc.Reschedule(ctx, f.OwnerA, a.ID, tomorrow, hm(10, 0))
-		wantField(t, err, "slot")
+		apperrtest.WantField(t, err, "slot")
 		// Invalid target slot.
 		_, err = f.Svc.Reschedule(ctx, f.OwnerA, a.ID, tomorrow, hm(10, 30))
-		wantField(t, err, "slot")
+		apperrtest.WantField(t, err, "slot")
 		// Staff cannot reschedule; another owner cannot see it.
 		_, err = f.Svc.Reschedule(ctx, f.ServiceA, a.ID, tomorrow, hm(14, 0))
-		wantCode(t, err, apperr.Forbidden)
+		apperrtest.WantCode(t, err, apperr.Forbidden)
 		_, err = f.Svc.Reschedule(ctx, f.OwnerB, a.ID, tomorrow, hm(14, 0))
-		wantCode(t, err, apperr.NotFound)
+		apperrtest.WantCode(t, err, apperr.NotFound)
 
 		r, err := f.Svc.Reschedule(ctx, f.OwnerA, a.ID, tomorrow, hm(14, 0))
 		if err != nil {
@@ -341,7 +322,7 @@ func TestReschedule(t *testing.T) {
 		}
 		before = f.writes()
 		_, err = f.Svc.Reschedule(ctx, f.OwnerA, a.ID, "2026-11-24", hm(9, 0))
-		wantCode(t, err, apperr.Conflict)
+		apperrtest.WantCode(t, err, apperr.Conflict)
 		if after := f.writes(); after != before {
 			t.Errorf("4th reschedule wrote: %v -> %v", before, after)
 		}
@@ -382,7 +363,7 @@ func TestSwapBatteryDayLimit(t *testing.T) {
 		// The slot 11:00 has room (2 places) but the station has no charged battery left.
 		before := f.writes()
 		_, err = f.Svc.Book(ctx, ownerC, swap(vehC, hm(11, 0)))
-		wantCode(t, err, apperr.Conflict)
+		apperrtest.WantCode(t, err, apperr.Conflict)
 		if errors.Is(err, booking.ErrFull) || !strings.Contains(apperr.As(err).Message, "电池") {
 			t.Errorf("battery limit error = %v, want the batteries message", err)
 		}
@@ -451,17 +432,17 @@ func TestStaffStatusMachine(t *testing.T) {
 
 		// Owners and sales cannot act; unknown action.
 		_, err := act(f.OwnerA, booking.Confirm, booking.ActionInput{})
-		wantCode(t, err, apperr.Forbidden)
+		apperrtest.WantCode(t, err, apperr.Forbidden)
 		_, err = act(f.Sales, booking.Confirm, booking.ActionInput{})
-		wantCode(t, err, apperr.Forbidden)
+		apperrtest.WantCode(t, err, apperr.Forbidden)
 		_, err = act(f.ServiceA, "fly", booking.ActionInput{})
-		wantCode(t, err, apperr.Invalid)
+		apperrtest.WantCode(t, err, apperr.Invalid)
 
 		// Wrong order.
 		for _, action := range []booking.Action{booking.Start, booking.Complete} {
 			before := f.writes()
 			_, err = act(f.ServiceA, action, booking.ActionInput{Result: "ok"})
-			wantCode(t, err, apperr.Conflict)
+			apperrtest.WantCode(t, err, apperr.Conflict)
 			if after := f.writes(); after != before {
 				t.Errorf("%s on booked wrote", action)
 			}
@@ -471,17 +452,17 @@ func TestStaffStatusMachine(t *testing.T) {
 			t.Fatalf("confirm: %v, %v", r, err)
 		}
 		_, err = act(f.ServiceA, booking.Confirm, booking.ActionInput{})
-		wantCode(t, err, apperr.Conflict)
+		apperrtest.WantCode(t, err, apperr.Conflict)
 		_, err = act(f.ServiceA, booking.Complete, booking.ActionInput{Result: "ok"})
-		wantCode(t, err, apperr.Conflict)
+		apperrtest.WantCode(t, err, apperr.Conflict)
 
 		// Assign: a technician of the same center; not one from another center, not a sales user.
 		_, err = act(f.ServiceA, booking.Assign, booking.ActionInput{TechnicianID: f.ServiceB.ID})
-		wantField(t, err, "technician_id")
+		apperrtest.WantField(t, err, "technician_id")
 		_, err = act(f.ServiceA, booking.Assign, booking.ActionInput{TechnicianID: f.Sales.ID})
-		wantField(t, err, "technician_id")
+		apperrtest.WantField(t, err, "technician_id")
 		_, err = act(f.ServiceA, booking.Assign, booking.ActionInput{TechnicianID: f.ServiceA2.ID, Bay: strings.Repeat("位", 21)})
-		wantField(t, err, "bay")
+		apperrtest.WantField(t, err, "bay")
 		r, err = act(f.ServiceA, booking.Assign, booking.ActionInput{TechnicianID: f.ServiceA2.ID, Bay: " 3 号工位 "})
 		if err != nil {
 			t.Fatal(err)
@@ -496,7 +477,7 @@ func TestStaffStatusMachine(t *testing.T) {
 
 		// Not earlier than 2 hours before the slot.
 		_, err = act(f.ServiceA, booking.Start, booking.ActionInput{})
-		wantCode(t, err, apperr.Conflict)
+		apperrtest.WantCode(t, err, apperr.Conflict)
 		f.Clock.Set(a.ScheduledAt.Add(-time.Hour))
 		r, err = act(f.ServiceA, booking.Start, booking.ActionInput{})
 		if err != nil || r.Status != booking.InProgress {
@@ -504,17 +485,17 @@ func TestStaffStatusMachine(t *testing.T) {
 		}
 		// In progress: the owner can no longer cancel, staff neither.
 		_, err = f.Svc.Cancel(ctx, f.OwnerA, a.ID, "", "")
-		wantCode(t, err, apperr.Conflict)
+		apperrtest.WantCode(t, err, apperr.Conflict)
 		_, err = f.Svc.Cancel(ctx, f.ServiceA, a.ID, "算了", "")
-		wantCode(t, err, apperr.Conflict)
+		apperrtest.WantCode(t, err, apperr.Conflict)
 		_, err = act(f.ServiceA, booking.MarkNoShow, booking.ActionInput{})
-		wantCode(t, err, apperr.Conflict)
+		apperrtest.WantCode(t, err, apperr.Conflict)
 
 		before := f.writes()
 		_, err = act(f.ServiceA, booking.Complete, booking.ActionInput{Result: "   "})
-		wantField(t, err, "result")
+		apperrtest.WantField(t, err, "result")
 		_, err = act(f.ServiceA, booking.Complete, booking.ActionInput{Result: strings.Repeat("好", 501)})
-		wantField(t, err, "result")
+		apperrtest.WantField(t, err, "result")
 		if after := f.writes(); after != before {
 			t.Errorf("refused complete wrote")
 		}
@@ -524,7 +505,7 @@ func TestStaffStatusMachine(t *testing.T) {
 		}
 		for _, action := range []booking.Action{booking.Confirm, booking.Start, booking.Complete, booking.MarkNoShow, booking.Assign} {
 			_, err = act(f.ServiceA, action, booking.ActionInput{TechnicianID: f.ServiceA2.ID, Result: "x"})
-			wantCode(t, err, apperr.Conflict)
+			apperrtest.WantCode(t, err, apperr.Conflict)
 		}
 		// Completed appointments still hold their place: the slot is not released.
 		if got := f.left(f.Center, booking.Repair, tomorrow, hm(10, 0)); got != 1 {
@@ -552,14 +533,14 @@ func TestNoShowAndStaffCancel(t *testing.T) {
 		b := f.book(f.OwnerB, f.repair(f.VehB, tomorrow, hm(10, 0)))
 
 		_, err := f.Svc.Act(ctx, f.ServiceA, a.ID, booking.MarkNoShow, booking.ActionInput{})
-		wantCode(t, err, apperr.Conflict)
+		apperrtest.WantCode(t, err, apperr.Conflict)
 
 		// Staff cancel needs a reason (and a short one).
 		before := f.writes()
 		_, err = f.Svc.Cancel(ctx, f.ServiceA, b.ID, "  ", "")
-		wantField(t, err, "reason")
+		apperrtest.WantField(t, err, "reason")
 		_, err = f.Svc.Cancel(ctx, f.ServiceA, b.ID, strings.Repeat("因", 201), "")
-		wantField(t, err, "reason")
+		apperrtest.WantField(t, err, "reason")
 		if after := f.writes(); after != before {
 			t.Errorf("refused cancel wrote")
 		}
@@ -605,23 +586,23 @@ func TestScope(t *testing.T) {
 		before := f.writes()
 		for _, id := range []int64{a.ID, sw.ID} {
 			_, err := f.Svc.Get(ctx, f.ServiceB, id)
-			wantCode(t, err, apperr.NotFound)
+			apperrtest.WantCode(t, err, apperr.NotFound)
 			_, err = f.Svc.Act(ctx, f.ServiceB, id, booking.Confirm, booking.ActionInput{})
-			wantCode(t, err, apperr.NotFound)
+			apperrtest.WantCode(t, err, apperr.NotFound)
 			_, err = f.Svc.Cancel(ctx, f.ServiceB, id, "不是我的", "")
-			wantCode(t, err, apperr.NotFound)
+			apperrtest.WantCode(t, err, apperr.NotFound)
 		}
 		// Owner B cannot see owner A's appointment.
 		_, err := f.Svc.Get(ctx, f.OwnerB, a.ID)
-		wantCode(t, err, apperr.NotFound)
+		apperrtest.WantCode(t, err, apperr.NotFound)
 		_, err = f.Svc.Cancel(ctx, f.OwnerB, a.ID, "", "")
-		wantCode(t, err, apperr.NotFound)
+		apperrtest.WantCode(t, err, apperr.NotFound)
 		// Sales users see no appointments.
 		_, err = f.Svc.Get(ctx, f.Sales, a.ID)
-		wantCode(t, err, apperr.NotFound)
+		apperrtest.WantCode(t, err, apperr.NotFound)
 		// Unknown id.
 		_, err = f.Svc.Get(ctx, f.Admin, 999999)
-		wantCode(t, err, apperr.NotFound)
+		apperrtest.WantCode(t, err, apperr.NotFound)
 		if after := f.writes(); after != before {
 			t.Errorf("out-of-scope calls wrote")
 		}
@@ -633,7 +614,7 @@ func TestScope(t *testing.T) {
 			}
 		}
 		_, err = f.Svc.Get(ctx, f.ServiceA, ch.ID)
-		wantCode(t, err, apperr.NotFound)
+		apperrtest.WantCode(t, err, apperr.NotFound)
 		// A technician of the parent center can be assigned at the swap station.
 		if _, err := f.Svc.Act(ctx, f.ServiceA, sw.ID, booking.Assign, booking.ActionInput{TechnicianID: f.ServiceA2.ID}); err != nil {
 			t.Errorf("assign at child station: %v", err)
@@ -670,13 +651,13 @@ func TestScope(t *testing.T) {
 			t.Errorf("ServiceA queue next day = %v, %v", ids(q), err)
 		}
 		_, err = f.Svc.Queue(ctx, f.OwnerA, tomorrow)
-		wantCode(t, err, apperr.Forbidden)
+		apperrtest.WantCode(t, err, apperr.Forbidden)
 		_, err = f.Svc.Queue(ctx, f.Sales, tomorrow)
-		wantCode(t, err, apperr.Forbidden)
+		apperrtest.WantCode(t, err, apperr.Forbidden)
 		_, err = f.Svc.Queue(ctx, f.ServiceA, "tomorrow")
-		wantField(t, err, "date")
+		apperrtest.WantField(t, err, "date")
 		_, _, err = f.Svc.Mine(ctx, f.ServiceA, 10)
-		wantCode(t, err, apperr.Forbidden)
+		apperrtest.WantCode(t, err, apperr.Forbidden)
 	})
 }
 
@@ -701,7 +682,7 @@ func TestSlotsValidation(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := f.Svc.Slots(ctx, tc.site, tc.kind, tc.date)
-				wantField(t, err, tc.field)
+				apperrtest.WantField(t, err, tc.field)
 			})
 		}
 	})
@@ -879,7 +860,7 @@ func TestStaffActOnMovedAppointment(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := f.Svc.Act(ctx, f.ServiceA, a.ID, booking.Confirm, booking.ActionInput{Date: tomorrow})
-		wantCode(t, err, apperr.Conflict)
+		apperrtest.WantCode(t, err, apperr.Conflict)
 		if r, err := f.Svc.Act(ctx, f.ServiceA, a.ID, booking.Confirm, booking.ActionInput{Date: "2026-11-22"}); err != nil || r.Status != booking.Confirmed {
 			t.Fatalf("confirm on the right day: %v %v", r, err)
 		}

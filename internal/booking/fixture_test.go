@@ -11,6 +11,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/db/dbtest"
 	"github.com/nevcrm/nevcrm/internal/site"
 )
 
@@ -25,30 +26,6 @@ const (
 
 // hm returns minutes after midnight.
 func hm(h, m int) int { return h*60 + m }
-
-// clock is a settable clock shared by the services of one test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // One argon2 hash for every fixture user: hashing costs ~30 ms, so users are
 // inserted directly with this precomputed hash rather than registered.
@@ -75,7 +52,7 @@ type fixture struct {
 	t     testing.TB
 	ctx   context.Context
 	DB    *db.DB
-	Clock *clock
+	Clock *dbtest.Clock
 	Svc   *booking.Service
 	Acc   *account.Service
 
@@ -108,7 +85,7 @@ type fixture struct {
 // newFixture builds the fixture on d with the clock at start.
 func newFixture(t testing.TB, d *db.DB) *fixture {
 	t.Helper()
-	f := &fixture{t: t, ctx: context.Background(), DB: d, Clock: &clock{t: start}}
+	f := &fixture{t: t, ctx: context.Background(), DB: d, Clock: dbtest.NewClock(start)}
 	f.Svc = booking.NewService(d, f.Clock.Now)
 	f.Acc = account.NewService(d, f.Clock.Now)
 
