@@ -15,6 +15,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/site"
 )
 
@@ -53,7 +54,7 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err := d.CheckSchema(ctx); err != nil {
 		return err
 	}
-	in := account.StaffInput{Username: *username, DisplayName: *name, Role: account.Role(*role), Mobile: *mobile, Password: password}
+	in := account.StaffInput{Username: *username, DisplayName: *name, Role: identity.Role(*role), Mobile: *mobile, Password: password}
 	if *siteCode != "" {
 		s, err := site.NewService(d).GetByCode(ctx, *siteCode)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr/apperrtest"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 var start = time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
@@ -80,7 +81,7 @@ func (e *env) count(q string, args ...any) int {
 }
 
 // staff inserts a staff user with the shared password hash.
-func (e *env) staff(username string, role account.Role, site int64) *account.User {
+func (e *env) staff(username string, role identity.Role, site int64) *identity.User {
 	e.t.Helper()
 	var s any
 	if site != 0 {
@@ -96,7 +97,7 @@ func (e *env) staff(username string, role account.Role, site int64) *account.Use
 }
 
 // owner inserts an owner (mobile login) with the shared password hash.
-func (e *env) owner(mobile string) *account.User {
+func (e *env) owner(mobile string) *identity.User {
 	e.t.Helper()
 	c := e.id(`INSERT INTO customers (name, mobile, kind, stage, created_at, updated_at) VALUES ('车主', $1, 'owner', 'delivered', $2, $2) RETURNING id`, mobile, start)
 	id := e.id(`INSERT INTO users (mobile, display_name, role, password_hash, customer_id, active, created_at, updated_at)
@@ -161,7 +162,7 @@ func TestRegister(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u.Role != account.RoleOwner || u.Mobile != "13800000001" || u.DisplayName != "王小明" || u.CustomerID == 0 || !u.Active {
+		if u.Role != identity.RoleOwner || u.Mobile != "13800000001" || u.DisplayName != "王小明" || u.CustomerID == 0 || !u.Active {
 			t.Fatalf("registered user = %+v", u)
 		}
 		if n := e.count(`SELECT COUNT(*) FROM customers WHERE id = $1 AND mobile = '13800000001' AND name = '王小明'
@@ -312,7 +313,7 @@ func TestArgonLimit(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
-		admin := e.staff("root.admin", account.RoleAdmin, 0)
+		admin := e.staff("root.admin", identity.RoleAdmin, 0)
 		e.owner("13700000009")
 		if account.ArgonSlots() < 1 {
 			t.Fatal("no argon2id slots")
@@ -325,7 +326,7 @@ func TestArgonLimit(t *testing.T) {
 		if !errors.Is(err, account.ErrBusy) || apperr.As(err).Message != "系统繁忙，请稍后再试" {
 			t.Fatalf("Register: %v", err)
 		}
-		_, err = e.svc.CreateStaff(ctx, admin, account.StaffInput{Username: "ops", DisplayName: "运维", Role: account.RoleAdmin, Password: "password1"})
+		_, err = e.svc.CreateStaff(ctx, admin, account.StaffInput{Username: "ops", DisplayName: "运维", Role: identity.RoleAdmin, Password: "password1"})
 		if !errors.Is(err, account.ErrBusy) {
 			t.Fatalf("CreateStaff: %v", err)
 		}
@@ -356,7 +357,7 @@ func TestAuthenticate(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
-		staff := e.staff("wang.li", account.RoleService, e.sc)
+		staff := e.staff("wang.li", identity.RoleService, e.sc)
 		owner := e.owner("13700000001")
 
 		u, err := e.svc.Authenticate(ctx, " Wang.Li ", password, "10.0.0.1")
@@ -410,7 +411,7 @@ func TestLoginThrottling(t *testing.T) {
 		e := newEnv(t, d)
 		ctx := e.ctx
 		owner := e.owner("13700000002")
-		e.staff("li.na", account.RoleSales, e.store)
+		e.staff("li.na", identity.RoleSales, e.store)
 
 		for i := range 5 {
 			_, err := e.svc.Authenticate(ctx, "13700000002", "wrong-"+fmt.Sprint(i), "10.0.0.1")
@@ -462,7 +463,7 @@ func TestLoginThrottlingPerAddress(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
-		e.staff("zhao.lei", account.RoleAdmin, 0)
+		e.staff("zhao.lei", identity.RoleAdmin, 0)
 		// 20 failures from one address, each for a different (unknown) login.
 		for i := range 20 {
 			_, err := e.svc.Authenticate(ctx, fmt.Sprintf("guess%02d", i), "x", "203.0.113.9")
@@ -488,7 +489,7 @@ func TestLoginConcurrent(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
-		admin := e.staff("admin.one", account.RoleAdmin, 0)
+		admin := e.staff("admin.one", identity.RoleAdmin, 0)
 		const n = 30
 		errs := make([]error, n)
 		var wg sync.WaitGroup
@@ -595,7 +596,7 @@ func TestLoginSuccessesDoNotCount(t *testing.T) {
 		const office = "192.0.2.50"
 		names := []string{"a.one", "b.two", "c.three"}
 		for _, n := range names {
-			e.staff(n, account.RoleSales, e.store)
+			e.staff(n, identity.RoleSales, e.store)
 		}
 		for i := range 19 {
 			if _, err := e.svc.Authenticate(ctx, fmt.Sprintf("typo%02d", i), "x", office); !errors.Is(err, account.ErrBadCredentials) {
@@ -717,13 +718,13 @@ func TestCreateStaff(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
-		admin := e.staff("root.admin", account.RoleAdmin, 0)
-		sales := e.staff("sales.one", account.RoleSales, e.store)
-		service := e.staff("svc.one", account.RoleService, e.sc)
+		admin := e.staff("root.admin", identity.RoleAdmin, 0)
+		sales := e.staff("sales.one", identity.RoleSales, e.store)
+		service := e.staff("svc.one", identity.RoleService, e.sc)
 		owner := e.owner("13700000004")
 
-		good := account.StaffInput{Username: " Chen.Jing ", DisplayName: "陈静", Role: account.RoleService, SiteID: e.sc, Mobile: "13600000001", Password: "password1"}
-		for _, actor := range []*account.User{sales, service, owner} {
+		good := account.StaffInput{Username: " Chen.Jing ", DisplayName: "陈静", Role: identity.RoleService, SiteID: e.sc, Mobile: "13600000001", Password: "password1"}
+		for _, actor := range []*identity.User{sales, service, owner} {
 			before := e.count(`SELECT COUNT(*) FROM users`)
 			_, err := e.svc.CreateStaff(ctx, actor, good)
 			apperrtest.WantCode(t, err, apperr.Forbidden)
@@ -748,13 +749,13 @@ func TestCreateStaff(t *testing.T) {
 			{"username with space", with(func(in *account.StaffInput) { in.Username = "chen jing" }), "username"},
 			{"short username", with(func(in *account.StaffInput) { in.Username = "ab" }), "username"},
 			{"short display name", with(func(in *account.StaffInput) { in.DisplayName = "陈" }), "display_name"},
-			{"owner role", with(func(in *account.StaffInput) { in.Role = account.RoleOwner }), "role"},
+			{"owner role", with(func(in *account.StaffInput) { in.Role = identity.RoleOwner }), "role"},
 			{"bad mobile", with(func(in *account.StaffInput) { in.Mobile = "021-5555" }), "mobile"},
 			{"short password", with(func(in *account.StaffInput) { in.Password = "1234567" }), "password"},
-			{"sales without site", with(func(in *account.StaffInput) { in.Role, in.SiteID = account.RoleSales, 0 }), "site_id"},
+			{"sales without site", with(func(in *account.StaffInput) { in.Role, in.SiteID = identity.RoleSales, 0 }), "site_id"},
 			{"service without site", with(func(in *account.StaffInput) { in.SiteID = 0 }), "site_id"},
 			{"service at a store", with(func(in *account.StaffInput) { in.SiteID = e.store }), "site_id"},
-			{"sales at a service center", with(func(in *account.StaffInput) { in.Role = account.RoleSales }), "site_id"},
+			{"sales at a service center", with(func(in *account.StaffInput) { in.Role = identity.RoleSales }), "site_id"},
 			{"unknown site", with(func(in *account.StaffInput) { in.SiteID = 999999 }), "site_id"},
 			{"duplicate username", with(func(in *account.StaffInput) { in.Username = "Sales.One" }), "username"},
 		}
@@ -773,7 +774,7 @@ func TestCreateStaff(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u.Username != "chen.jing" || u.Role != account.RoleService || u.SiteID != e.sc || u.Mobile != "13600000001" || u.CustomerID != 0 {
+		if u.Username != "chen.jing" || u.Role != identity.RoleService || u.SiteID != e.sc || u.Mobile != "13600000001" || u.CustomerID != 0 {
 			t.Fatalf("created = %+v", u)
 		}
 		if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'create_staff' AND entity_id = $1 AND user_id = $2`, u.ID, admin.ID); n != 1 {
@@ -786,38 +787,38 @@ func TestCreateStaff(t *testing.T) {
 		_, err = e.svc.CreateStaff(ctx, admin, with(func(in *account.StaffInput) { in.Username = "chen.two" }))
 		apperrtest.WantField(t, err, "username")
 		// The command line (nil actor) may create an admin without a site or mobile.
-		a2, err := e.svc.CreateStaff(ctx, nil, account.StaffInput{Username: "ops", DisplayName: "运维", Role: account.RoleAdmin, Password: "password1"})
+		a2, err := e.svc.CreateStaff(ctx, nil, account.StaffInput{Username: "ops", DisplayName: "运维", Role: identity.RoleAdmin, Password: "password1"})
 		if err != nil || a2.SiteID != 0 || a2.Mobile != "" {
 			t.Fatalf("CLI admin: %+v, %v", a2, err)
 		}
-		list, err := e.svc.ListUsers(ctx, admin, account.RoleService, 10)
+		list, err := e.svc.ListUsers(ctx, admin, identity.RoleService, 10)
 		if err != nil || len(list) != 2 || list[0].ID != u.ID {
 			t.Fatalf("ListUsers(service) = %v, %v", list, err)
 		}
 		all, err := e.svc.ListUsers(ctx, admin, "", 100)
-		if err != nil || len(all) != 6 || all[len(all)-1].Role != account.RoleOwner {
+		if err != nil || len(all) != 6 || all[len(all)-1].Role != identity.RoleOwner {
 			t.Fatalf("ListUsers = %d users, %v", len(all), err)
 		}
 	})
 }
 
 func TestHelpers(t *testing.T) {
-	if got := account.MaskedMobile("13812345678"); got != "138****5678" {
+	if got := identity.MaskMobile("13812345678"); got != "138****5678" {
 		t.Errorf("MaskedMobile = %q", got)
 	}
-	if got := account.MaskedMobile("123"); got != "123" {
+	if got := identity.MaskMobile("123"); got != "123" {
 		t.Errorf("MaskedMobile short = %q", got)
 	}
-	for _, r := range account.Roles {
+	for _, r := range identity.Roles {
 		if !r.Valid() || r.Label() == string(r) || r.Home() != "/"+string(r)+"/" {
 			t.Errorf("role %s: valid %v label %q home %q", r, r.Valid(), r.Label(), r.Home())
 		}
 	}
-	if account.Role("root").Valid() {
+	if identity.Role("root").Valid() {
 		t.Error("unknown role valid")
 	}
-	var nobody *account.User
-	if nobody.Is(account.RoleAdmin) {
+	var nobody *identity.User
+	if nobody.Is(identity.RoleAdmin) {
 		t.Error("nil user has a role")
 	}
 }
@@ -828,7 +829,7 @@ func TestHelpers(t *testing.T) {
 func TestStartSessionCleansClientText(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		u := e.staff("clean.ua", account.RoleAdmin, 0)
+		u := e.staff("clean.ua", identity.RoleAdmin, 0)
 		for _, ua := range []string{"abc\xff\xfe", strings.Repeat("a", 299) + "中", "x\x00y"} {
 			s, err := e.svc.StartSession(e.ctx, u.ID, "", "203.0.113.9\xff", ua)
 			if err != nil {
@@ -846,7 +847,7 @@ func TestStartSessionCleansClientText(t *testing.T) {
 func TestAccountLimitSparesKnownAddress(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		u := e.staff("known.addr", account.RoleSales, e.store)
+		u := e.staff("known.addr", identity.RoleSales, e.store)
 		if _, err := e.svc.Authenticate(e.ctx, "known.addr", password, "198.51.100.1"); err != nil {
 			t.Fatal(err)
 		}

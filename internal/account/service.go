@@ -16,6 +16,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
 	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 // SessionTTL is how long a session lasts.
@@ -67,7 +68,7 @@ var ErrRegisterThrottled = apperr.New(apperr.RateLimited, "注册过于频繁，
 // maxRegisterAttempts valid attempts within the window: ErrRegisterThrottled),
 // the mobile lookup; only then the argon2id hash, within the process-wide
 // limit (ErrBusy when no slot frees up in time).
-func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error) {
+func (s *Service) Register(ctx context.Context, in RegisterInput) (*identity.User, error) {
 	in.Mobile = strings.TrimSpace(in.Mobile)
 	in.Name = strings.TrimSpace(in.Name)
 	var v apperr.Validator
@@ -150,7 +151,7 @@ func mobileTaken(ctx context.Context, q interface {
 type StaffInput struct {
 	Username    string
 	DisplayName string
-	Role        Role
+	Role        identity.Role
 	SiteID      int64
 	Mobile      string
 	Password    string
@@ -158,8 +159,8 @@ type StaffInput struct {
 
 // CreateStaff creates a staff account. actor must be an admin; a nil actor
 // means the command line (trusted).
-func (s *Service) CreateStaff(ctx context.Context, actor *User, in StaffInput) (*User, error) {
-	if actor != nil && !actor.Is(RoleAdmin) {
+func (s *Service) CreateStaff(ctx context.Context, actor *identity.User, in StaffInput) (*identity.User, error) {
+	if actor != nil && !actor.Is(identity.RoleAdmin) {
 		return nil, apperr.New(apperr.Forbidden, "只有管理员可以创建员工账号")
 	}
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
@@ -168,10 +169,10 @@ func (s *Service) CreateStaff(ctx context.Context, actor *User, in StaffInput) (
 	var v apperr.Validator
 	v.Check(ValidUsername(in.Username), "username", "用户名须为 3 到 32 位小写字母、数字或 _ . -，以字母开头")
 	v.Check(validName(in.DisplayName), "display_name", "姓名须为 2 到 20 个字")
-	v.Check(in.Role == RoleSales || in.Role == RoleService || in.Role == RoleAdmin, "role", "请选择角色：销售顾问、服务顾问或管理员")
+	v.Check(in.Role == identity.RoleSales || in.Role == identity.RoleService || in.Role == identity.RoleAdmin, "role", "请选择角色：销售顾问、服务顾问或管理员")
 	v.Check(in.Mobile == "" || ValidMobile(in.Mobile), "mobile", "请输入 11 位中国大陆手机号，或留空")
 	v.Check(validPassword(in.Password), "password", "密码长度须为 8 到 72 个字符")
-	if in.Role == RoleSales || in.Role == RoleService {
+	if in.Role == identity.RoleSales || in.Role == identity.RoleService {
 		v.Check(in.SiteID > 0, "site_id", "销售顾问和服务顾问须归属一个门店或服务中心")
 	}
 	if err := v.Err(); err != nil {
@@ -186,9 +187,9 @@ func (s *Service) CreateStaff(ctx context.Context, actor *User, in StaffInput) (
 		if err != nil {
 			return nil, err
 		}
-		want := map[Role]string{RoleSales: "store", RoleService: "service_center"}[in.Role]
+		want := map[identity.Role]string{identity.RoleSales: "store", identity.RoleService: "service_center"}[in.Role]
 		if want != "" && kind != want {
-			return nil, apperr.Field("site_id", map[Role]string{RoleSales: "销售顾问须归属门店", RoleService: "服务顾问须归属服务中心"}[in.Role])
+			return nil, apperr.Field("site_id", map[identity.Role]string{identity.RoleSales: "销售顾问须归属门店", identity.RoleService: "服务顾问须归属服务中心"}[in.Role])
 		}
 	}
 	hash, err := s.hashPassword(ctx, in.Password)
@@ -221,7 +222,7 @@ func (s *Service) CreateStaff(ctx context.Context, actor *User, in StaffInput) (
 }
 
 // User returns the user with id, or a NotFound error.
-func (s *Service) User(ctx context.Context, id int64) (*User, error) {
+func (s *Service) User(ctx context.Context, id int64) (*identity.User, error) {
 	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+userFrom+`WHERE u.id = $1`, id))
 	if db.NoRows(err) {
 		return nil, apperr.New(apperr.NotFound, "用户不存在")
@@ -231,8 +232,8 @@ func (s *Service) User(ctx context.Context, id int64) (*User, error) {
 
 // ListUsers returns accounts for the admin page, staff first, newest first,
 // at most limit rows.
-func (s *Service) ListUsers(ctx context.Context, actor *User, role Role, limit int) ([]*User, error) {
-	if !actor.Is(RoleAdmin) {
+func (s *Service) ListUsers(ctx context.Context, actor *identity.User, role identity.Role, limit int) ([]*identity.User, error) {
+	if !actor.Is(identity.RoleAdmin) {
 		return nil, apperr.New(apperr.Forbidden, "只有管理员可以查看账号列表")
 	}
 	q := `SELECT ` + userColumns + userFrom
@@ -247,7 +248,7 @@ func (s *Service) ListUsers(ctx context.Context, actor *User, role Role, limit i
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*User
+	var out []*identity.User
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
@@ -279,7 +280,7 @@ var ErrBadCredentials = apperr.New(apperr.Unauthenticated, "用户名/手机号�
 // ErrBadCredentials after the same work (an unknown login is checked against
 // a dummy hash). The check runs within the process-wide argon2id limit
 // (ErrBusy when no slot frees up in time; such an attempt is not counted).
-func (s *Service) Authenticate(ctx context.Context, login, password, clientIP string) (*User, error) {
+func (s *Service) Authenticate(ctx context.Context, login, password, clientIP string) (*identity.User, error) {
 	login = strings.TrimSpace(login)
 	if login == "" || password == "" {
 		return nil, apperr.Field("username", "请输入用户名/手机号和密码")
@@ -421,7 +422,7 @@ func (s *Service) StartSession(ctx context.Context, userID int64, previousToken,
 
 // SessionUser returns the active user of a session token, or an
 // Unauthenticated error for an unknown, expired or disabled one.
-func (s *Service) SessionUser(ctx context.Context, token string) (*User, error) {
+func (s *Service) SessionUser(ctx context.Context, token string) (*identity.User, error) {
 	if token == "" || len(token) > 100 {
 		return nil, apperr.New(apperr.Unauthenticated, "请先登录")
 	}
@@ -459,7 +460,7 @@ func nullString(v string) any {
 }
 
 // CustomerCity returns the city of the owner's customer record ("" if unknown).
-func (s *Service) CustomerCity(ctx context.Context, u *User) (string, error) {
+func (s *Service) CustomerCity(ctx context.Context, u *identity.User) (string, error) {
 	if u == nil || u.CustomerID == 0 {
 		return "", nil
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
 )
@@ -43,10 +44,10 @@ type API struct{ Deps }
 func New(d Deps) *API { return &API{Deps: d} }
 
 var (
-	anyone  = []account.Role{account.RoleOwner, account.RoleSales, account.RoleService, account.RoleAdmin}
-	owner   = []account.Role{account.RoleOwner}
-	service = []account.Role{account.RoleService, account.RoleAdmin}
-	viewers = []account.Role{account.RoleOwner, account.RoleService, account.RoleAdmin}
+	anyone  = []identity.Role{identity.RoleOwner, identity.RoleSales, identity.RoleService, identity.RoleAdmin}
+	owner   = []identity.Role{identity.RoleOwner}
+	service = []identity.Role{identity.RoleService, identity.RoleAdmin}
+	viewers = []identity.Role{identity.RoleOwner, identity.RoleService, identity.RoleAdmin}
 )
 
 // Routes returns every JSON route with its access rule.

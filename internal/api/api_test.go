@@ -25,6 +25,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/app"
 	"github.com/nevcrm/nevcrm/internal/app/apptest"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 // cst is Asia/Shanghai, where booking dates live.
@@ -898,7 +899,7 @@ func (e *env) testAuthorization(t *testing.T) {
 	}
 	const pw = "other-center-1"
 	if _, err := e.s.App.Accounts.CreateStaff(e.ctx, nil, account.StaffInput{Username: "svc_other", DisplayName: "外地顾问",
-		Role: account.RoleService, SiteID: otherCenter, Password: pw}); err != nil {
+		Role: identity.RoleService, SiteID: otherCenter, Password: pw}); err != nil {
 		t.Fatal(err)
 	}
 	other := e.login(t, "svc_other", pw)

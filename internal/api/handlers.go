@@ -5,10 +5,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
 )
@@ -24,7 +24,7 @@ type userJSON struct {
 	SiteName    string `json:"site_name,omitempty"`
 }
 
-func toUser(u *account.User) userJSON {
+func toUser(u *identity.User) userJSON {
 	return userJSON{ID: u.ID, Username: u.Username, Mobile: u.Mobile, DisplayName: u.DisplayName, Role: string(u.Role),
 		RoleLabel: u.Role.Label(), SiteID: u.SiteID, SiteName: u.SiteName}
 }
@@ -223,10 +223,10 @@ type appointmentJSON struct {
 }
 
 // toAppointment renders a; staff see the customer's mobile masked.
-func toAppointment(a *booking.Appointment, viewer *account.User) appointmentJSON {
+func toAppointment(a *booking.Appointment, viewer *identity.User) appointmentJSON {
 	mobile := a.CustomerMobile
-	if !viewer.Is(account.RoleOwner) {
-		mobile = account.MaskedMobile(mobile)
+	if !viewer.Is(identity.RoleOwner) {
+		mobile = identity.MaskMobile(mobile)
 	}
 	return appointmentJSON{ID: a.ID, Service: string(a.Kind), ServiceLabel: a.Kind.Label(), Status: string(a.Status), StatusLabel: a.Status.Label(),
 		SiteID: a.SiteID, SiteName: a.SiteName, VehicleID: a.VehicleID, Vehicle: a.VehicleName, Plate: a.Plate, Date: a.Date(),
@@ -235,7 +235,7 @@ func toAppointment(a *booking.Appointment, viewer *account.User) appointmentJSON
 		RescheduleCount: a.RescheduleCount}
 }
 
-func list(as []*booking.Appointment, viewer *account.User) []appointmentJSON {
+func list(as []*booking.Appointment, viewer *identity.User) []appointmentJSON {
 	out := make([]appointmentJSON, 0, len(as))
 	for _, a := range as {
 		out = append(out, toAppointment(a, viewer))

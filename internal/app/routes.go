@@ -15,6 +15,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/web"
 )
 
@@ -111,7 +112,7 @@ func (a *App) session(next http.Handler) http.Handler {
 		ctx := audit.WithMeta(r.Context(), audit.Meta{IP: httpx.ClientIP(r, a.Config.TrustProxy), RequestID: httpx.RequestID(r.Context())})
 		if tok := httpx.SessionToken(r); tok != "" && !strings.HasPrefix(r.URL.Path, "/static/") {
 			if u, err := a.Accounts.SessionUser(ctx, tok); err == nil {
-				ctx = httpx.WithUser(ctx, u)
+				ctx = identity.WithUser(ctx, u)
 			} else if apperr.CodeOf(err) != apperr.Unauthenticated {
 				a.Logger.ErrorContext(ctx, "session lookup failed", "err", err, "request_id", httpx.RequestID(ctx))
 			}

@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/apperr/apperrtest"
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 func TestBookValidation(t *testing.T) {
@@ -113,7 +113,7 @@ func TestBookValidation(t *testing.T) {
 
 		for _, actor := range []struct {
 			name string
-			u    *account.User
+			u    *identity.User
 		}{{"service", f.ServiceA}, {"sales", f.Sales}, {"admin", f.Admin}, {"nil", nil}} {
 			t.Run("non-owner "+actor.name+" is forbidden", func(t *testing.T) {
 				before := f.writes()
@@ -426,7 +426,7 @@ func TestStaffStatusMachine(t *testing.T) {
 		f := newFixture(t, d)
 		ctx := context.Background()
 		a := f.book(f.OwnerA, f.repair(f.VehA, tomorrow, hm(10, 0)))
-		act := func(u *account.User, action booking.Action, in booking.ActionInput) (*booking.Appointment, error) {
+		act := func(u *identity.User, action booking.Action, in booking.ActionInput) (*booking.Appointment, error) {
 			return f.Svc.Act(ctx, u, a.ID, action, in)
 		}
 
@@ -697,7 +697,7 @@ func TestConcurrentBookingNeverOversells(t *testing.T) {
 		f := newFixture(t, d)
 		ctx := context.Background()
 		const places = 3 // charging capacity per slot at f.Charging
-		owners := make([]*account.User, racers)
+		owners := make([]*identity.User, racers)
 		vehicles := make([]int64, racers)
 		for i := range racers {
 			owners[i], _, vehicles[i] = f.newOwner("抢约车主", f.PlainModel)
@@ -753,7 +753,7 @@ func TestConcurrentSwapBatteriesNeverOversold(t *testing.T) {
 		f := newFixture(t, d)
 		ctx := context.Background()
 		const batteries = 3
-		owners := make([]*account.User, racers)
+		owners := make([]*identity.User, racers)
 		vehicles := make([]int64, racers)
 		for i := range racers {
 			owners[i], _, vehicles[i] = f.newOwner("换电车主", f.SwapModel)

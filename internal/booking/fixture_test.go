@@ -12,6 +12,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/site"
 )
 
@@ -68,16 +69,16 @@ type fixture struct {
 	PlainModel int64
 
 	// Owners: A has a swap-capable car (VehA) and a plain one (VehA2); B has a swap-capable car.
-	OwnerA, OwnerB *account.User
+	OwnerA, OwnerB *identity.User
 	VehA, VehA2    int64
 	VehB           int64
 
 	// Staff.
-	ServiceA  *account.User // service user at Center
-	ServiceA2 *account.User // second service user (technician) at Center
-	ServiceB  *account.User // service user at OtherCenter
-	Sales     *account.User // sales user at Store
-	Admin     *account.User
+	ServiceA  *identity.User // service user at Center
+	ServiceA2 *identity.User // second service user (technician) at Center
+	ServiceB  *identity.User // service user at OtherCenter
+	Sales     *identity.User // sales user at Store
+	Admin     *identity.User
 
 	seq atomic.Int64
 }
@@ -107,11 +108,11 @@ func newFixture(t testing.TB, d *db.DB) *fixture {
 	f.VehA2 = f.vehicle(custA, f.PlainModel)
 	f.OwnerB, _, f.VehB = f.newOwner("车主乙", f.SwapModel)
 
-	f.ServiceA = f.staff("svc.a", "服务顾问甲", account.RoleService, f.Center)
-	f.ServiceA2 = f.staff("tech.a", "技师甲", account.RoleService, f.Center)
-	f.ServiceB = f.staff("svc.b", "服务顾问乙", account.RoleService, f.OtherCenter)
-	f.Sales = f.staff("sales.a", "销售甲", account.RoleSales, f.Store)
-	f.Admin = f.staff("admin", "管理员", account.RoleAdmin, 0)
+	f.ServiceA = f.staff("svc.a", "服务顾问甲", identity.RoleService, f.Center)
+	f.ServiceA2 = f.staff("tech.a", "技师甲", identity.RoleService, f.Center)
+	f.ServiceB = f.staff("svc.b", "服务顾问乙", identity.RoleService, f.OtherCenter)
+	f.Sales = f.staff("sales.a", "销售甲", identity.RoleSales, f.Store)
+	f.Admin = f.staff("admin", "管理员", identity.RoleAdmin, 0)
 	return f
 }
 
@@ -152,7 +153,7 @@ func (f *fixture) model(code, name string, swap bool) int64 {
 
 // newOwner inserts a customer with one vehicle of model and an owner user
 // (mobile login, fixture password) and returns the user, customer and vehicle.
-func (f *fixture) newOwner(name string, model int64) (*account.User, int64, int64) {
+func (f *fixture) newOwner(name string, model int64) (*identity.User, int64, int64) {
 	f.t.Helper()
 	n := f.seq.Add(1)
 	mobile := fmt.Sprintf("139%08d", n)
@@ -176,7 +177,7 @@ func (f *fixture) vehicle(cust, model int64) int64 {
 		fmt.Sprintf("LTEST%012d", n), fmt.Sprintf("沪A%05d", n), cust, model, day, day.AddDate(4, 0, 0), day.AddDate(8, 0, 0), now)
 }
 
-func (f *fixture) staff(username, name string, role account.Role, siteID int64) *account.User {
+func (f *fixture) staff(username, name string, role identity.Role, siteID int64) *identity.User {
 	f.t.Helper()
 	var s any
 	if siteID != 0 {
@@ -188,7 +189,7 @@ func (f *fixture) staff(username, name string, role account.Role, siteID int64) 
 	return f.user(uid)
 }
 
-func (f *fixture) user(id int64) *account.User {
+func (f *fixture) user(id int64) *identity.User {
 	f.t.Helper()
 	u, err := f.Acc.User(f.ctx, id)
 	if err != nil {
@@ -236,7 +237,7 @@ func (f *fixture) left(siteID int64, kind booking.Kind, date string, minute int)
 }
 
 // book books or fails the test.
-func (f *fixture) book(owner *account.User, in booking.BookInput) *booking.Appointment {
+func (f *fixture) book(owner *identity.User, in booking.BookInput) *booking.Appointment {
 	f.t.Helper()
 	a, err := f.Svc.Book(f.ctx, owner, in)
 	if err != nil {

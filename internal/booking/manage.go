@@ -7,10 +7,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
 	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/site"
 )
 
@@ -58,13 +58,13 @@ const staffScope = `(st.id = $%d OR st.parent_id = $%d)`
 
 // canSee reports whether actor may see a: the owner's own, service staff in
 // scope, or an admin.
-func canSee(actor *account.User, a *Appointment, siteParent int64) bool {
+func canSee(actor *identity.User, a *Appointment, siteParent int64) bool {
 	switch {
-	case actor.Is(account.RoleAdmin):
+	case actor.Is(identity.RoleAdmin):
 		return true
-	case actor.Is(account.RoleOwner):
+	case actor.Is(identity.RoleOwner):
 		return actor.CustomerID != 0 && a.CustomerID == actor.CustomerID
-	case actor.Is(account.RoleService):
+	case actor.Is(identity.RoleService):
 		return actor.SiteID != 0 && (a.SiteID == actor.SiteID || siteParent == actor.SiteID)
 	}
 	return false
@@ -72,7 +72,7 @@ func canSee(actor *account.User, a *Appointment, siteParent int64) bool {
 
 // Get returns appointment id if actor may see it; otherwise NotFound, so that
 // ids of others cannot be probed.
-func (s *Service) Get(ctx context.Context, actor *account.User, id int64) (*Appointment, error) {
+func (s *Service) Get(ctx context.Context, actor *identity.User, id int64) (*Appointment, error) {
 	a, parent, err := s.load(ctx, s.db, id)
 	if err != nil {
 		return nil, err
@@ -97,8 +97,8 @@ func (s *Service) load(ctx context.Context, q site.Querier, id int64) (*Appointm
 
 // Mine returns the acting owner's upcoming (open or in progress, soonest
 // first) and past appointments (newest first, at most limit).
-func (s *Service) Mine(ctx context.Context, actor *account.User, limit int) (upcoming, past []*Appointment, err error) {
-	if !actor.Is(account.RoleOwner) || actor.CustomerID == 0 {
+func (s *Service) Mine(ctx context.Context, actor *identity.User, limit int) (upcoming, past []*Appointment, err error) {
+	if !actor.Is(identity.RoleOwner) || actor.CustomerID == 0 {
 		return nil, nil, apperr.New(apperr.Forbidden, "只有车主可以查看自己的预约")
 	}
 	upcoming, err = s.query(ctx, `WHERE a.customer_id = $1 AND a.status IN ('booked', 'confirmed', 'in_progress')
@@ -114,15 +114,15 @@ func (s *Service) Mine(ctx context.Context, actor *account.User, limit int) (upc
 // Queue returns the appointments of a local date ("2006-01-02") at the acting
 // service user's center and its stations (every site for an admin), in slot
 // order.
-func (s *Service) Queue(ctx context.Context, actor *account.User, date string) ([]*Appointment, error) {
+func (s *Service) Queue(ctx context.Context, actor *identity.User, date string) ([]*Appointment, error) {
 	d, ok := ParseDate(date)
 	if !ok {
 		return nil, apperr.Field("date", "日期格式应为 2006-01-02")
 	}
 	switch {
-	case actor.Is(account.RoleService) && actor.SiteID != 0:
+	case actor.Is(identity.RoleService) && actor.SiteID != 0:
 		return s.query(ctx, `WHERE a.slot_date = $1 AND `+fmt.Sprintf(staffScope, 2, 2)+` ORDER BY a.slot_minute, st.name, a.id LIMIT 500`, d, actor.SiteID)
-	case actor.Is(account.RoleAdmin):
+	case actor.Is(identity.RoleAdmin):
 		return s.query(ctx, `WHERE a.slot_date = $1 ORDER BY a.slot_minute, st.name, a.id LIMIT 500`, d)
 	}
 	return nil, apperr.New(apperr.Forbidden, "只有服务顾问可以查看预约队列")
@@ -135,8 +135,8 @@ type Technician struct {
 }
 
 // Technicians returns the active service users of the acting user's center.
-func (s *Service) Technicians(ctx context.Context, actor *account.User) ([]Technician, error) {
-	if !actor.Is(account.RoleService) || actor.SiteID == 0 {
+func (s *Service) Technicians(ctx context.Context, actor *identity.User) ([]Technician, error) {
+	if !actor.Is(identity.RoleService) || actor.SiteID == 0 {
 		return nil, nil
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, display_name FROM users WHERE role = 'service' AND site_id = $1 AND active = $2 ORDER BY display_name, id`,
@@ -164,7 +164,7 @@ var errChanged = apperr.New(apperr.Conflict, "预约状态已变化，请刷新�
 // scope may cancel any open one, giving a reason. date, when not empty, is
 // the slot date the caller saw ("2006-01-02"): an appointment moved to
 // another day since is refused with a Conflict.
-func (s *Service) Cancel(ctx context.Context, actor *account.User, id int64, reason, date string) (*Appointment, error) {
+func (s *Service) Cancel(ctx context.Context, actor *identity.User, id int64, reason, date string) (*Appointment, error) {
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) > maxReason {
 		return nil, apperr.Field("reason", fmt.Sprintf("取消原因不能超过 %d 个字", maxReason))
@@ -184,7 +184,7 @@ func (s *Service) Cancel(ctx context.Context, actor *account.User, id int64, rea
 		if !a.Status.Open() {
 			return apperr.New(apperr.Conflict, "当前状态（"+a.Status.Label()+"）不能取消")
 		}
-		if actor.Is(account.RoleOwner) {
+		if actor.Is(identity.RoleOwner) {
 			if !a.OwnerCanChange(now) {
 				return apperr.New(apperr.Conflict, "距预约开始不足 2 小时，无法在线取消，请致电网点")
 			}
@@ -218,8 +218,8 @@ func (s *Service) Cancel(ctx context.Context, actor *account.User, id int64, rea
 // old; a swap moved within its day keeps its battery), at most MaxReschedules
 // times and until ChangeCutoff before the start. The appointment returns to
 // booked.
-func (s *Service) Reschedule(ctx context.Context, actor *account.User, id int64, date string, minute int) (*Appointment, error) {
-	if !actor.Is(account.RoleOwner) {
+func (s *Service) Reschedule(ctx context.Context, actor *identity.User, id int64, date string, minute int) (*Appointment, error) {
+	if !actor.Is(identity.RoleOwner) {
 		return nil, apperr.New(apperr.Forbidden, "只有车主可以改约")
 	}
 	a, err := s.Get(ctx, actor, id)

@@ -8,10 +8,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
 	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/site"
 )
 
@@ -360,8 +360,8 @@ func ownVehicle(ctx context.Context, q site.Querier, customerID, vehicleID int64
 // Book books a slot for one of the acting owner's vehicles. It returns an
 // Invalid error naming the field at fault, ErrFull when the slot (or a swap
 // station's batteries for the day) is taken, and writes nothing on error.
-func (s *Service) Book(ctx context.Context, actor *account.User, in BookInput) (*Appointment, error) {
-	if !actor.Is(account.RoleOwner) || actor.CustomerID == 0 {
+func (s *Service) Book(ctx context.Context, actor *identity.User, in BookInput) (*Appointment, error) {
+	if !actor.Is(identity.RoleOwner) || actor.CustomerID == 0 {
 		return nil, apperr.New(apperr.Forbidden, "只有车主可以预约服务")
 	}
 	in.Note = strings.TrimSpace(in.Note)

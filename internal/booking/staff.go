@@ -8,9 +8,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 // Action is a step service staff take on an appointment.
@@ -86,8 +86,8 @@ func (a *Appointment) CanStart(now time.Time) bool {
 // Act applies a staff action to appointment id. Only service staff of the
 // appointment's center (or an admin) may act; the status machine is enforced
 // with a conditional UPDATE so a concurrent change is detected.
-func (s *Service) Act(ctx context.Context, actor *account.User, id int64, action Action, in ActionInput) (*Appointment, error) {
-	if !actor.Is(account.RoleService, account.RoleAdmin) {
+func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, action Action, in ActionInput) (*Appointment, error) {
+	if !actor.Is(identity.RoleService, identity.RoleAdmin) {
 		return nil, apperr.New(apperr.Forbidden, "只有服务顾问可以处理预约")
 	}
 	tr, ok := transitions[action]

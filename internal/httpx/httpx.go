@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 // SessionCookie is the name of the session cookie.
@@ -25,7 +25,7 @@ type Route struct {
 	Method  string
 	Pattern string // net/http pattern path, e.g. /owner/appointments/{id}
 	Public  bool
-	Roles   []account.Role
+	Roles   []identity.Role
 	Handler http.HandlerFunc
 }
 
@@ -35,12 +35,12 @@ func Public(method, pattern string, h http.HandlerFunc) Route {
 }
 
 // Only returns a route that only users of roles may use.
-func Only(roles []account.Role, method, pattern string, h http.HandlerFunc) Route {
+func Only(roles []identity.Role, method, pattern string, h http.HandlerFunc) Route {
 	return Route{Method: method, Pattern: pattern, Roles: roles, Handler: h}
 }
 
 // Allows reports whether a user of role may use the route (anonymous: role "").
-func (r Route) Allows(role account.Role) bool {
+func (r Route) Allows(role identity.Role) bool {
 	if r.Public {
 		return true
 	}
@@ -54,21 +54,10 @@ func (r Route) Allows(role account.Role) bool {
 
 type ctxKey int
 
-const (
-	userKey ctxKey = iota
-	requestIDKey
-)
-
-// WithUser returns ctx carrying the acting user.
-func WithUser(ctx context.Context, u *account.User) context.Context {
-	return context.WithValue(ctx, userKey, u)
-}
+const requestIDKey ctxKey = 0
 
 // User returns the acting user of the request, or nil for an anonymous visitor.
-func User(r *http.Request) *account.User {
-	u, _ := r.Context().Value(userKey).(*account.User)
-	return u
-}
+func User(r *http.Request) *identity.User { return identity.FromContext(r.Context()) }
 
 // WithRequestID returns ctx carrying id.
 func WithRequestID(ctx context.Context, id string) context.Context {

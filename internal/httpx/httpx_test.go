@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 func TestClientIPAndHTTPS(t *testing.T) {
@@ -43,14 +43,14 @@ func TestSessionCookie(t *testing.T) {
 
 func TestRouteAllows(t *testing.T) {
 	pub := Public("GET", "/", nil)
-	staff := Only([]account.Role{account.RoleService, account.RoleAdmin}, "GET", "/service/", nil)
-	if !pub.Allows("") || !pub.Allows(account.RoleOwner) {
+	staff := Only([]identity.Role{identity.RoleService, identity.RoleAdmin}, "GET", "/service/", nil)
+	if !pub.Allows("") || !pub.Allows(identity.RoleOwner) {
 		t.Error("public route must allow everyone")
 	}
-	if staff.Allows("") || staff.Allows(account.RoleOwner) || !staff.Allows(account.RoleService) || !staff.Allows(account.RoleAdmin) {
+	if staff.Allows("") || staff.Allows(identity.RoleOwner) || !staff.Allows(identity.RoleService) || !staff.Allows(identity.RoleAdmin) {
 		t.Error("role route allows the wrong roles")
 	}
-	if (Route{Method: "GET", Pattern: "/x"}).Allows(account.RoleAdmin) {
+	if (Route{Method: "GET", Pattern: "/x"}).Allows(identity.RoleAdmin) {
 		t.Error("a route without a rule must allow nobody")
 	}
 }

@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 // Count is a labelled number.
@@ -61,8 +61,8 @@ var stageLabels = []Count{{Key: "lead", Label: "线索"}, {Key: "interested", La
 
 // Sales returns the acting sales user's store overview: customers by
 // buying-journey stage, open leads, orders in the last 30 days.
-func (s *Service) Sales(ctx context.Context, actor *account.User) (*Overview, error) {
-	if !actor.Is(account.RoleSales, account.RoleAdmin) {
+func (s *Service) Sales(ctx context.Context, actor *identity.User) (*Overview, error) {
+	if !actor.Is(identity.RoleSales, identity.RoleAdmin) {
 		return nil, apperr.New(apperr.Forbidden, "无权查看销售概览")
 	}
 	// A sales user sees their store; an admin (no store) sees every store.
@@ -110,8 +110,8 @@ func (s *Service) Sales(ctx context.Context, actor *account.User) (*Overview, er
 }
 
 // Admin returns system-wide totals.
-func (s *Service) Admin(ctx context.Context, actor *account.User) (*Overview, error) {
-	if !actor.Is(account.RoleAdmin) {
+func (s *Service) Admin(ctx context.Context, actor *identity.User) (*Overview, error) {
+	if !actor.Is(identity.RoleAdmin) {
 		return nil, apperr.New(apperr.Forbidden, "无权查看系统概览")
 	}
 	ov := &Overview{}

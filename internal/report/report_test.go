@@ -5,11 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/datagen"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/report"
 )
 
@@ -25,7 +25,7 @@ func TestOverviews(t *testing.T) {
 		if err := d.QueryRow(`SELECT store_id FROM customers WHERE store_id IS NOT NULL GROUP BY store_id ORDER BY COUNT(*) DESC, store_id LIMIT 1`).Scan(&store); err != nil {
 			t.Fatal(err)
 		}
-		sales := &account.User{ID: 1, Role: account.RoleSales, SiteID: store}
+		sales := &identity.User{ID: 1, Role: identity.RoleSales, SiteID: store}
 		ov, err := s.Sales(ctx, sales)
 		if err != nil {
 			t.Fatal(err)
@@ -51,7 +51,7 @@ func TestOverviews(t *testing.T) {
 			t.Fatalf("chart: %q %v", chart, err)
 		}
 
-		admin := &account.User{ID: 2, Role: account.RoleAdmin}
+		admin := &identity.User{ID: 2, Role: identity.RoleAdmin}
 		all, err := s.Sales(ctx, admin)
 		if err != nil {
 			t.Fatal(err)
@@ -66,12 +66,12 @@ func TestOverviews(t *testing.T) {
 		if aov.Tiles[0].N != 300 {
 			t.Fatalf("admin tiles %+v", aov.Tiles)
 		}
-		for _, u := range []*account.User{sales, {Role: account.RoleOwner}, {Role: account.RoleService}} {
+		for _, u := range []*identity.User{sales, {Role: identity.RoleOwner}, {Role: identity.RoleService}} {
 			if _, err := s.Admin(ctx, u); !apperr.Is(err, apperr.Forbidden) {
 				t.Errorf("Admin as %s: %v, want forbidden", u.Role, err)
 			}
 		}
-		if _, err := s.Sales(ctx, &account.User{Role: account.RoleOwner}); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := s.Sales(ctx, &identity.User{Role: identity.RoleOwner}); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("Sales as owner: %v, want forbidden", err)
 		}
 	})

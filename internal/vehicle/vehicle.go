@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 // Vehicle is one car with its model.
@@ -74,8 +74,8 @@ func scan(row interface{ Scan(...any) error }) (*Vehicle, error) {
 }
 
 // ListMine returns the acting owner's vehicles.
-func (s *Service) ListMine(ctx context.Context, actor *account.User) ([]*Vehicle, error) {
-	if !actor.Is(account.RoleOwner) || actor.CustomerID == 0 {
+func (s *Service) ListMine(ctx context.Context, actor *identity.User) ([]*Vehicle, error) {
+	if !actor.Is(identity.RoleOwner) || actor.CustomerID == 0 {
 		return nil, apperr.New(apperr.Forbidden, "只有车主可以查看自己的车辆")
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+from+`WHERE v.customer_id = $1 ORDER BY v.purchased_on DESC, v.id`, actor.CustomerID)
@@ -96,12 +96,12 @@ func (s *Service) ListMine(ctx context.Context, actor *account.User) ([]*Vehicle
 
 // Get returns vehicle id if actor may see it: its owner, or staff. Another
 // owner's vehicle is reported as not found, so ids cannot be probed.
-func (s *Service) Get(ctx context.Context, actor *account.User, id int64) (*Vehicle, error) {
+func (s *Service) Get(ctx context.Context, actor *identity.User, id int64) (*Vehicle, error) {
 	if actor == nil {
 		return nil, apperr.New(apperr.Unauthenticated, "请先登录")
 	}
 	v, err := scan(s.db.QueryRowContext(ctx, `SELECT `+columns+from+`WHERE v.id = $1`, id))
-	if db.NoRows(err) || (err == nil && actor.Is(account.RoleOwner) && v.CustomerID != actor.CustomerID) {
+	if db.NoRows(err) || (err == nil && actor.Is(identity.RoleOwner) && v.CustomerID != actor.CustomerID) {
 		return nil, apperr.New(apperr.NotFound, "车辆不存在")
 	}
 	if err != nil {
@@ -121,7 +121,7 @@ type Activity struct {
 
 // RecentActivity returns the newest charging sessions and swaps of a vehicle
 // the actor may see, newest first, at most limit.
-func (s *Service) RecentActivity(ctx context.Context, actor *account.User, vehicleID int64, limit int) ([]Activity, error) {
+func (s *Service) RecentActivity(ctx context.Context, actor *identity.User, vehicleID int64, limit int) ([]Activity, error) {
 	if _, err := s.Get(ctx, actor, vehicleID); err != nil {
 		return nil, err
 	}

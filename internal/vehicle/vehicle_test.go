@@ -5,11 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/datagen"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
 )
@@ -29,7 +29,7 @@ func TestVehiclesAndSites(t *testing.T) {
 		if err := d.QueryRow(`SELECT MIN(customer_id) FROM vehicles WHERE customer_id <> $1`, mine).Scan(&other); err != nil {
 			t.Fatal(err)
 		}
-		owner := &account.User{ID: 1, Role: account.RoleOwner, CustomerID: mine}
+		owner := &identity.User{ID: 1, Role: identity.RoleOwner, CustomerID: mine}
 		s := vehicle.NewService(d)
 		vs, err := s.ListMine(ctx, owner)
 		if err != nil || len(vs) == 0 {
@@ -61,13 +61,13 @@ func TestVehiclesAndSites(t *testing.T) {
 		if _, err := s.RecentActivity(ctx, owner, otherVehicle, 5); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("another owner's activity: %v, want not found", err)
 		}
-		if _, err := s.ListMine(ctx, &account.User{Role: account.RoleSales}); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := s.ListMine(ctx, &identity.User{Role: identity.RoleSales}); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("ListMine as sales: %v", err)
 		}
 		if _, err := s.Get(ctx, nil, v.ID); !apperr.Is(err, apperr.Unauthenticated) {
 			t.Fatalf("Get anonymous: %v", err)
 		}
-		if got, err := s.Get(ctx, &account.User{Role: account.RoleService}, v.ID); err != nil || got.ID != v.ID {
+		if got, err := s.Get(ctx, &identity.User{Role: identity.RoleService}, v.ID); err != nil || got.ID != v.ID {
 			t.Fatalf("staff Get: %v", err)
 		}
 

@@ -8,6 +8,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
@@ -87,7 +88,7 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 }
 
 // startSession opens a new session (rotating any old one) and sets the cookie.
-func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, u *account.User) error {
+func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, u *identity.User) error {
 	s, err := w.Accounts.StartSession(r.Context(), u.ID, httpx.SessionToken(r), httpx.ClientIP(r, w.TrustProxy), r.UserAgent())
 	if err != nil {
 		return err

@@ -1,15 +1,15 @@
 package web
 
 import (
-	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 var (
-	owner   = []account.Role{account.RoleOwner}
-	sales   = []account.Role{account.RoleSales, account.RoleAdmin}
-	service = []account.Role{account.RoleService, account.RoleAdmin}
-	admin   = []account.Role{account.RoleAdmin}
+	owner   = []identity.Role{identity.RoleOwner}
+	sales   = []identity.Role{identity.RoleSales, identity.RoleAdmin}
+	service = []identity.Role{identity.RoleService, identity.RoleAdmin}
+	admin   = []identity.Role{identity.RoleAdmin}
 )
 
 // Routes returns every HTML route with its access rule.

@@ -8,6 +8,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/site"
 )
 
@@ -118,7 +119,7 @@ func (w *Web) adminHome(rw http.ResponseWriter, r *http.Request) {
 }
 
 func (w *Web) adminUsers(rw http.ResponseWriter, r *http.Request) {
-	role := account.Role(r.URL.Query().Get("role"))
+	role := identity.Role(r.URL.Query().Get("role"))
 	if !role.Valid() {
 		role = ""
 	}
@@ -128,7 +129,7 @@ func (w *Web) adminUsers(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.render(rw, r, http.StatusOK, "admin_users", &page{Title: "账号管理", Nav: "users",
-		Data: map[string]any{"Users": users, "Role": role, "Roles": account.Roles}})
+		Data: map[string]any{"Users": users, "Role": role, "Roles": identity.Roles}})
 }
 
 func (w *Web) staffSites(r *http.Request) ([]*site.Site, error) {
@@ -147,7 +148,7 @@ func (w *Web) newUserForm(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.render(rw, r, http.StatusOK, "admin_user_new", &page{Title: "新建员工账号", Nav: "users",
-		Data: map[string]any{"Sites": sites, "Roles": []account.Role{account.RoleSales, account.RoleService, account.RoleAdmin}}})
+		Data: map[string]any{"Sites": sites, "Roles": []identity.Role{identity.RoleSales, identity.RoleService, identity.RoleAdmin}}})
 }
 
 func (w *Web) createUser(rw http.ResponseWriter, r *http.Request) {
@@ -158,7 +159,7 @@ func (w *Web) createUser(rw http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	siteID, _ := strconv.ParseInt(f.Get("site_id"), 10, 64)
 	_, err := w.Accounts.CreateStaff(r.Context(), httpx.User(r), account.StaffInput{
-		Username: f.Get("username"), DisplayName: f.Get("display_name"), Role: account.Role(f.Get("role")),
+		Username: f.Get("username"), DisplayName: f.Get("display_name"), Role: identity.Role(f.Get("role")),
 		SiteID: siteID, Mobile: f.Get("mobile"), Password: f.Get("password"),
 	})
 	if err != nil {
@@ -169,7 +170,7 @@ func (w *Web) createUser(rw http.ResponseWriter, r *http.Request) {
 		}
 		r.Form.Del("password")
 		w.formError(rw, r, "admin_user_new", &page{Title: "新建员工账号", Nav: "users",
-			Data: map[string]any{"Sites": sites, "Roles": []account.Role{account.RoleSales, account.RoleService, account.RoleAdmin}}}, err)
+			Data: map[string]any{"Sites": sites, "Roles": []identity.Role{identity.RoleSales, identity.RoleService, identity.RoleAdmin}}}, err)
 		return
 	}
 	redirect(rw, r, "/admin/users", "user")

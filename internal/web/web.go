@@ -23,6 +23,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/content"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
@@ -87,7 +88,7 @@ func New(d Deps) (*Web, error) {
 		"day":      func(t time.Time) string { return t.Format("2006-01-02") },
 		"localday": func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02") },
 		"yuan":     func(fen int64) string { return fmt.Sprintf("¥%d.%02d", fen/100, fen%100) },
-		"mask":     account.MaskedMobile,
+		"mask":     identity.MaskMobile,
 		"pct":      func(f float64) string { return fmt.Sprintf("%.1f", f) },
 		"percent":  func(share float64) string { return fmt.Sprintf("%.0f", share*100) },
 		"thousands": func(n int) string {
@@ -120,7 +121,7 @@ func New(d Deps) (*Web, error) {
 // page is the data every page template gets.
 type page struct {
 	Title  string
-	User   *account.User
+	User   *identity.User
 	Nav    string // active navigation entry
 	Flash  string
 	Error  string
