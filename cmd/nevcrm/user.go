@@ -12,11 +12,11 @@ import (
 	"strings"
 
 	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/app"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
-	"github.com/nevcrm/nevcrm/internal/site"
 )
 
 // user runs "nevcrm user add": it creates a staff account. The password comes
@@ -54,15 +54,16 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err := d.CheckSchema(ctx); err != nil {
 		return err
 	}
+	svc := app.NewServices(d, nil)
 	in := account.StaffInput{Username: *username, DisplayName: *name, Role: identity.Role(*role), Mobile: *mobile, Password: password}
 	if *siteCode != "" {
-		s, err := site.NewService(d).GetByCode(ctx, *siteCode)
+		s, err := svc.Sites.GetByCode(ctx, *siteCode)
 		if err != nil {
 			return fmt.Errorf("site %q: %w", *siteCode, err)
 		}
 		in.SiteID = s.ID
 	}
-	u, err := account.NewService(d, nil).CreateStaff(ctx, nil, in)
+	u, err := svc.Accounts.CreateStaff(ctx, identity.System(), in)
 	if e := apperr.As(err); e != nil && len(e.Fields) > 0 {
 		keys := make([]string, 0, len(e.Fields))
 		for k := range e.Fields {

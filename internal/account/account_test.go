@@ -786,8 +786,10 @@ func TestCreateStaff(t *testing.T) {
 		// Duplicate mobile.
 		_, err = e.svc.CreateStaff(ctx, admin, with(func(in *account.StaffInput) { in.Username = "chen.two" }))
 		apperrtest.WantField(t, err, "username")
-		// The command line (nil actor) may create an admin without a site or mobile.
-		a2, err := e.svc.CreateStaff(ctx, nil, account.StaffInput{Username: "ops", DisplayName: "运维", Role: identity.RoleAdmin, Password: "password1"})
+		// No actor is refused; the system actor (command line) may create an admin without a site or mobile.
+		_, err = e.svc.CreateStaff(ctx, nil, account.StaffInput{Username: "ops", DisplayName: "运维", Role: identity.RoleAdmin, Password: "password1"})
+		apperrtest.WantCode(t, err, apperr.Unauthenticated)
+		a2, err := e.svc.CreateStaff(ctx, identity.System(), account.StaffInput{Username: "ops", DisplayName: "运维", Role: identity.RoleAdmin, Password: "password1"})
 		if err != nil || a2.SiteID != 0 || a2.Mobile != "" {
 			t.Fatalf("CLI admin: %+v, %v", a2, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
+	"github.com/nevcrm/nevcrm/internal/customer"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
 )
@@ -112,10 +114,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*identity.Use
 			}
 			return err
 		}
-		var customerID int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO customers (name, mobile, kind, stage, source, created_at, updated_at)
-			VALUES ($1, $2, 'prospect', 'lead', 'app', $3, $3) RETURNING id`, in.Name, in.Mobile, now).Scan(&customerID)
-		if db.IsUniqueViolation(err) {
+		customerID, err := customer.CreateProspect(ctx, tx, customer.Prospect{Name: in.Name, Mobile: in.Mobile}, now)
+		if errors.Is(err, customer.ErrMobileTaken) {
 			return ErrMobileUnavailable
 		}
 		if err != nil {
@@ -138,13 +138,12 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*identity.Use
 }
 
 // mobileTaken reports whether mobile belongs to an account or a customer.
-func mobileTaken(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, mobile string) (bool, error) {
+func mobileTaken(ctx context.Context, q db.Querier, mobile string) (bool, error) {
 	var n int
-	err := q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM users WHERE mobile = $1) + (SELECT COUNT(*) FROM customers WHERE mobile = $1)`,
-		mobile).Scan(&n)
-	return n > 0, err
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE mobile = $1`, mobile).Scan(&n); err != nil || n > 0 {
+		return n > 0, err
+	}
+	return customer.MobileKnown(ctx, q, mobile)
 }
 
 // StaffInput describes a staff account an admin creates.
@@ -157,10 +156,14 @@ type StaffInput struct {
 	Password    string
 }
 
-// CreateStaff creates a staff account. actor must be an admin; a nil actor
-// means the command line (trusted).
+// CreateStaff creates a staff account, audited. Only an admin or the system
+// actor (command line) may call it (Forbidden otherwise); bad input is
+// Invalid with the fields named.
 func (s *Service) CreateStaff(ctx context.Context, actor *identity.User, in StaffInput) (*identity.User, error) {
-	if actor != nil && !actor.Is(identity.RoleAdmin) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
+	if !actor.Is(identity.RoleAdmin, identity.RoleSystem) {
 		return nil, apperr.New(apperr.Forbidden, "只有管理员可以创建员工账号")
 	}
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
@@ -208,11 +211,7 @@ func (s *Service) CreateStaff(ctx context.Context, actor *identity.User, in Staf
 		if err != nil {
 			return err
 		}
-		var actorID int64
-		if actor != nil {
-			actorID = actor.ID
-		}
-		return audit.Record(ctx, tx, now, audit.Entry{UserID: actorID, Action: "create_staff", Entity: "users", EntityID: id,
+		return audit.Record(ctx, tx, now, audit.Entry{UserID: identity.ID(actor), Action: "create_staff", Entity: "users", EntityID: id,
 			Detail: map[string]any{"username": in.Username, "role": in.Role}})
 	})
 	if err != nil {
@@ -224,6 +223,23 @@ func (s *Service) CreateStaff(ctx context.Context, actor *identity.User, in Staf
 // User returns the user with id, or a NotFound error.
 func (s *Service) User(ctx context.Context, id int64) (*identity.User, error) {
 	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+userFrom+`WHERE u.id = $1`, id))
+	if db.NoRows(err) {
+		return nil, apperr.New(apperr.NotFound, "用户不存在")
+	}
+	return u, err
+}
+
+// UserByLogin returns the user whose username or mobile is login. Only the
+// system actor or an admin may call it (Forbidden); NotFound when none.
+func (s *Service) UserByLogin(ctx context.Context, actor *identity.User, login string) (*identity.User, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
+	if !actor.Is(identity.RoleAdmin, identity.RoleSystem) {
+		return nil, apperr.New(apperr.Forbidden, "无权查找账号")
+	}
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+userFrom+`WHERE u.username = $1 OR u.mobile = $2`,
+		strings.ToLower(strings.TrimSpace(login)), strings.TrimSpace(login)))
 	if db.NoRows(err) {
 		return nil, apperr.New(apperr.NotFound, "用户不存在")
 	}
@@ -457,17 +473,4 @@ func nullString(v string) any {
 		return nil
 	}
 	return v
-}
-
-// CustomerCity returns the city of the owner's customer record ("" if unknown).
-func (s *Service) CustomerCity(ctx context.Context, u *identity.User) (string, error) {
-	if u == nil || u.CustomerID == 0 {
-		return "", nil
-	}
-	var city string
-	err := s.db.QueryRowContext(ctx, `SELECT city FROM customers WHERE id = $1`, u.CustomerID).Scan(&city)
-	if db.NoRows(err) {
-		return "", nil
-	}
-	return city, err
 }

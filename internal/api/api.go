@@ -15,34 +15,23 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
-	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
-	"github.com/nevcrm/nevcrm/internal/site"
-	"github.com/nevcrm/nevcrm/internal/vehicle"
 )
 
 //go:embed openapi.yaml
 var openapiDoc []byte
 
-// Deps are the services the API uses.
-type Deps struct {
-	Accounts   *account.Service
-	Sites      *site.Service
-	Vehicles   *vehicle.Service
-	Booking    *booking.Service
+// Base is what every area's JSON handler shares: error answers, request
+// decoding and the OpenAPI document. Each area has its own handler type that
+// embeds it and holds only the services it needs.
+type Base struct {
 	Logger     *slog.Logger
 	TrustProxy bool
 }
 
-// API is the JSON API.
-type API struct{ Deps }
-
-// New returns the API.
-func New(d Deps) *API { return &API{Deps: d} }
-
+// Who may use the endpoints.
 var (
 	anyone  = []identity.Role{identity.RoleOwner, identity.RoleSales, identity.RoleService, identity.RoleAdmin}
 	owner   = []identity.Role{identity.RoleOwner}
@@ -50,25 +39,9 @@ var (
 	viewers = []identity.Role{identity.RoleOwner, identity.RoleService, identity.RoleAdmin}
 )
 
-// Routes returns every JSON route with its access rule.
-func (a *API) Routes() []httpx.Route {
-	pub, only := httpx.Public, httpx.Only
-	return []httpx.Route{
-		pub("GET", "/api/v1/openapi.yaml", a.openapi),
-		pub("POST", "/api/v1/session", a.login),
-		pub("DELETE", "/api/v1/session", a.logout),
-		only(anyone, "GET", "/api/v1/me", a.me),
-		only(owner, "GET", "/api/v1/vehicles", a.vehicles),
-		only(anyone, "GET", "/api/v1/sites", a.sites),
-		only(anyone, "GET", "/api/v1/sites/{id}/slots", a.slots),
-		only(owner, "GET", "/api/v1/appointments", a.myAppointments),
-		only(owner, "POST", "/api/v1/appointments", a.book),
-		only(viewers, "GET", "/api/v1/appointments/{id}", a.appointment),
-		only(viewers, "POST", "/api/v1/appointments/{id}/cancel", a.cancel),
-		only(owner, "POST", "/api/v1/appointments/{id}/reschedule", a.reschedule),
-		only(service, "GET", "/api/v1/service/queue", a.queue),
-		only(service, "POST", "/api/v1/service/appointments/{id}/{action}", a.act),
-	}
+// Routes returns the endpoints Base serves itself: the OpenAPI document.
+func (a *Base) Routes() []httpx.Route {
+	return []httpx.Route{httpx.Public("GET", "/api/v1/openapi.yaml", a.openapi)}
 }
 
 type errorBody struct {
@@ -90,7 +63,7 @@ func writeJSON(rw http.ResponseWriter, status int, v any) {
 }
 
 // fail writes err as a JSON error; internal errors are logged and hidden.
-func (a *API) fail(rw http.ResponseWriter, r *http.Request, err error) {
+func (a *Base) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	id := httpx.RequestID(r.Context())
 	e := apperr.As(err)
 	if e == nil {
@@ -108,7 +81,7 @@ func (a *API) fail(rw http.ResponseWriter, r *http.Request, err error) {
 }
 
 // Deny answers a request the route's rule refuses: 401 for anonymous, 403 otherwise.
-func (a *API) Deny(rw http.ResponseWriter, r *http.Request) {
+func (a *Base) Deny(rw http.ResponseWriter, r *http.Request) {
 	if httpx.User(r) == nil {
 		a.fail(rw, r, apperr.New(apperr.Unauthenticated, "请先登录"))
 		return
@@ -117,19 +90,19 @@ func (a *API) Deny(rw http.ResponseWriter, r *http.Request) {
 }
 
 // Forbidden writes a 403 JSON error with message.
-func (a *API) Forbidden(rw http.ResponseWriter, r *http.Request, message string) {
+func (a *Base) Forbidden(rw http.ResponseWriter, r *http.Request, message string) {
 	a.fail(rw, r, apperr.New(apperr.Forbidden, message))
 }
 
 // MethodNotAllowed writes a 405 JSON error (the Allow header is set by the caller).
-func (a *API) MethodNotAllowed(rw http.ResponseWriter, r *http.Request) {
+func (a *Base) MethodNotAllowed(rw http.ResponseWriter, r *http.Request) {
 	writeJSON(rw, http.StatusMethodNotAllowed, errorBody{errorDetail{Code: "method_not_allowed",
 		Message: "该接口不支持 " + r.Method + " 方法", RequestID: httpx.RequestID(r.Context())}})
 }
 
 // BadText writes the 422 JSON error for a query or form value that is not
 // valid text (invalid UTF-8 or a NUL character).
-func (a *API) BadText(rw http.ResponseWriter, r *http.Request, field string) {
+func (a *Base) BadText(rw http.ResponseWriter, r *http.Request, field string) {
 	if field == "" {
 		a.fail(rw, r, apperr.New(apperr.Invalid, "请求包含无效字符或不支持的格式（须为 UTF-8 编码，且不含 NUL）"))
 		return
@@ -138,7 +111,7 @@ func (a *API) BadText(rw http.ResponseWriter, r *http.Request, field string) {
 }
 
 // NotFound writes a 404 JSON error.
-func (a *API) NotFound(rw http.ResponseWriter, r *http.Request) {
+func (a *Base) NotFound(rw http.ResponseWriter, r *http.Request) {
 	a.fail(rw, r, apperr.New(apperr.NotFound, "接口不存在"))
 }
 
@@ -219,7 +192,7 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func (a *API) openapi(rw http.ResponseWriter, r *http.Request) {
+func (a *Base) openapi(rw http.ResponseWriter, r *http.Request) {
 	rw.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 	_, _ = rw.Write(openapiDoc)
 }

@@ -13,27 +13,50 @@ import (
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/account"
-	"github.com/nevcrm/nevcrm/internal/api"
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/content"
+	"github.com/nevcrm/nevcrm/internal/customer"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
-	"github.com/nevcrm/nevcrm/internal/web"
 )
+
+// Services are the domain services, built once per process and shared by
+// the web and API handlers, the command line and background jobs.
+type Services struct {
+	Accounts  *account.Service
+	Customers *customer.Service
+	Sites     *site.Service
+	Vehicles  *vehicle.Service
+	Booking   *booking.Service
+	Content   *content.Service
+	Reports   *report.Service
+}
+
+// NewServices builds every service on d with the clock now (nil: time.Now).
+func NewServices(d *db.DB, now func() time.Time) *Services {
+	return &Services{
+		Accounts:  account.NewService(d, now),
+		Customers: customer.NewService(d, now),
+		Sites:     site.NewService(d),
+		Vehicles:  vehicle.NewService(d),
+		Booking:   booking.NewService(d, now),
+		Content:   content.NewService(d, now),
+		Reports:   report.NewService(d, now),
+	}
+}
 
 // App is a configured server.
 type App struct {
-	Config   *config.Config
-	DB       *db.DB
-	Logger   *slog.Logger
-	Accounts *account.Service
-	Booking  *booking.Service
-	Handler  http.Handler
-	table    []httpx.Route
+	Config *config.Config
+	DB     *db.DB
+	Logger *slog.Logger
+	*Services
+	Handler http.Handler
+	table   []httpx.Route
 }
 
 // New opens the database, migrates it (unless disabled) and refuses a stale
@@ -60,25 +83,17 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 	if err := d.CheckSchema(ctx); err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, DB: d, Logger: logger,
-		Accounts: account.NewService(d, cfg.Now),
-		Booking:  booking.NewService(d, cfg.Now),
-	}
+	a := &App{Config: cfg, DB: d, Logger: logger, Services: NewServices(d, cfg.Now)}
 	if cfg.Demo {
-		if err := LoadDemo(ctx, d, logger); err != nil {
+		if err := LoadDemo(ctx, d, a.Services, logger); err != nil {
 			return nil, fmt.Errorf("demo data: %w", err)
 		}
 	}
-	w, err := web.New(web.Deps{
-		Accounts: a.Accounts, Sites: site.NewService(d), Vehicles: vehicle.NewService(d), Booking: a.Booking,
-		Content: content.NewService(d, cfg.Now), Reports: report.NewService(d, cfg.Now), Logger: logger, TrustProxy: cfg.TrustProxy, Demo: cfg.Demo,
-	})
+	h, err := a.routes()
 	if err != nil {
-		return nil, fmt.Errorf("templates: %w", err)
+		return nil, err
 	}
-	j := api.New(api.Deps{Accounts: a.Accounts, Sites: site.NewService(d), Vehicles: vehicle.NewService(d), Booking: a.Booking,
-		Logger: logger, TrustProxy: cfg.TrustProxy})
-	a.Handler = a.routes(w, j)
+	a.Handler = h
 	return a, nil
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -14,24 +15,45 @@ import (
 	"github.com/nevcrm/nevcrm/internal/api"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
+	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/web"
 )
 
-// routes mounts every HTML and JSON route behind its access rule and wraps
-// the mux in the middleware chain: request id and logging, panic recovery,
-// security headers, cross-origin (CSRF) protection, body limit, session.
-func (a *App) routes(w *web.Web, j *api.API) http.Handler {
+// routes builds one handler per area, mounts their routes behind their
+// access rules and wraps the mux in the middleware chain: request id and
+// logging, panic recovery, security headers, cross-origin (CSRF) protection,
+// body limit, session.
+func (a *App) routes() (http.Handler, error) {
+	s := a.Services
+	w, err := web.New(web.Options{Logger: a.Logger, TrustProxy: a.Config.TrustProxy, Demo: a.Config.Demo})
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	j := &api.Base{Logger: a.Logger, TrustProxy: a.Config.TrustProxy}
 	mux := http.NewServeMux()
-	mount := func(routes []httpx.Route, deny http.HandlerFunc) {
-		a.table = append(a.table, routes...)
-		for _, rt := range routes {
-			mux.Handle(rt.Method+" "+rt.Pattern, guard(rt, deny))
+	mount := func(deny http.HandlerFunc, areas ...interface{ Routes() []httpx.Route }) {
+		for _, area := range areas {
+			for _, rt := range area.Routes() {
+				a.table = append(a.table, rt)
+				mux.Handle(rt.Method+" "+rt.Pattern, guard(rt, deny))
+			}
 		}
 	}
-	mount(w.Routes(), w.Deny)
-	mount(j.Routes(), j.Deny)
+	mount(w.Deny, w,
+		&web.Content{Renderer: w, Content: s.Content},
+		&web.Accounts{Renderer: w, Accounts: s.Accounts},
+		&web.Owner{Renderer: w, Vehicles: s.Vehicles, Booking: s.Booking},
+		&web.Booking{Renderer: w, Booking: s.Booking, Sites: s.Sites, Vehicles: s.Vehicles, Customers: s.Customers},
+		&web.Reports{Renderer: w, Reports: s.Reports},
+		&web.Users{Renderer: w, Accounts: s.Accounts, Sites: s.Sites},
+	)
+	mount(j.Deny, j,
+		&api.Accounts{Base: j, Accounts: s.Accounts},
+		&api.Owner{Base: j, Vehicles: s.Vehicles},
+		&api.Booking{Base: j, Booking: s.Booking, Sites: s.Sites},
+	)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.Handle("/api/", allowed(mux, j.NotFound, j.MethodNotAllowed))
 	mux.Handle("/", allowed(mux, w.NotFound, w.MethodNotAllowed))
@@ -52,7 +74,7 @@ func (a *App) routes(w *web.Web, j *api.API) http.Handler {
 	h = securityHeaders(h)
 	h = a.recoverer(h)
 	h = a.logRequests(h)
-	return h
+	return h, nil
 }
 
 // Routes returns every HTML and JSON route with its access rule.
@@ -250,4 +272,15 @@ func (a *App) logRequests(next http.Handler) http.Handler {
 			slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Int("bytes", rec.size),
 			slog.Duration("duration", time.Since(start)), slog.String("ip", httpx.ClientIP(r, a.Config.TrustProxy)))
 	})
+}
+
+// RouteTable returns every HTML and JSON route with its access rule without
+// opening a database, for checks of the route table (OpenAPI document,
+// authorization matrix, documented URLs).
+func RouteTable() ([]httpx.Route, error) {
+	a := &App{Config: &config.Config{}, Logger: slog.New(slog.DiscardHandler), Services: &Services{}}
+	if _, err := a.routes(); err != nil {
+		return nil, err
+	}
+	return a.table, nil
 }

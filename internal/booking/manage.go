@@ -11,7 +11,6 @@ import (
 	"github.com/nevcrm/nevcrm/internal/audit"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
-	"github.com/nevcrm/nevcrm/internal/site"
 )
 
 const apptColumns = `a.id, a.customer_id, c.name, c.mobile, COALESCE(a.vehicle_id, 0), COALESCE(m.name, ''), COALESCE(v.plate, ''),
@@ -83,7 +82,7 @@ func (s *Service) Get(ctx context.Context, actor *identity.User, id int64) (*App
 	return a, nil
 }
 
-func (s *Service) load(ctx context.Context, q site.Querier, id int64) (*Appointment, int64, error) {
+func (s *Service) load(ctx context.Context, q db.Querier, id int64) (*Appointment, int64, error) {
 	var parent int64
 	a, err := scanAppt(q.QueryRowContext(ctx, `SELECT `+apptColumns+`, COALESCE(st.parent_id, 0)`+apptFrom+`WHERE a.id = $1`, id), &parent)
 	if db.NoRows(err) {

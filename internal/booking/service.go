@@ -69,7 +69,7 @@ func (s *Service) checkDate(v string) (time.Time, error) {
 
 // places returns the places per slot of kind at st, or an Invalid error when
 // the site does not offer it.
-func places(ctx context.Context, q site.Querier, st *site.Site, kind Kind) (int, error) {
+func places(ctx context.Context, q db.Querier, st *site.Site, kind Kind) (int, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT places_per_slot FROM site_capacity WHERE site_id = $1 AND service_kind = $2`, st.ID, string(kind)).Scan(&n)
 	if db.NoRows(err) || (err == nil && n == 0) {
@@ -177,7 +177,7 @@ type target struct {
 
 // validateSlot checks that kind can be booked at siteID on date at minute for
 // the vehicle, and returns the target.
-func (s *Service) validateSlot(ctx context.Context, q site.Querier, siteID int64, kind Kind, date string, minute int, swapCapable bool) (*target, error) {
+func (s *Service) validateSlot(ctx context.Context, q db.Querier, siteID int64, kind Kind, date string, minute int, swapCapable bool) (*target, error) {
 	var v apperr.Validator
 	v.Check(kind.SiteKind() != "" && kind != TestDrive, "kind", "请选择服务类型：充电、换电或维修保养")
 	v.Check(siteID > 0, "site_id", "请选择网点")
@@ -348,7 +348,7 @@ func errOpenKind(kind Kind, at time.Time) error {
 }
 
 // ownVehicle returns whether the vehicle belongs to the owner and is swap capable.
-func ownVehicle(ctx context.Context, q site.Querier, customerID, vehicleID int64) (swapCapable bool, err error) {
+func ownVehicle(ctx context.Context, q db.Querier, customerID, vehicleID int64) (swapCapable bool, err error) {
 	err = q.QueryRowContext(ctx, `SELECT m.swap_capable FROM vehicles v JOIN vehicle_models m ON m.id = v.model_id
 		WHERE v.id = $1 AND v.customer_id = $2`, vehicleID, customerID).Scan(&swapCapable)
 	if db.NoRows(err) {

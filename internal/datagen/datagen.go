@@ -173,3 +173,57 @@ func finish(ctx context.Context, d *db.DB, opt Options) error {
 	_, err = d.ExecContext(ctx, analyze)
 	return err
 }
+
+// Status returns the generation status recorded in the database: "" when no
+// generation ran, "running" while loading (or after an interrupted run),
+// "complete ..." once finished.
+func Status(ctx context.Context, d *db.DB) (string, error) {
+	var status string
+	err := d.QueryRowContext(ctx, `SELECT value FROM system_meta WHERE key = $1`, MetaKey).Scan(&status)
+	if db.NoRows(err) {
+		return "", nil
+	}
+	return status, err
+}
+
+// DemoPlace is where the demo accounts are placed: an owner with a
+// swap-capable car in a city with a store, a service center and open
+// charging and swap stations.
+type DemoPlace struct {
+	CustomerID int64
+	City       string
+	StoreID    int64
+	CenterID   int64
+}
+
+// PickDemoPlace chooses the demo owner among generated owners without an
+// account: of the cities with every kind of site, the one with the most
+// upcoming appointments (so the service queue is not empty), then the lowest
+// customer id. It only reads.
+func PickDemoPlace(ctx context.Context, d *db.DB, now time.Time) (*DemoPlace, error) {
+	var p DemoPlace
+	err := d.QueryRowContext(ctx, `SELECT c.id, c.city FROM customers c
+		JOIN vehicles v ON v.customer_id = c.id JOIN vehicle_models m ON m.id = v.model_id
+		WHERE c.kind = 'owner' AND m.swap_capable = $1
+		AND EXISTS (SELECT 1 FROM sites s WHERE s.city = c.city AND s.kind = 'swap_station' AND s.status = 'open')
+		AND EXISTS (SELECT 1 FROM sites s WHERE s.city = c.city AND s.kind = 'charging_station' AND s.status = 'open')
+		AND EXISTS (SELECT 1 FROM sites s WHERE s.city = c.city AND s.kind = 'service_center' AND s.status = 'open')
+		AND EXISTS (SELECT 1 FROM sites s WHERE s.city = c.city AND s.kind = 'store' AND s.status = 'open')
+		AND NOT EXISTS (SELECT 1 FROM users u WHERE u.customer_id = c.id OR u.mobile = c.mobile)
+		ORDER BY (SELECT COUNT(*) FROM appointments a JOIN sites s ON s.id = a.site_id
+			WHERE s.city = c.city AND a.scheduled_at >= $2 AND a.status IN ('booked', 'confirmed')) DESC, c.id
+		LIMIT 1`, true, now.UTC()).Scan(&p.CustomerID, &p.City)
+	if db.NoRows(err) {
+		return nil, errors.New("no owner with a swap-capable car in a city with every kind of site: generate more data")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := d.QueryRowContext(ctx, `SELECT MIN(id) FROM sites WHERE city = $1 AND kind = 'store'`, p.City).Scan(&p.StoreID); err != nil {
+		return nil, err
+	}
+	if err := d.QueryRowContext(ctx, `SELECT MIN(id) FROM sites WHERE city = $1 AND kind = 'service_center'`, p.City).Scan(&p.CenterID); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}

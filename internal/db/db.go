@@ -153,5 +153,13 @@ func UTC(now func() time.Time) func() time.Time {
 	return func() time.Time { return now().UTC() }
 }
 
+// Querier is what a store needs to read and write through either a database
+// or a transaction: *sql.DB, *sql.Tx and *DB satisfy it.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // NoRows reports whether err means a query found nothing.
 func NoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -5,12 +5,12 @@ package site
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 // Kind is the type of a site.
@@ -89,14 +89,9 @@ func (s *Service) Get(ctx context.Context, id int64) (*Site, error) {
 	return Get(ctx, s.db, id)
 }
 
-// Querier is satisfied by *sql.DB, *sql.Tx and *db.DB.
-type Querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // Get returns the site with id read through q (a transaction or a database),
 // or a NotFound error.
-func Get(ctx context.Context, q Querier, id int64) (*Site, error) {
+func Get(ctx context.Context, q db.Querier, id int64) (*Site, error) {
 	st, err := scan(q.QueryRowContext(ctx, `SELECT `+columns+` FROM sites WHERE id = $1`, id))
 	if db.NoRows(err) {
 		return nil, apperr.New(apperr.NotFound, "网点不存在")
@@ -155,3 +150,22 @@ func (s *Service) Cities(ctx context.Context, kind Kind) ([]string, error) {
 // Shanghai is the business time zone (UTC+8, no daylight saving), fixed so
 // that the binary needs no time-zone database.
 var Shanghai = time.FixedZone("CST", 8*3600)
+
+// AssignStations makes the service center centerID responsible for every
+// charging and swap station in city (their queue appears in that center's
+// workspace). Only the system actor or an admin may call it (Forbidden);
+// an unknown center or one of another kind is Invalid.
+func (s *Service) AssignStations(ctx context.Context, actor *identity.User, city string, centerID int64) error {
+	if err := identity.Require(actor); err != nil {
+		return err
+	}
+	if !actor.Is(identity.RoleAdmin, identity.RoleSystem) {
+		return apperr.New(apperr.Forbidden, "只有管理员可以调整网点归属")
+	}
+	center, err := s.Get(ctx, centerID)
+	if err != nil || center.Kind != ServiceCenter {
+		return apperr.Field("center_id", "请选择一个服务中心")
+	}
+	_, err = s.db.ExecContext(ctx, `UPDATE sites SET parent_id = $1 WHERE city = $2 AND kind IN ('charging_station', 'swap_station')`, centerID, city)
+	return err
+}

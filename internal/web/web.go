@@ -15,48 +15,40 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
-	"github.com/nevcrm/nevcrm/internal/booking"
-	"github.com/nevcrm/nevcrm/internal/content"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
-	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/site"
-	"github.com/nevcrm/nevcrm/internal/vehicle"
 )
 
 //go:embed templates static
 var files embed.FS
 
-// Deps are the services the pages use.
-type Deps struct {
-	Accounts   *account.Service
-	Sites      *site.Service
-	Vehicles   *vehicle.Service
-	Booking    *booking.Service
-	Content    *content.Service
-	Reports    *report.Service
+// Options configure the Renderer.
+type Options struct {
 	Logger     *slog.Logger
 	TrustProxy bool
 	// Demo shows the demo logins on the login page (serve --demo only).
 	Demo bool
 }
 
-// Web renders the pages.
-type Web struct {
-	Deps
+// Renderer is what every area's page handler shares: the parsed templates,
+// the fingerprinted static files, and the error pages. Each area has its own
+// handler type that embeds it and holds only the services it needs.
+type Renderer struct {
+	Options
 	pages  map[string]*template.Template
 	assets map[string]string // "css/app.css" -> "/static/<hash>/css/app.css"
 	static fs.FS
 }
 
 // New parses the templates and fingerprints the static files.
-func New(d Deps) (*Web, error) {
-	w := &Web{Deps: d, pages: map[string]*template.Template{}, assets: map[string]string{}}
+func New(o Options) (*Renderer, error) {
+	w := &Renderer{Options: o, pages: map[string]*template.Template{}, assets: map[string]string{}}
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		return nil, err
@@ -141,7 +133,7 @@ func (p *page) Val(name string) string {
 
 // render writes the named page with status, rendering into a buffer first so
 // that a template error becomes a clean 500.
-func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+func (w *Renderer) render(rw http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	t, ok := w.pages[name]
 	if !ok {
 		w.internal(rw, r, fmt.Errorf("unknown page %q", name))
@@ -167,7 +159,7 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 }
 
 // internal logs err and shows the Chinese 500 page.
-func (w *Web) internal(rw http.ResponseWriter, r *http.Request, err error) {
+func (w *Renderer) internal(rw http.ResponseWriter, r *http.Request, err error) {
 	w.Logger.ErrorContext(r.Context(), "internal error", "err", err, "path", r.URL.Path, "request_id", httpx.RequestID(r.Context()))
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.WriteHeader(http.StatusInternalServerError)
@@ -179,7 +171,7 @@ const errorPage = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><titl
 <div style="font-family:sans-serif;text-align:center;padding:4rem"><h1>%d</h1><h2>%s</h2><p>%s</p><p><a href="/">返回首页</a></p></div>`
 
 // fail shows err: a domain error as its Chinese page, anything else as 500.
-func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
+func (w *Renderer) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
 	if e == nil {
 		w.internal(rw, r, err)
@@ -192,12 +184,12 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	w.errorPage(rw, r, apperr.Status(e.Code), e.Message)
 }
 
-func (w *Web) errorPage(rw http.ResponseWriter, r *http.Request, status int, message string) {
+func (w *Renderer) errorPage(rw http.ResponseWriter, r *http.Request, status int, message string) {
 	titles := map[int]string{403: "无权访问", 404: "页面不存在", 405: "不支持的操作", 409: "操作冲突", 422: "提交有误", 429: "操作过于频繁", 500: "服务器开小差了"}
 	w.render(rw, r, status, "error", &page{Title: titles[status], Data: map[string]any{"Status": status, "Message": message}})
 }
 
-func (w *Web) toLogin(rw http.ResponseWriter, r *http.Request) {
+func (w *Renderer) toLogin(rw http.ResponseWriter, r *http.Request) {
 	next := r.URL.RequestURI()
 	if r.Method != http.MethodGet {
 		next = "/"
@@ -207,7 +199,7 @@ func (w *Web) toLogin(rw http.ResponseWriter, r *http.Request) {
 
 // Deny answers a request the route's rule refuses: anonymous visitors go to
 // the login page, other roles get the 403 page.
-func (w *Web) Deny(rw http.ResponseWriter, r *http.Request) {
+func (w *Renderer) Deny(rw http.ResponseWriter, r *http.Request) {
 	if httpx.User(r) == nil {
 		w.toLogin(rw, r)
 		return
@@ -217,29 +209,29 @@ func (w *Web) Deny(rw http.ResponseWriter, r *http.Request) {
 
 // CrossSiteDenied renders the 403 page for a state-changing request that
 // came from another site (CSRF protection).
-func (w *Web) CrossSiteDenied(rw http.ResponseWriter, r *http.Request) {
+func (w *Renderer) CrossSiteDenied(rw http.ResponseWriter, r *http.Request) {
 	w.errorPage(rw, r, http.StatusForbidden, "请求来自其他网站，已被拒绝。请在本站页面上重新操作。")
 }
 
 // MethodNotAllowed renders the 405 page (the Allow header is set by the caller).
-func (w *Web) MethodNotAllowed(rw http.ResponseWriter, r *http.Request) {
+func (w *Renderer) MethodNotAllowed(rw http.ResponseWriter, r *http.Request) {
 	w.errorPage(rw, r, http.StatusMethodNotAllowed, "该页面不支持此操作方式。")
 }
 
 // BadText renders the 422 page for a query or form value that is not valid
 // text (invalid UTF-8 or a NUL character).
-func (w *Web) BadText(rw http.ResponseWriter, r *http.Request, field string) {
+func (w *Renderer) BadText(rw http.ResponseWriter, r *http.Request, field string) {
 	w.errorPage(rw, r, http.StatusUnprocessableEntity, "提交的内容包含无效字符，请检查后重新输入。")
 }
 
 // NotFound renders the 404 page.
-func (w *Web) NotFound(rw http.ResponseWriter, r *http.Request) {
+func (w *Renderer) NotFound(rw http.ResponseWriter, r *http.Request) {
 	w.errorPage(rw, r, http.StatusNotFound, "您访问的页面不存在或已被移除。")
 }
 
 // formError re-renders a form page with the user's values and the messages
 // beside the fields; other errors go to fail.
-func (w *Web) formError(rw http.ResponseWriter, r *http.Request, name string, p *page, err error) {
+func (w *Renderer) formError(rw http.ResponseWriter, r *http.Request, name string, p *page, err error) {
 	e := apperr.As(err)
 	if e == nil || e.Code == apperr.Unauthenticated && name != "login" {
 		w.fail(rw, r, err)
@@ -251,8 +243,22 @@ func (w *Web) formError(rw http.ResponseWriter, r *http.Request, name string, p 
 	w.render(rw, r, apperr.Status(e.Code), name, p)
 }
 
+// Routes returns the static files, served by the Renderer itself.
+func (w *Renderer) Routes() []httpx.Route {
+	return []httpx.Route{httpx.Public("GET", "/static/{hash}/{path...}", w.serveStatic)}
+}
+
+// pathID parses the {id} path value; a malformed id is a 404.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "页面不存在")
+	}
+	return id, nil
+}
+
 // static serves the fingerprinted files with a long cache lifetime.
-func (w *Web) serveStatic(rw http.ResponseWriter, r *http.Request) {
+func (w *Renderer) serveStatic(rw http.ResponseWriter, r *http.Request) {
 	p := r.PathValue("path")
 	want, ok := w.assets[p]
 	if !ok || want != r.URL.Path {

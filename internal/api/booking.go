@@ -10,98 +10,29 @@ import (
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/site"
-	"github.com/nevcrm/nevcrm/internal/vehicle"
 )
 
-type userJSON struct {
-	ID          int64  `json:"id"`
-	Username    string `json:"username,omitempty"`
-	Mobile      string `json:"mobile,omitempty"`
-	DisplayName string `json:"display_name"`
-	Role        string `json:"role"`
-	RoleLabel   string `json:"role_label"`
-	SiteID      int64  `json:"site_id,omitempty"`
-	SiteName    string `json:"site_name,omitempty"`
+// Booking serves sites and their free slots, the owners' appointments and
+// the service staff's queue.
+type Booking struct {
+	*Base
+	Booking *booking.Service
+	Sites   *site.Service
 }
 
-func toUser(u *identity.User) userJSON {
-	return userJSON{ID: u.ID, Username: u.Username, Mobile: u.Mobile, DisplayName: u.DisplayName, Role: string(u.Role),
-		RoleLabel: u.Role.Label(), SiteID: u.SiteID, SiteName: u.SiteName}
-}
-
-func (a *API) login(rw http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
+// Routes returns the booking endpoints.
+func (h *Booking) Routes() []httpx.Route {
+	return []httpx.Route{
+		httpx.Only(anyone, "GET", "/api/v1/sites", h.sites),
+		httpx.Only(anyone, "GET", "/api/v1/sites/{id}/slots", h.slots),
+		httpx.Only(owner, "GET", "/api/v1/appointments", h.myAppointments),
+		httpx.Only(owner, "POST", "/api/v1/appointments", h.book),
+		httpx.Only(viewers, "GET", "/api/v1/appointments/{id}", h.appointment),
+		httpx.Only(viewers, "POST", "/api/v1/appointments/{id}/cancel", h.cancel),
+		httpx.Only(owner, "POST", "/api/v1/appointments/{id}/reschedule", h.reschedule),
+		httpx.Only(service, "GET", "/api/v1/service/queue", h.queue),
+		httpx.Only(service, "POST", "/api/v1/service/appointments/{id}/{action}", h.act),
 	}
-	if err := decode(r, &in); err != nil {
-		a.fail(rw, r, err)
-		return
-	}
-	ip := httpx.ClientIP(r, a.TrustProxy)
-	u, err := a.Accounts.Authenticate(r.Context(), in.Username, in.Password, ip)
-	if err != nil {
-		a.fail(rw, r, err)
-		return
-	}
-	s, err := a.Accounts.StartSession(r.Context(), u.ID, httpx.SessionToken(r), ip, r.UserAgent())
-	if err != nil {
-		a.fail(rw, r, err)
-		return
-	}
-	httpx.SetSessionCookie(rw, r, a.TrustProxy, s.Token, s.ExpiresAt)
-	writeJSON(rw, http.StatusOK, map[string]any{"user": toUser(u), "expires_at": s.ExpiresAt})
-}
-
-func (a *API) logout(rw http.ResponseWriter, r *http.Request) {
-	if err := a.Accounts.EndSession(r.Context(), httpx.SessionToken(r)); err != nil {
-		a.fail(rw, r, err)
-		return
-	}
-	httpx.ClearSessionCookie(rw, r, a.TrustProxy)
-	rw.WriteHeader(http.StatusNoContent)
-}
-
-func (a *API) me(rw http.ResponseWriter, r *http.Request) {
-	writeJSON(rw, http.StatusOK, toUser(httpx.User(r)))
-}
-
-type vehicleJSON struct {
-	ID                 int64   `json:"id"`
-	VIN                string  `json:"vin"`
-	Plate              string  `json:"plate"`
-	Model              string  `json:"model"`
-	Brand              string  `json:"brand"`
-	Powertrain         string  `json:"powertrain"`
-	BatteryKWh         float64 `json:"battery_kwh"`
-	RangeKM            int     `json:"range_km"`
-	SwapCapable        bool    `json:"swap_capable"`
-	MileageKM          int     `json:"mileage_km"`
-	BatterySOH         float64 `json:"battery_soh"`
-	SoftwareVersion    string  `json:"software_version"`
-	PurchasedOn        string  `json:"purchased_on"`
-	WarrantyEnd        string  `json:"warranty_end"`
-	BatteryWarrantyEnd string  `json:"battery_warranty_end"`
-}
-
-func toVehicle(v *vehicle.Vehicle) vehicleJSON {
-	return vehicleJSON{ID: v.ID, VIN: v.VIN, Plate: v.Plate, Model: v.ModelName, Brand: v.Brand, Powertrain: v.Powertrain,
-		BatteryKWh: v.BatteryKWh, RangeKM: v.RangeKM, SwapCapable: v.SwapCapable, MileageKM: v.MileageKM, BatterySOH: v.BatterySOH,
-		SoftwareVersion: v.SoftwareVersion, PurchasedOn: v.PurchasedOn.Format(time.DateOnly), WarrantyEnd: v.WarrantyEnd.Format(time.DateOnly),
-		BatteryWarrantyEnd: v.BatteryWarrantyEnd.Format(time.DateOnly)}
-}
-
-func (a *API) vehicles(rw http.ResponseWriter, r *http.Request) {
-	vs, err := a.Vehicles.ListMine(r.Context(), httpx.User(r))
-	if err != nil {
-		a.fail(rw, r, err)
-		return
-	}
-	out := make([]vehicleJSON, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, toVehicle(v))
-	}
-	writeJSON(rw, http.StatusOK, map[string]any{"vehicles": out})
 }
 
 type siteJSON struct {
@@ -128,18 +59,18 @@ func toSite(s *site.Site) siteJSON {
 	return out
 }
 
-func (a *API) sites(rw http.ResponseWriter, r *http.Request) {
+func (h *Booking) sites(rw http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	kind := site.Kind(q.Get("kind"))
 	switch kind {
 	case "", site.Store, site.ServiceCenter, site.ChargingStation, site.SwapStation:
 	default:
-		a.fail(rw, r, apperr.Field("kind", "kind 须为 store、service_center、charging_station 或 swap_station"))
+		h.fail(rw, r, apperr.Field("kind", "kind 须为 store、service_center、charging_station 或 swap_station"))
 		return
 	}
-	list, err := a.Sites.List(r.Context(), kind, q.Get("city"), 500)
+	list, err := h.Sites.List(r.Context(), kind, q.Get("city"), 500)
 	if err != nil {
-		a.fail(rw, r, err)
+		h.fail(rw, r, err)
 		return
 	}
 	out := make([]siteJSON, 0, len(list))
@@ -159,30 +90,30 @@ type slotJSON struct {
 	Reason   string    `json:"reason,omitempty"`
 }
 
-func (a *API) slots(rw http.ResponseWriter, r *http.Request) {
+func (h *Booking) slots(rw http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
-		a.fail(rw, r, err)
+		h.fail(rw, r, err)
 		return
 	}
 	q := r.URL.Query()
 	kind, ok := booking.ParseKind(q.Get("service"))
 	if !ok || kind == booking.TestDrive {
-		a.fail(rw, r, apperr.Field("service", "service 须为 charging、swap 或 repair"))
+		h.fail(rw, r, apperr.Field("service", "service 须为 charging、swap 或 repair"))
 		return
 	}
 	// The site is the path's resource: an unknown one is 404, not a field error.
-	if _, err := a.Sites.Get(r.Context(), id); err != nil {
-		a.fail(rw, r, err)
+	if _, err := h.Sites.Get(r.Context(), id); err != nil {
+		h.fail(rw, r, err)
 		return
 	}
 	date := q.Get("date")
 	if date == "" {
-		date = a.Booking.Today()
+		date = h.Booking.Today()
 	}
-	day, err := a.Booking.Slots(r.Context(), id, kind, date)
+	day, err := h.Booking.Slots(r.Context(), id, kind, date)
 	if err != nil {
-		a.fail(rw, r, renamed(err, slotsFields))
+		h.fail(rw, r, renamed(err, slotsFields))
 		return
 	}
 	out := make([]slotJSON, 0, len(day.Slots))
@@ -243,17 +174,17 @@ func list(as []*booking.Appointment, viewer *identity.User) []appointmentJSON {
 	return out
 }
 
-func (a *API) myAppointments(rw http.ResponseWriter, r *http.Request) {
+func (h *Booking) myAppointments(rw http.ResponseWriter, r *http.Request) {
 	u := httpx.User(r)
-	upcoming, past, err := a.Booking.Mine(r.Context(), u, 100)
+	upcoming, past, err := h.Booking.Mine(r.Context(), u, 100)
 	if err != nil {
-		a.fail(rw, r, err)
+		h.fail(rw, r, err)
 		return
 	}
 	writeJSON(rw, http.StatusOK, map[string]any{"upcoming": list(upcoming, u), "past": list(past, u)})
 }
 
-func (a *API) book(rw http.ResponseWriter, r *http.Request) {
+func (h *Booking) book(rw http.ResponseWriter, r *http.Request) {
 	var in struct {
 		VehicleID int64  `json:"vehicle_id"`
 		SiteID    int64  `json:"site_id"`
@@ -263,47 +194,47 @@ func (a *API) book(rw http.ResponseWriter, r *http.Request) {
 		Note      string `json:"note"`
 	}
 	if err := decode(r, &in); err != nil {
-		a.fail(rw, r, err)
+		h.fail(rw, r, err)
 		return
 	}
 	kind, ok := booking.ParseKind(in.Service)
 	if !ok {
-		a.fail(rw, r, apperr.Field("service", "service 须为 charging、swap 或 repair"))
+		h.fail(rw, r, apperr.Field("service", "service 须为 charging、swap 或 repair"))
 		return
 	}
 	if in.Minute == nil {
-		a.fail(rw, r, apperr.Field("minute", "请选择时段（minute：当天零点起的分钟数）"))
+		h.fail(rw, r, apperr.Field("minute", "请选择时段（minute：当天零点起的分钟数）"))
 		return
 	}
 	u := httpx.User(r)
-	ap, err := a.Booking.Book(r.Context(), u, booking.BookInput{VehicleID: in.VehicleID, SiteID: in.SiteID, Kind: kind, Date: in.Date, Minute: *in.Minute, Note: in.Note})
+	ap, err := h.Booking.Book(r.Context(), u, booking.BookInput{VehicleID: in.VehicleID, SiteID: in.SiteID, Kind: kind, Date: in.Date, Minute: *in.Minute, Note: in.Note})
 	if err != nil {
-		a.fail(rw, r, renamed(err, bookFields))
+		h.fail(rw, r, renamed(err, bookFields))
 		return
 	}
 	rw.Header().Set("Location", "/api/v1/appointments/"+strconv.FormatInt(ap.ID, 10))
 	writeJSON(rw, http.StatusCreated, toAppointment(ap, u))
 }
 
-func (a *API) appointment(rw http.ResponseWriter, r *http.Request) {
+func (h *Booking) appointment(rw http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
-		a.fail(rw, r, err)
+		h.fail(rw, r, err)
 		return
 	}
 	u := httpx.User(r)
-	ap, err := a.Booking.Get(r.Context(), u, id)
+	ap, err := h.Booking.Get(r.Context(), u, id)
 	if err != nil {
-		a.fail(rw, r, err)
+		h.fail(rw, r, err)
 		return
 	}
 	writeJSON(rw, http.StatusOK, toAppointment(ap, u))
 }
 
-func (a *API) cancel(rw http.ResponseWriter, r *http.Request) {
+func (h *Booking) cancel(rw http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
-		a.fail(rw, r, err)
+		h.fail(rw, r, err)
 		return
 	}
 	var in struct {
@@ -311,23 +242,23 @@ func (a *API) cancel(rw http.ResponseWriter, r *http.Request) {
 	}
 	if r.ContentLength != 0 {
 		if err := decode(r, &in); err != nil {
-			a.fail(rw, r, err)
+			h.fail(rw, r, err)
 			return
 		}
 	}
 	u := httpx.User(r)
-	ap, err := a.Booking.Cancel(r.Context(), u, id, in.Reason, "")
+	ap, err := h.Booking.Cancel(r.Context(), u, id, in.Reason, "")
 	if err != nil {
-		a.fail(rw, r, err)
+		h.fail(rw, r, err)
 		return
 	}
 	writeJSON(rw, http.StatusOK, toAppointment(ap, u))
 }
 
-func (a *API) reschedule(rw http.ResponseWriter, r *http.Request) {
+func (h *Booking) reschedule(rw http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
-		a.fail(rw, r, err)
+		h.fail(rw, r, err)
 		return
 	}
 	var in struct {
@@ -335,40 +266,40 @@ func (a *API) reschedule(rw http.ResponseWriter, r *http.Request) {
 		Minute *int   `json:"minute"`
 	}
 	if err := decode(r, &in); err != nil {
-		a.fail(rw, r, err)
+		h.fail(rw, r, err)
 		return
 	}
 	if in.Minute == nil {
-		a.fail(rw, r, apperr.Field("minute", "请选择新时段"))
+		h.fail(rw, r, apperr.Field("minute", "请选择新时段"))
 		return
 	}
 	u := httpx.User(r)
-	ap, err := a.Booking.Reschedule(r.Context(), u, id, in.Date, *in.Minute)
+	ap, err := h.Booking.Reschedule(r.Context(), u, id, in.Date, *in.Minute)
 	if err != nil {
-		a.fail(rw, r, renamed(err, bookFields))
+		h.fail(rw, r, renamed(err, bookFields))
 		return
 	}
 	writeJSON(rw, http.StatusOK, toAppointment(ap, u))
 }
 
-func (a *API) queue(rw http.ResponseWriter, r *http.Request) {
+func (h *Booking) queue(rw http.ResponseWriter, r *http.Request) {
 	u := httpx.User(r)
 	date := r.URL.Query().Get("date")
 	if date == "" {
-		date = a.Booking.Today()
+		date = h.Booking.Today()
 	}
-	q, err := a.Booking.Queue(r.Context(), u, date)
+	q, err := h.Booking.Queue(r.Context(), u, date)
 	if err != nil {
-		a.fail(rw, r, err)
+		h.fail(rw, r, err)
 		return
 	}
 	writeJSON(rw, http.StatusOK, map[string]any{"date": date, "appointments": list(q, u)})
 }
 
-func (a *API) act(rw http.ResponseWriter, r *http.Request) {
+func (h *Booking) act(rw http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
-		a.fail(rw, r, err)
+		h.fail(rw, r, err)
 		return
 	}
 	var in struct {
@@ -380,7 +311,7 @@ func (a *API) act(rw http.ResponseWriter, r *http.Request) {
 	}
 	if r.ContentLength != 0 {
 		if err := decode(r, &in); err != nil {
-			a.fail(rw, r, err)
+			h.fail(rw, r, err)
 			return
 		}
 	}
@@ -388,14 +319,14 @@ func (a *API) act(rw http.ResponseWriter, r *http.Request) {
 	var ap *booking.Appointment
 	name := r.PathValue("action")
 	if name == "cancel" {
-		ap, err = a.Booking.Cancel(r.Context(), u, id, in.Reason, in.Date)
+		ap, err = h.Booking.Cancel(r.Context(), u, id, in.Reason, in.Date)
 	} else if action, ok := booking.ParseAction(name); ok {
-		ap, err = a.Booking.Act(r.Context(), u, id, action, booking.ActionInput{Date: in.Date, TechnicianID: in.TechnicianID, Bay: in.Bay, Result: in.Result})
+		ap, err = h.Booking.Act(r.Context(), u, id, action, booking.ActionInput{Date: in.Date, TechnicianID: in.TechnicianID, Bay: in.Bay, Result: in.Result})
 	} else {
 		err = apperr.New(apperr.NotFound, "未知操作："+name)
 	}
 	if err != nil {
-		a.fail(rw, r, err)
+		h.fail(rw, r, err)
 		return
 	}
 	writeJSON(rw, http.StatusOK, toAppointment(ap, u))

@@ -1,0 +1,354 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/booking"
+	"github.com/nevcrm/nevcrm/internal/customer"
+	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/vehicle"
+)
+
+// Booking serves booking for owners (book, cancel, reschedule) and the
+// service staff's appointment queue.
+type Booking struct {
+	*Renderer
+	Booking   *booking.Service
+	Sites     *site.Service
+	Vehicles  *vehicle.Service
+	Customers *customer.Service
+}
+
+// Routes returns the booking pages of owners and service staff.
+func (h *Booking) Routes() []httpx.Route {
+	return []httpx.Route{
+		httpx.Only(owner, "GET", "/owner/appointments", h.ownerAppointments),
+		httpx.Only(owner, "GET", "/owner/appointments/new", h.bookForm),
+		httpx.Only(owner, "GET", "/owner/slots", h.slotsFragment),
+		httpx.Only(owner, "POST", "/owner/appointments", h.book),
+		httpx.Only(owner, "POST", "/owner/appointments/{id}/cancel", h.ownerCancel),
+		httpx.Only(owner, "GET", "/owner/appointments/{id}/reschedule", h.rescheduleForm),
+		httpx.Only(owner, "POST", "/owner/appointments/{id}/reschedule", h.reschedule),
+		httpx.Only(service, "GET", "/service/{$}", h.serviceQueue),
+		httpx.Only(service, "POST", "/service/appointments/{id}/{action}", h.serviceAct),
+	}
+}
+
+func (h *Booking) ownerAppointments(rw http.ResponseWriter, r *http.Request) {
+	upcoming, past, err := h.Booking.Mine(r.Context(), httpx.User(r), 50)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	h.render(rw, r, http.StatusOK, "owner_appointments", &page{Title: "我的预约", Nav: "appointments",
+		Data: map[string]any{"Upcoming": upcoming, "Past": past, "Now": h.Booking.Now()}})
+}
+
+// bookingView is the data of the booking form: the owner's vehicles, the
+// chosen kind, city and site, and the slot table of the chosen date.
+type bookingView struct {
+	Vehicles []*vehicle.Vehicle
+	Kinds    []booking.Kind
+	Kind     booking.Kind
+	Cities   []string
+	City     string
+	Sites    []*site.Site
+	SiteID   int64
+	Date     string
+	Today    string
+	MaxDate  string
+	Day      *booking.Day
+	SlotErr  string
+	Minute   string // the submitted slot, re-selected when the form comes back
+}
+
+// Chosen returns the submitted slot minute, or -1.
+func (v *bookingView) Chosen() int {
+	n, err := strconv.Atoi(v.Minute)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// loadBooking fills the booking form from the query or form values q. A slot
+// table that cannot be shown (for example a past date) becomes a message
+// beside the date, not an error page.
+func (h *Booking) loadBooking(r *http.Request, q url.Values) (*bookingView, error) {
+	u := httpx.User(r)
+	ctx := r.Context()
+	vs, err := h.Vehicles.ListMine(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	v := &bookingView{Vehicles: vs, Kinds: booking.OwnerKinds, Today: h.Booking.Today(), Minute: q.Get("slot")}
+	v.MaxDate = h.Booking.LastDay()
+	v.Kind, _ = booking.ParseKind(q.Get("kind"))
+	if v.Kind == "" || v.Kind == booking.TestDrive {
+		v.Kind = booking.Swap
+	}
+	if v.Cities, err = h.Sites.Cities(ctx, v.Kind.SiteKind()); err != nil {
+		return nil, err
+	}
+	v.City = q.Get("city")
+	if v.City == "" && len(vs) > 0 {
+		v.City = h.defaultCity(r)
+	}
+	if v.Sites, err = h.Sites.List(ctx, v.Kind.SiteKind(), v.City, 200); err != nil {
+		return nil, err
+	}
+	v.SiteID, _ = strconv.ParseInt(q.Get("site_id"), 10, 64)
+	found := false
+	for _, s := range v.Sites {
+		found = found || s.ID == v.SiteID
+	}
+	if !found {
+		v.SiteID = 0
+		if len(v.Sites) > 0 {
+			v.SiteID = v.Sites[0].ID
+		}
+	}
+	v.Date = q.Get("date")
+	if v.Date == "" {
+		v.Date = v.Today
+	}
+	if v.SiteID != 0 {
+		day, err := h.Booking.Slots(ctx, v.SiteID, v.Kind, v.Date)
+		if e := apperr.As(err); e != nil {
+			v.SlotErr = e.Message
+		} else if err != nil {
+			return nil, err
+		}
+		v.Day = day
+	}
+	return v, nil
+}
+
+// defaultCity is the owner's own city when it has a site of the kind.
+func (h *Booking) defaultCity(r *http.Request) string {
+	u := httpx.User(r)
+	city, err := h.Customers.MyCity(r.Context(), u)
+	if err != nil {
+		return ""
+	}
+	return city
+}
+
+func (h *Booking) bookForm(rw http.ResponseWriter, r *http.Request) {
+	v, err := h.loadBooking(r, r.URL.Query())
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	h.render(rw, r, http.StatusOK, "owner_book", &page{Title: "预约服务", Nav: "book", Form: r.URL.Query(), Data: v})
+}
+
+// slotsFragment re-renders the booking form for htmx when a choice changes.
+func (h *Booking) slotsFragment(rw http.ResponseWriter, r *http.Request) {
+	h.bookForm(rw, r)
+}
+
+// formInt parses an integer form value; malformed input gives 0, which the
+// services reject with a field message.
+func formInt(r *http.Request, name string) int64 {
+	n, err := strconv.ParseInt(r.PostForm.Get(name), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// slotMinute parses the slot field; malformed input gives -1, which the
+// booking service rejects as outside opening hours.
+func slotMinute(r *http.Request) int {
+	n, err := strconv.Atoi(r.PostForm.Get("slot"))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func (h *Booking) book(rw http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
+		return
+	}
+	kind, _ := booking.ParseKind(r.PostForm.Get("kind"))
+	_, err := h.Booking.Book(r.Context(), httpx.User(r), booking.BookInput{
+		VehicleID: formInt(r, "vehicle_id"), SiteID: formInt(r, "site_id"), Kind: kind,
+		Date: r.PostForm.Get("date"), Minute: slotMinute(r), Note: r.PostForm.Get("note"),
+	})
+	if err != nil {
+		v, lerr := h.loadBooking(r, r.PostForm)
+		if lerr != nil {
+			h.fail(rw, r, lerr)
+			return
+		}
+		h.formError(rw, r, "owner_book", &page{Title: "预约服务", Nav: "book", Data: v}, err)
+		return
+	}
+	redirect(rw, r, "/owner/appointments", "booked")
+}
+
+func (h *Booking) ownerCancel(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil && r.ParseForm() != nil {
+		err = apperr.New(apperr.Invalid, "表单无法解析")
+	}
+	if err == nil {
+		_, err = h.Booking.Cancel(r.Context(), httpx.User(r), id, r.PostForm.Get("reason"), "")
+	}
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	redirect(rw, r, "/owner/appointments", "cancelled")
+}
+
+func (h *Booking) rescheduleView(r *http.Request, id int64, date string) (map[string]any, error) {
+	a, err := h.Booking.Get(r.Context(), httpx.User(r), id)
+	if err != nil {
+		return nil, err
+	}
+	if date == "" {
+		date = a.Date()
+	}
+	data := map[string]any{"Appointment": a, "Date": date, "Today": h.Booking.Today()}
+	day, err := h.Booking.Slots(r.Context(), a.SiteID, a.Kind, date)
+	if e := apperr.As(err); e != nil {
+		data["SlotErr"] = e.Message
+	} else if err != nil {
+		return nil, err
+	}
+	data["Day"] = day
+	return data, nil
+}
+
+func (h *Booking) rescheduleForm(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	data, err := h.rescheduleView(r, id, r.URL.Query().Get("date"))
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	h.render(rw, r, http.StatusOK, "owner_reschedule", &page{Title: "改约", Nav: "appointments", Data: data})
+}
+
+func (h *Booking) reschedule(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
+		return
+	}
+	_, err = h.Booking.Reschedule(r.Context(), httpx.User(r), id, r.PostForm.Get("date"), slotMinute(r))
+	if err != nil {
+		data, lerr := h.rescheduleView(r, id, r.PostForm.Get("date"))
+		if lerr != nil {
+			h.fail(rw, r, lerr)
+			return
+		}
+		h.formError(rw, r, "owner_reschedule", &page{Title: "改约", Nav: "appointments", Data: data}, err)
+		return
+	}
+	redirect(rw, r, "/owner/appointments", "rescheduled")
+}
+
+func (h *Booking) serviceQueue(rw http.ResponseWriter, r *http.Request) {
+	h.renderQueue(rw, r, r.URL.Query().Get("date"), http.StatusOK, nil)
+}
+
+// renderQueue shows the queue of date; failed, when set, is the domain error
+// of an action just refused, shown above the queue with its status.
+func (h *Booking) renderQueue(rw http.ResponseWriter, r *http.Request, date string, status int, failed *apperr.Error) {
+	u := httpx.User(r)
+	if date == "" {
+		date = h.Booking.Today()
+	}
+	p := &page{Title: "预约队列", Nav: "service"}
+	if failed != nil {
+		p.Error = failed.Message
+		for _, m := range failed.Fields {
+			p.Error = m
+		}
+	}
+	queue, err := h.Booking.Queue(r.Context(), u, date)
+	if e := apperr.As(err); e != nil && e.Code == apperr.Invalid {
+		p.Error, p.Fields = e.Message, e.Fields
+		date = h.Booking.Today()
+		queue, err = h.Booking.Queue(r.Context(), u, date)
+	}
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	techs, err := h.Booking.Technicians(r.Context(), u)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	counts := map[booking.Status]int{}
+	for _, a := range queue {
+		counts[a.Status]++
+	}
+	d, _ := booking.ParseDate(date)
+	p.Data = map[string]any{
+		"Date": date, "Prev": d.AddDate(0, 0, -1).Format("2006-01-02"), "Next": d.AddDate(0, 0, 1).Format("2006-01-02"),
+		"Queue": queue, "Technicians": techs, "Counts": counts, "Statuses": booking.Statuses, "Now": h.Booking.Now(),
+		"Actions": []booking.Action{booking.Confirm, booking.Start, booking.Complete, booking.MarkNoShow},
+	}
+	h.render(rw, r, status, "service_queue", p)
+}
+
+func (h *Booking) serviceAct(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
+		return
+	}
+	u := httpx.User(r)
+	name := r.PathValue("action")
+	if name == "cancel" {
+		_, err = h.Booking.Cancel(r.Context(), u, id, r.PostForm.Get("reason"), r.PostForm.Get("date"))
+	} else if action, ok := booking.ParseAction(name); ok {
+		tech, _ := strconv.ParseInt(r.PostForm.Get("technician_id"), 10, 64)
+		_, err = h.Booking.Act(r.Context(), u, id, action, booking.ActionInput{
+			Date: r.PostForm.Get("date"), TechnicianID: tech, Bay: r.PostForm.Get("bay"), Result: r.PostForm.Get("result"),
+		})
+	} else {
+		err = apperr.New(apperr.NotFound, "未知操作")
+	}
+	date := r.PostForm.Get("date")
+	if _, ok := booking.ParseDate(date); !ok {
+		date = ""
+	}
+	if err != nil {
+		if e := apperr.As(err); e != nil && e.Code != apperr.NotFound {
+			// Show the refusal above the queue rather than on an error page.
+			h.renderQueue(rw, r, date, apperr.Status(e.Code), e)
+			return
+		}
+		h.fail(rw, r, err)
+		return
+	}
+	back := "/service/"
+	if date != "" {
+		back += "?date=" + date
+	}
+	redirect(rw, r, back, "done")
+}
