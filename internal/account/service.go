@@ -249,6 +249,9 @@ func (s *Service) UserByLogin(ctx context.Context, actor *identity.User, login s
 // ListUsers returns accounts for the admin page, staff first, newest first,
 // at most limit rows.
 func (s *Service) ListUsers(ctx context.Context, actor *identity.User, role identity.Role, limit int) ([]*identity.User, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	if !actor.Is(identity.RoleAdmin) {
 		return nil, apperr.New(apperr.Forbidden, "只有管理员可以查看账号列表")
 	}
@@ -385,6 +388,30 @@ func (s *Service) Authenticate(ctx context.Context, login, password, clientIP st
 		return nil, err
 	}
 	return s.User(ctx, id)
+}
+
+// LoginInput is a login attempt from a client.
+type LoginInput struct {
+	Login         string // username or mobile
+	Password      string
+	IP            string // the client's address (throttling, audit)
+	UserAgent     string
+	PreviousToken string // the session the client had, ended by the login
+}
+
+// Login authenticates in (see Authenticate for the throttling and the
+// errors) and opens a new session, ending the previous one (see
+// StartSession). Anyone may call it.
+func (s *Service) Login(ctx context.Context, in LoginInput) (*identity.User, *Session, error) {
+	u, err := s.Authenticate(ctx, in.Login, in.Password, in.IP)
+	if err != nil {
+		return nil, nil, err
+	}
+	sess, err := s.StartSession(ctx, u.ID, in.PreviousToken, in.IP, in.UserAgent)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, sess, nil
 }
 
 // Session is an open login session.

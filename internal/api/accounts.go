@@ -48,13 +48,8 @@ func (h *Accounts) login(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, err)
 		return
 	}
-	ip := httpx.ClientIP(r, h.TrustProxy)
-	u, err := h.Accounts.Authenticate(r.Context(), in.Username, in.Password, ip)
-	if err != nil {
-		h.fail(rw, r, err)
-		return
-	}
-	s, err := h.Accounts.StartSession(r.Context(), u.ID, httpx.SessionToken(r), ip, r.UserAgent())
+	u, s, err := h.Accounts.Login(r.Context(), account.LoginInput{Login: in.Username, Password: in.Password,
+		IP: httpx.ClientIP(r, h.TrustProxy), UserAgent: r.UserAgent(), PreviousToken: httpx.SessionToken(r)})
 	if err != nil {
 		h.fail(rw, r, err)
 		return

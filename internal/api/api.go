@@ -158,32 +158,6 @@ func decode(r *http.Request, v any) error {
 	return apperr.New(apperr.Invalid, "请求体不是有效的 JSON")
 }
 
-// The booking service names the HTML form's fields (kind, slot); the JSON
-// requests call them service and minute, and the slot table's site is the
-// path's id.
-var (
-	bookFields  = map[string]string{"kind": "service", "slot": "minute"}
-	slotsFields = map[string]string{"kind": "service", "site_id": "id"}
-)
-
-// renamed returns err with its field names mapped through names, so that a
-// JSON client is told the fields of its own request. err itself (possibly a
-// shared value) is left as it is.
-func renamed(err error, names map[string]string) error {
-	e := apperr.As(err)
-	if e == nil || len(e.Fields) == 0 {
-		return err
-	}
-	out := &apperr.Error{Code: e.Code, Message: e.Message, Fields: make(map[string]string, len(e.Fields))}
-	for f, m := range e.Fields {
-		if n, ok := names[f]; ok {
-			f = n
-		}
-		out.Fields[f] = m
-	}
-	return out
-}
-
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {

@@ -850,7 +850,7 @@ func (e *env) testBadInput(t *testing.T) {
 		{"slots service teleport", "GET", fmt.Sprintf("/api/v1/sites/%d/slots?service=teleport", o.station), nil, "", 422, "invalid", "service"},
 		{"slots malformed date", "GET", fmt.Sprintf("/api/v1/sites/%d/slots?service=swap&date=2026-13-45", o.station), nil, "", 422, "invalid", "date"},
 		{"slots beyond horizon", "GET", fmt.Sprintf("/api/v1/sites/%d/slots?service=swap&date=%s", o.station, day(15)), nil, "", 422, "invalid", "date"},
-		{"slots wrong site kind", "GET", fmt.Sprintf("/api/v1/sites/%d/slots?service=swap", o.center), nil, "", 422, "invalid", "id"},
+		{"slots wrong site kind", "GET", fmt.Sprintf("/api/v1/sites/%d/slots?service=swap", o.center), nil, "", 422, "invalid", "site_id"},
 		{"unknown API path", "GET", "/api/v1/nothing-here", nil, "", 404, "not_found", ""},
 	}
 	messages := map[string]string{"body over 1 MiB": "过大", "wrong content type": "application/json", "trailing text": "一个 JSON",

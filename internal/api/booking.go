@@ -8,7 +8,6 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/httpx"
-	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/site"
 )
 
@@ -107,13 +106,9 @@ func (h *Booking) slots(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, err)
 		return
 	}
-	date := q.Get("date")
-	if date == "" {
-		date = h.Booking.Today()
-	}
-	day, err := h.Booking.Slots(r.Context(), id, kind, date)
+	day, err := h.Booking.Slots(r.Context(), id, kind, q.Get("date"))
 	if err != nil {
-		h.fail(rw, r, renamed(err, slotsFields))
+		h.fail(rw, r, err)
 		return
 	}
 	out := make([]slotJSON, 0, len(day.Slots))
@@ -153,12 +148,9 @@ type appointmentJSON struct {
 	RescheduleCount int       `json:"reschedule_count"`
 }
 
-// toAppointment renders a; staff see the customer's mobile masked.
-func toAppointment(a *booking.Appointment, viewer *identity.User) appointmentJSON {
+// toAppointment renders a (the booking service has masked the mobile for staff).
+func toAppointment(a *booking.Appointment) appointmentJSON {
 	mobile := a.CustomerMobile
-	if !viewer.Is(identity.RoleOwner) {
-		mobile = identity.MaskMobile(mobile)
-	}
 	return appointmentJSON{ID: a.ID, Service: string(a.Kind), ServiceLabel: a.Kind.Label(), Status: string(a.Status), StatusLabel: a.Status.Label(),
 		SiteID: a.SiteID, SiteName: a.SiteName, VehicleID: a.VehicleID, Vehicle: a.VehicleName, Plate: a.Plate, Date: a.Date(),
 		Minute: a.SlotMinute, ScheduledAt: a.ScheduledAt, When: a.When(), Note: a.Note, CustomerName: a.CustomerName, CustomerMobile: mobile,
@@ -166,10 +158,10 @@ func toAppointment(a *booking.Appointment, viewer *identity.User) appointmentJSO
 		RescheduleCount: a.RescheduleCount}
 }
 
-func list(as []*booking.Appointment, viewer *identity.User) []appointmentJSON {
+func list(as []*booking.Appointment) []appointmentJSON {
 	out := make([]appointmentJSON, 0, len(as))
 	for _, a := range as {
-		out = append(out, toAppointment(a, viewer))
+		out = append(out, toAppointment(a))
 	}
 	return out
 }
@@ -181,7 +173,7 @@ func (h *Booking) myAppointments(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, err)
 		return
 	}
-	writeJSON(rw, http.StatusOK, map[string]any{"upcoming": list(upcoming, u), "past": list(past, u)})
+	writeJSON(rw, http.StatusOK, map[string]any{"upcoming": list(upcoming), "past": list(past)})
 }
 
 func (h *Booking) book(rw http.ResponseWriter, r *http.Request) {
@@ -209,11 +201,11 @@ func (h *Booking) book(rw http.ResponseWriter, r *http.Request) {
 	u := httpx.User(r)
 	ap, err := h.Booking.Book(r.Context(), u, booking.BookInput{VehicleID: in.VehicleID, SiteID: in.SiteID, Kind: kind, Date: in.Date, Minute: *in.Minute, Note: in.Note})
 	if err != nil {
-		h.fail(rw, r, renamed(err, bookFields))
+		h.fail(rw, r, err)
 		return
 	}
 	rw.Header().Set("Location", "/api/v1/appointments/"+strconv.FormatInt(ap.ID, 10))
-	writeJSON(rw, http.StatusCreated, toAppointment(ap, u))
+	writeJSON(rw, http.StatusCreated, toAppointment(ap))
 }
 
 func (h *Booking) appointment(rw http.ResponseWriter, r *http.Request) {
@@ -228,7 +220,7 @@ func (h *Booking) appointment(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, err)
 		return
 	}
-	writeJSON(rw, http.StatusOK, toAppointment(ap, u))
+	writeJSON(rw, http.StatusOK, toAppointment(ap))
 }
 
 func (h *Booking) cancel(rw http.ResponseWriter, r *http.Request) {
@@ -252,7 +244,7 @@ func (h *Booking) cancel(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, err)
 		return
 	}
-	writeJSON(rw, http.StatusOK, toAppointment(ap, u))
+	writeJSON(rw, http.StatusOK, toAppointment(ap))
 }
 
 func (h *Booking) reschedule(rw http.ResponseWriter, r *http.Request) {
@@ -276,24 +268,21 @@ func (h *Booking) reschedule(rw http.ResponseWriter, r *http.Request) {
 	u := httpx.User(r)
 	ap, err := h.Booking.Reschedule(r.Context(), u, id, in.Date, *in.Minute)
 	if err != nil {
-		h.fail(rw, r, renamed(err, bookFields))
+		h.fail(rw, r, err)
 		return
 	}
-	writeJSON(rw, http.StatusOK, toAppointment(ap, u))
+	writeJSON(rw, http.StatusOK, toAppointment(ap))
 }
 
 func (h *Booking) queue(rw http.ResponseWriter, r *http.Request) {
 	u := httpx.User(r)
-	date := r.URL.Query().Get("date")
-	if date == "" {
-		date = h.Booking.Today()
-	}
+	date := h.Booking.DateOr(r.URL.Query().Get("date"))
 	q, err := h.Booking.Queue(r.Context(), u, date)
 	if err != nil {
 		h.fail(rw, r, err)
 		return
 	}
-	writeJSON(rw, http.StatusOK, map[string]any{"date": date, "appointments": list(q, u)})
+	writeJSON(rw, http.StatusOK, map[string]any{"date": date, "appointments": list(q)})
 }
 
 func (h *Booking) act(rw http.ResponseWriter, r *http.Request) {
@@ -316,18 +305,11 @@ func (h *Booking) act(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	u := httpx.User(r)
-	var ap *booking.Appointment
-	name := r.PathValue("action")
-	if name == "cancel" {
-		ap, err = h.Booking.Cancel(r.Context(), u, id, in.Reason, in.Date)
-	} else if action, ok := booking.ParseAction(name); ok {
-		ap, err = h.Booking.Act(r.Context(), u, id, action, booking.ActionInput{Date: in.Date, TechnicianID: in.TechnicianID, Bay: in.Bay, Result: in.Result})
-	} else {
-		err = apperr.New(apperr.NotFound, "未知操作："+name)
-	}
+	ap, err := h.Booking.StaffAction(r.Context(), u, id, r.PathValue("action"), booking.ActionInput{
+		Date: in.Date, TechnicianID: in.TechnicianID, Bay: in.Bay, Result: in.Result, Reason: in.Reason})
 	if err != nil {
 		h.fail(rw, r, err)
 		return
 	}
-	writeJSON(rw, http.StatusOK, toAppointment(ap, u))
+	writeJSON(rw, http.StatusOK, toAppointment(ap))
 }

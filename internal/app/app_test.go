@@ -117,7 +117,7 @@ func TestInvalidTextRefused(t *testing.T) {
 			}{
 				{s.Client(), "POST", "/login", "application/x-www-form-urlencoded", "username=%ff%fe&password=x"},
 				{s.Client(), "POST", "/register", "application/x-www-form-urlencoded", "mobile=13900000000&name=%ff&password=12345678&password2=12345678"},
-				{owner, "POST", "/owner/appointments", "application/x-www-form-urlencoded", "vehicle_id=1&kind=swap&site_id=1&date=2026-12-01&slot=600&note=%00"},
+				{owner, "POST", "/owner/appointments", "application/x-www-form-urlencoded", "vehicle_id=1&service=swap&site_id=1&date=2026-12-01&minute=600&note=%00"},
 				{owner, "GET", "/owner/appointments/new?city=%ff", "", ""},
 				{s.Client(), "POST", "/api/v1/session", "application/json", `{"username":"\u0000admin","password":"x"}`},
 				{s.Client(), "POST", "/api/v1/session", "application/json", "{\"username\":\"\xff\",\"password\":\"x\"}"},

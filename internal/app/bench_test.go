@@ -72,7 +72,7 @@ func BenchmarkPages(b *testing.B) {
 		{"home", "", "/"},
 		{"owner-dashboard", "owner", "/owner/"},
 		{"owner-appointments", "owner", "/owner/appointments"},
-		{"booking-form", "owner", fmt.Sprintf("/owner/appointments/new?kind=swap&site_id=%d&date=%s", swapSite, tomorrow)},
+		{"booking-form", "owner", fmt.Sprintf("/owner/appointments/new?service=swap&site_id=%d&date=%s", swapSite, tomorrow)},
 		{"api-slots", "owner", fmt.Sprintf("/api/v1/sites/%d/slots?service=swap&date=%s", swapSite, tomorrow)},
 		{"service-queue", "service", "/service/?date=" + tomorrow},
 		{"sales-dashboard", "sales", "/sales/"},

@@ -88,7 +88,7 @@ func TestBrowserJourney(t *testing.T) {
 	date := time.Now().In(shanghai).AddDate(0, 0, 1).Format("2006-01-02")
 	b.navigate("/owner/appointments/new")
 	b.wait("booking form", `document.querySelector('#booking-form #book-submit') !== null`)
-	if kind := b.value("#kind"); kind != "swap" {
+	if kind := b.value("#service"); kind != "swap" {
 		t.Fatalf("default service kind = %q, want swap", kind)
 	}
 	if b.value("#vehicle_id") == "" || b.value("#site_id") == "" {
@@ -109,19 +109,19 @@ func TestBrowserJourney(t *testing.T) {
 			&& document.getElementById('date').value === %s && document.querySelector('#slots label.slot') !== null;
 	})()`, jsString(date)))
 	minute := evalJS[string](b, "first bookable slot", `(() => {
-		const r = document.querySelector('#slots input[name=slot]:not(:disabled)');
+		const r = document.querySelector('#slots input[name=minute]:not(:disabled)');
 		return r ? r.value : '';
 	})()`)
 	if minute == "" {
 		t.Fatalf("no bookable swap slot on %s:\n%s", date, b.text("#slots"))
 	}
-	slotSel := fmt.Sprintf(`#slots label.slot:has(> input[name=slot][value="%s"])`, minute)
+	slotSel := fmt.Sprintf(`#slots label.slot:has(> input[name=minute][value="%s"])`, minute)
 	slotLabel := b.text(slotSel + " .slot-time")
 	if !strings.Contains(b.text(slotSel+" .slot-left"), "余") {
 		t.Fatalf("bookable slot %s shows %q, want places left (余 N)", slotLabel, b.text(slotSel+" .slot-left"))
 	}
 	b.do("click the slot "+slotLabel, chromedp.Click(chromedp.CSS(slotSel)))
-	b.wait("slot radio checked", fmt.Sprintf(`document.querySelector('#slots input[name=slot][value="%s"]').checked`, minute))
+	b.wait("slot radio checked", fmt.Sprintf(`document.querySelector('#slots input[name=minute][value="%s"]').checked`, minute))
 	const note = "右前轮有轻微异响，希望顺便检查"
 	b.do("type the note", chromedp.SendKeys(chromedp.ID("note"), note))
 	if got := b.value("#note"); got != note {

@@ -33,17 +33,17 @@ func TestBookValidation(t *testing.T) {
 			{name: "beyond 14 days", in: f.repair(f.VehA, "2026-12-04", hm(10, 0)), field: "date"},
 			{name: "malformed date", in: f.repair(f.VehA, "2026/11/21", hm(10, 0)), field: "date"},
 			{name: "empty date", in: f.repair(f.VehA, "", hm(10, 0)), field: "date"},
-			{name: "before opening", in: f.repair(f.VehA, tomorrow, hm(7, 0)), field: "slot"},
-			{name: "at closing", in: f.repair(f.VehA, tomorrow, hm(18, 0)), field: "slot"},
-			{name: "ending after closing", in: f.repair(f.VehA, tomorrow, hm(17, 30)), field: "slot"},
-			{name: "off the grid", in: f.repair(f.VehA, tomorrow, hm(10, 30)), field: "slot"},
-			{name: "negative minute", in: f.repair(f.VehA, tomorrow, -60), field: "slot"},
-			{name: "slot already started", in: f.repair(f.VehA, today, hm(9, 0)), field: "slot"},
+			{name: "before opening", in: f.repair(f.VehA, tomorrow, hm(7, 0)), field: "minute"},
+			{name: "at closing", in: f.repair(f.VehA, tomorrow, hm(18, 0)), field: "minute"},
+			{name: "ending after closing", in: f.repair(f.VehA, tomorrow, hm(17, 30)), field: "minute"},
+			{name: "off the grid", in: f.repair(f.VehA, tomorrow, hm(10, 30)), field: "minute"},
+			{name: "negative minute", in: f.repair(f.VehA, tomorrow, -60), field: "minute"},
+			{name: "slot already started", in: f.repair(f.VehA, today, hm(9, 0)), field: "minute"},
 			{name: "slot in 20 minutes", at: start.Add(10 * time.Minute),
 				in:    booking.BookInput{VehicleID: f.VehA, SiteID: f.Swap, Kind: booking.Swap, Date: today, Minute: hm(9, 30)},
-				field: "slot"},
+				field: "minute"},
 			{name: "slot in 29 minutes", at: start.Add(31 * time.Minute),
-				in: f.repair(f.VehA, today, hm(10, 0)), field: "slot"},
+				in: f.repair(f.VehA, today, hm(10, 0)), field: "minute"},
 			{name: "another owner's vehicle", in: f.repair(f.VehB, tomorrow, hm(11, 0)), field: "vehicle_id"},
 			{name: "no vehicle", in: f.repair(0, tomorrow, hm(11, 0)), field: "vehicle_id"},
 			{name: "unknown vehicle", in: f.repair(999999, tomorrow, hm(11, 0)), field: "vehicle_id"},
@@ -70,16 +70,16 @@ func TestBookValidation(t *testing.T) {
 				field: "note"},
 			{name: "unknown kind",
 				in:    booking.BookInput{VehicleID: f.VehA, SiteID: f.Center, Kind: "wash", Date: tomorrow, Minute: hm(11, 0)},
-				field: "kind"},
+				field: "service"},
 			{name: "test drive is not an owner booking",
 				in:    booking.BookInput{VehicleID: f.VehA, SiteID: f.Store, Kind: booking.TestDrive, Date: tomorrow, Minute: hm(11, 0)},
-				field: "kind"},
+				field: "service"},
 			{name: "same vehicle, second open repair", in: f.repair(f.VehA, tomorrow, hm(15, 0)), field: "vehicle_id"},
 			{name: "same vehicle, same slot, another kind",
 				in:    booking.BookInput{VehicleID: f.VehA, SiteID: f.Swap, Kind: booking.Swap, Date: tomorrow, Minute: hm(10, 0)},
-				field: "slot"},
-			{name: "minute overflowing the arithmetic", in: f.repair(f.VehA, tomorrow, 9223372036854775800), field: "slot"},
-			{name: "negative minute", in: f.repair(f.VehA, tomorrow, -60), field: "slot"},
+				field: "minute"},
+			{name: "minute overflowing the arithmetic", in: f.repair(f.VehA, tomorrow, 9223372036854775800), field: "minute"},
+			{name: "negative minute", in: f.repair(f.VehA, tomorrow, -60), field: "minute"},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -115,10 +115,14 @@ func TestBookValidation(t *testing.T) {
 			name string
 			u    *identity.User
 		}{{"service", f.ServiceA}, {"sales", f.Sales}, {"admin", f.Admin}, {"nil", nil}} {
-			t.Run("non-owner "+actor.name+" is forbidden", func(t *testing.T) {
+			t.Run("non-owner "+actor.name+" is refused", func(t *testing.T) {
 				before := f.writes()
 				_, err := f.Svc.Book(context.Background(), actor.u, f.repair(f.VehA, tomorrow, hm(12, 0)))
-				apperrtest.WantCode(t, err, apperr.Forbidden)
+				want := apperr.Forbidden
+				if actor.u == nil {
+					want = apperr.Unauthenticated
+				}
+				apperrtest.WantCode(t, err, want)
 				if after := f.writes(); after != before {
 					t.Errorf("forbidden booking wrote: %v -> %v", before, after)
 				}
@@ -272,10 +276,10 @@ func TestReschedule(t *testing.T) {
 
 		// Same slot is refused.
 		_, err := f.Svc.Reschedule(ctx, f.OwnerA, a.ID, tomorrow, hm(10, 0))
-		apperrtest.WantField(t, err, "slot")
+		apperrtest.WantField(t, err, "minute")
 		// Invalid target slot.
 		_, err = f.Svc.Reschedule(ctx, f.OwnerA, a.ID, tomorrow, hm(10, 30))
-		apperrtest.WantField(t, err, "slot")
+		apperrtest.WantField(t, err, "minute")
 		// Staff cannot reschedule; another owner cannot see it.
 		_, err = f.Svc.Reschedule(ctx, f.ServiceA, a.ID, tomorrow, hm(14, 0))
 		apperrtest.WantCode(t, err, apperr.Forbidden)
@@ -672,7 +676,7 @@ func TestSlotsValidation(t *testing.T) {
 			date  string
 			field string
 		}{
-			{"unknown kind", f.Center, "wash", tomorrow, "kind"},
+			{"unknown kind", f.Center, "wash", tomorrow, "service"},
 			{"unknown site", 999999, booking.Repair, tomorrow, "site_id"},
 			{"wrong site kind", f.Charging, booking.Repair, tomorrow, "site_id"},
 			{"no capacity", f.Store, booking.TestDrive, tomorrow, "site_id"},

@@ -72,6 +72,9 @@ func canSee(actor *identity.User, a *Appointment, siteParent int64) bool {
 // Get returns appointment id if actor may see it; otherwise NotFound, so that
 // ids of others cannot be probed.
 func (s *Service) Get(ctx context.Context, actor *identity.User, id int64) (*Appointment, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	a, parent, err := s.load(ctx, s.db, id)
 	if err != nil {
 		return nil, err
@@ -79,7 +82,18 @@ func (s *Service) Get(ctx context.Context, actor *identity.User, id int64) (*App
 	if !canSee(actor, a, parent) {
 		return nil, apperr.New(apperr.NotFound, "预约不存在")
 	}
+	maskFor(actor, a)
 	return a, nil
+}
+
+// maskFor hides the customers' mobiles in as unless actor is their owner:
+// staff see "138****5678" (PIPL: personal data minimised).
+func maskFor(actor *identity.User, as ...*Appointment) {
+	for _, a := range as {
+		if !actor.Is(identity.RoleOwner) || a.CustomerID != actor.CustomerID {
+			a.CustomerMobile = identity.MaskMobile(a.CustomerMobile)
+		}
+	}
 }
 
 func (s *Service) load(ctx context.Context, q db.Querier, id int64) (*Appointment, int64, error) {
@@ -97,6 +111,9 @@ func (s *Service) load(ctx context.Context, q db.Querier, id int64) (*Appointmen
 // Mine returns the acting owner's upcoming (open or in progress, soonest
 // first) and past appointments (newest first, at most limit).
 func (s *Service) Mine(ctx context.Context, actor *identity.User, limit int) (upcoming, past []*Appointment, err error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, nil, err
+	}
 	if !actor.Is(identity.RoleOwner) || actor.CustomerID == 0 {
 		return nil, nil, apperr.New(apperr.Forbidden, "只有车主可以查看自己的预约")
 	}
@@ -112,19 +129,28 @@ func (s *Service) Mine(ctx context.Context, actor *identity.User, limit int) (up
 
 // Queue returns the appointments of a local date ("2006-01-02") at the acting
 // service user's center and its stations (every site for an admin), in slot
-// order.
+// order; date "" means today. Customers' mobiles are masked. A bad date is
+// Invalid; other roles are Forbidden.
 func (s *Service) Queue(ctx context.Context, actor *identity.User, date string) ([]*Appointment, error) {
-	d, ok := ParseDate(date)
-	if !ok {
-		return nil, apperr.Field("date", "日期格式应为 2006-01-02")
+	if err := identity.Require(actor); err != nil {
+		return nil, err
 	}
+	d, ok := ParseDate(s.DateOr(date))
+	if !ok {
+		return nil, apperr.Field("date", "请选择有效的日期，例如 "+s.Today())
+	}
+	var list []*Appointment
+	var err error
 	switch {
 	case actor.Is(identity.RoleService) && actor.SiteID != 0:
-		return s.query(ctx, `WHERE a.slot_date = $1 AND `+fmt.Sprintf(staffScope, 2, 2)+` ORDER BY a.slot_minute, st.name, a.id LIMIT 500`, d, actor.SiteID)
+		list, err = s.query(ctx, `WHERE a.slot_date = $1 AND `+fmt.Sprintf(staffScope, 2, 2)+` ORDER BY a.slot_minute, st.name, a.id LIMIT 500`, d, actor.SiteID)
 	case actor.Is(identity.RoleAdmin):
-		return s.query(ctx, `WHERE a.slot_date = $1 ORDER BY a.slot_minute, st.name, a.id LIMIT 500`, d)
+		list, err = s.query(ctx, `WHERE a.slot_date = $1 ORDER BY a.slot_minute, st.name, a.id LIMIT 500`, d)
+	default:
+		return nil, apperr.New(apperr.Forbidden, "只有服务顾问可以查看预约队列")
 	}
-	return nil, apperr.New(apperr.Forbidden, "只有服务顾问可以查看预约队列")
+	maskFor(actor, list...)
+	return list, err
 }
 
 // Technician is a service user who can be assigned to an appointment.
@@ -135,6 +161,9 @@ type Technician struct {
 
 // Technicians returns the active service users of the acting user's center.
 func (s *Service) Technicians(ctx context.Context, actor *identity.User) ([]Technician, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	if !actor.Is(identity.RoleService) || actor.SiteID == 0 {
 		return nil, nil
 	}
@@ -164,6 +193,9 @@ var errChanged = apperr.New(apperr.Conflict, "预约状态已变化，请刷新�
 // the slot date the caller saw ("2006-01-02"): an appointment moved to
 // another day since is refused with a Conflict.
 func (s *Service) Cancel(ctx context.Context, actor *identity.User, id int64, reason, date string) (*Appointment, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) > maxReason {
 		return nil, apperr.Field("reason", fmt.Sprintf("取消原因不能超过 %d 个字", maxReason))
@@ -218,6 +250,9 @@ func (s *Service) Cancel(ctx context.Context, actor *identity.User, id int64, re
 // times and until ChangeCutoff before the start. The appointment returns to
 // booked.
 func (s *Service) Reschedule(ctx context.Context, actor *identity.User, id int64, date string, minute int) (*Appointment, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	if !actor.Is(identity.RoleOwner) {
 		return nil, apperr.New(apperr.Forbidden, "只有车主可以改约")
 	}
@@ -234,7 +269,7 @@ func (s *Service) Reschedule(ctx context.Context, actor *identity.User, id int64
 		return nil, err
 	}
 	if t.date.Equal(a.SlotDate) && t.minute == a.SlotMinute {
-		return nil, apperr.Field("slot", "请选择与原预约不同的时段")
+		return nil, apperr.Field("minute", "请选择与原预约不同的时段")
 	}
 	now := s.now()
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
@@ -254,7 +289,7 @@ func (s *Service) Reschedule(ctx context.Context, actor *identity.User, id int64
 			WHERE id = $5 AND status IN ('booked', 'confirmed') AND reschedule_count = $6`,
 			t.date, t.minute, slotStart(t.date, t.minute), now, id, cur.RescheduleCount)
 		if db.IsUniqueViolation(err) {
-			return apperr.Field("slot", "这辆车在该时段已有预约")
+			return apperr.Field("minute", "这辆车在该时段已有预约")
 		}
 		if err != nil {
 			return err

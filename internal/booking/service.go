@@ -29,6 +29,15 @@ func NewService(d *db.DB, now func() time.Time) *Service {
 // Today returns the current local calendar date as "2006-01-02".
 func (s *Service) Today() string { return s.now().In(site.Shanghai).Format("2006-01-02") }
 
+// DateOr returns date, or today's local date when date is empty: the
+// default day of the slot table and of the queue.
+func (s *Service) DateOr(date string) string {
+	if date == "" {
+		return s.Today()
+	}
+	return date
+}
+
 // Now returns the service's clock (UTC).
 func (s *Service) Now() time.Time { return s.now() }
 
@@ -54,7 +63,7 @@ func (s *Service) LastDay() string {
 func (s *Service) checkDate(v string) (time.Time, error) {
 	date, ok := ParseDate(v)
 	if !ok {
-		return time.Time{}, apperr.Field("date", "请选择日期（格式 2006-01-02）")
+		return time.Time{}, apperr.Field("date", "请选择日期，例如 "+s.Today())
 	}
 	today, _ := ParseDate(s.Today())
 	last, _ := ParseDate(s.LastDay())
@@ -78,10 +87,13 @@ func places(ctx context.Context, q db.Querier, st *site.Site, kind Kind) (int, e
 	return n, err
 }
 
-// Slots returns the slot table of a site for kind on date ("2006-01-02").
+// Slots returns the slot table of a site for kind on date ("2006-01-02";
+// empty means today). Anyone may read it; an unknown, closed or unsuitable
+// site or a bad date is Invalid.
 func (s *Service) Slots(ctx context.Context, siteID int64, kind Kind, date string) (*Day, error) {
+	date = s.DateOr(date)
 	if kind.SiteKind() == "" {
-		return nil, apperr.Field("kind", "请选择服务类型")
+		return nil, apperr.Field("service", "请选择服务类型")
 	}
 	st, err := site.Get(ctx, s.db, siteID)
 	if apperr.Is(err, apperr.NotFound) {
@@ -179,7 +191,7 @@ type target struct {
 // the vehicle, and returns the target.
 func (s *Service) validateSlot(ctx context.Context, q db.Querier, siteID int64, kind Kind, date string, minute int, swapCapable bool) (*target, error) {
 	var v apperr.Validator
-	v.Check(kind.SiteKind() != "" && kind != TestDrive, "kind", "请选择服务类型：充电、换电或维修保养")
+	v.Check(kind.SiteKind() != "" && kind != TestDrive, "service", "请选择服务类型：充电、换电或维修保养")
 	v.Check(siteID > 0, "site_id", "请选择网点")
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -204,12 +216,15 @@ func (s *Service) validateSlot(ctx context.Context, q db.Querier, siteID int64, 
 	if err != nil {
 		return nil, err
 	}
+	if minute < 0 {
+		return nil, apperr.Field("minute", "请选择一个时段")
+	}
 	// Bound the minute before any arithmetic on it (a huge value would overflow).
-	if minute < 0 || minute >= 24*60 || minute < st.OpenMinute || minute+st.SlotMinutes > st.CloseMinute || (minute-st.OpenMinute)%st.SlotMinutes != 0 {
-		return nil, apperr.Field("slot", fmt.Sprintf("所选时段不在营业时间内（%s，每 %d 分钟一个时段）", st.Hours(), st.SlotMinutes))
+	if minute >= 24*60 || minute < st.OpenMinute || minute+st.SlotMinutes > st.CloseMinute || (minute-st.OpenMinute)%st.SlotMinutes != 0 {
+		return nil, apperr.Field("minute", fmt.Sprintf("所选时段不在营业时间内（%s，每 %d 分钟一个时段）", st.Hours(), st.SlotMinutes))
 	}
 	if slotStart(d, minute).Before(s.now().Add(LeadTime)) {
-		return nil, apperr.Field("slot", "该时段已过或即将开始，请选择至少 30 分钟之后的时段")
+		return nil, apperr.Field("minute", "该时段已过或即将开始，请选择至少 30 分钟之后的时段")
 	}
 	n, err := places(ctx, q, st, kind)
 	if err != nil {
@@ -361,6 +376,9 @@ func ownVehicle(ctx context.Context, q db.Querier, customerID, vehicleID int64) 
 // Invalid error naming the field at fault, ErrFull when the slot (or a swap
 // station's batteries for the day) is taken, and writes nothing on error.
 func (s *Service) Book(ctx context.Context, actor *identity.User, in BookInput) (*Appointment, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	if !actor.Is(identity.RoleOwner) || actor.CustomerID == 0 {
 		return nil, apperr.New(apperr.Forbidden, "只有车主可以预约服务")
 	}
@@ -398,7 +416,7 @@ func (s *Service) Book(ctx context.Context, actor *identity.User, in BookInput) 
 		if db.IsUniqueViolation(err) {
 			// One of the two open-appointment indexes: per slot, or per kind.
 			if strings.Contains(err.Error(), "slot") {
-				return apperr.Field("slot", "这辆车在该时段已有预约")
+				return apperr.Field("minute", "这辆车在该时段已有预约")
 			}
 			return errOpenKind(t.kind, time.Time{})
 		}

@@ -44,6 +44,7 @@ type ActionInput struct {
 	TechnicianID int64  // assign
 	Bay          string // assign
 	Result       string // complete
+	Reason       string // cancel (StaffAction)
 }
 
 // transitions maps an action to the statuses it starts from and the one it leads to.
@@ -83,10 +84,27 @@ func (a *Appointment) CanStart(now time.Time) bool {
 	return a.Allowed(Start) && !now.Before(a.ScheduledAt.Add(-StartWindow))
 }
 
+// StaffAction applies the staff action named name ("cancel" or an Action
+// such as "confirm") to appointment id, as Cancel and Act do; in.Reason is
+// the cancel reason. An unknown name is NotFound.
+func (s *Service) StaffAction(ctx context.Context, actor *identity.User, id int64, name string, in ActionInput) (*Appointment, error) {
+	if name == "cancel" {
+		return s.Cancel(ctx, actor, id, in.Reason, in.Date)
+	}
+	action, ok := ParseAction(name)
+	if !ok {
+		return nil, apperr.New(apperr.NotFound, "未知操作")
+	}
+	return s.Act(ctx, actor, id, action, in)
+}
+
 // Act applies a staff action to appointment id. Only service staff of the
 // appointment's center (or an admin) may act; the status machine is enforced
 // with a conditional UPDATE so a concurrent change is detected.
 func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, action Action, in ActionInput) (*Appointment, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	if !actor.Is(identity.RoleService, identity.RoleAdmin) {
 		return nil, apperr.New(apperr.Forbidden, "只有服务顾问可以处理预约")
 	}

@@ -62,6 +62,9 @@ var stageLabels = []Count{{Key: "lead", Label: "线索"}, {Key: "interested", La
 // Sales returns the acting sales user's store overview: customers by
 // buying-journey stage, open leads, orders in the last 30 days.
 func (s *Service) Sales(ctx context.Context, actor *identity.User) (*Overview, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	if !actor.Is(identity.RoleSales, identity.RoleAdmin) {
 		return nil, apperr.New(apperr.Forbidden, "无权查看销售概览")
 	}
@@ -111,6 +114,9 @@ func (s *Service) Sales(ctx context.Context, actor *identity.User) (*Overview, e
 
 // Admin returns system-wide totals.
 func (s *Service) Admin(ctx context.Context, actor *identity.User) (*Overview, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	if !actor.Is(identity.RoleAdmin) {
 		return nil, apperr.New(apperr.Forbidden, "无权查看系统概览")
 	}

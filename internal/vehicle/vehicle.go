@@ -75,6 +75,9 @@ func scan(row interface{ Scan(...any) error }) (*Vehicle, error) {
 
 // ListMine returns the acting owner's vehicles.
 func (s *Service) ListMine(ctx context.Context, actor *identity.User) ([]*Vehicle, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	if !actor.Is(identity.RoleOwner) || actor.CustomerID == 0 {
 		return nil, apperr.New(apperr.Forbidden, "只有车主可以查看自己的车辆")
 	}
@@ -97,8 +100,8 @@ func (s *Service) ListMine(ctx context.Context, actor *identity.User) ([]*Vehicl
 // Get returns vehicle id if actor may see it: its owner, or staff. Another
 // owner's vehicle is reported as not found, so ids cannot be probed.
 func (s *Service) Get(ctx context.Context, actor *identity.User, id int64) (*Vehicle, error) {
-	if actor == nil {
-		return nil, apperr.New(apperr.Unauthenticated, "请先登录")
+	if err := identity.Require(actor); err != nil {
+		return nil, err
 	}
 	v, err := scan(s.db.QueryRowContext(ctx, `SELECT `+columns+from+`WHERE v.id = $1`, id))
 	if db.NoRows(err) || (err == nil && actor.Is(identity.RoleOwner) && v.CustomerID != actor.CustomerID) {
@@ -122,6 +125,9 @@ type Activity struct {
 // RecentActivity returns the newest charging sessions and swaps of a vehicle
 // the actor may see, newest first, at most limit.
 func (s *Service) RecentActivity(ctx context.Context, actor *identity.User, vehicleID int64, limit int) ([]Activity, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	if _, err := s.Get(ctx, actor, vehicleID); err != nil {
 		return nil, err
 	}

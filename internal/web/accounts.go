@@ -48,17 +48,14 @@ func (h *Accounts) login(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
 		return
 	}
-	ip := httpx.ClientIP(r, h.TrustProxy)
-	u, err := h.Accounts.Authenticate(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), ip)
+	u, sess, err := h.Accounts.Login(r.Context(), account.LoginInput{Login: r.PostForm.Get("username"), Password: r.PostForm.Get("password"),
+		IP: httpx.ClientIP(r, h.TrustProxy), UserAgent: r.UserAgent(), PreviousToken: httpx.SessionToken(r)})
 	if err != nil {
 		r.Form.Del("password")
 		h.formError(rw, r, "login", &page{Title: "登录", Nav: "login"}, err)
 		return
 	}
-	if err := h.startSession(rw, r, u); err != nil {
-		h.fail(rw, r, err)
-		return
-	}
+	httpx.SetSessionCookie(rw, r, h.TrustProxy, sess.Token, sess.ExpiresAt)
 	target := safeNext(r.PostForm.Get("next"))
 	if target == "" || !strings.HasPrefix(target, u.Role.Home()) {
 		target = u.Role.Home()

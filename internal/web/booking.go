@@ -85,9 +85,9 @@ func (h *Booking) loadBooking(r *http.Request, q url.Values) (*bookingView, erro
 	if err != nil {
 		return nil, err
 	}
-	v := &bookingView{Vehicles: vs, Kinds: booking.OwnerKinds, Today: h.Booking.Today(), Minute: q.Get("slot")}
+	v := &bookingView{Vehicles: vs, Kinds: booking.OwnerKinds, Today: h.Booking.Today(), Minute: q.Get("minute")}
 	v.MaxDate = h.Booking.LastDay()
-	v.Kind, _ = booking.ParseKind(q.Get("kind"))
+	v.Kind, _ = booking.ParseKind(q.Get("service"))
 	if v.Kind == "" || v.Kind == booking.TestDrive {
 		v.Kind = booking.Swap
 	}
@@ -165,7 +165,7 @@ func formInt(r *http.Request, name string) int64 {
 // slotMinute parses the slot field; malformed input gives -1, which the
 // booking service rejects as outside opening hours.
 func slotMinute(r *http.Request) int {
-	n, err := strconv.Atoi(r.PostForm.Get("slot"))
+	n, err := strconv.Atoi(r.PostForm.Get("minute"))
 	if err != nil {
 		return -1
 	}
@@ -177,7 +177,7 @@ func (h *Booking) book(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
 		return
 	}
-	kind, _ := booking.ParseKind(r.PostForm.Get("kind"))
+	kind, _ := booking.ParseKind(r.PostForm.Get("service"))
 	_, err := h.Booking.Book(r.Context(), httpx.User(r), booking.BookInput{
 		VehicleID: formInt(r, "vehicle_id"), SiteID: formInt(r, "site_id"), Kind: kind,
 		Date: r.PostForm.Get("date"), Minute: slotMinute(r), Note: r.PostForm.Get("note"),
@@ -273,9 +273,7 @@ func (h *Booking) serviceQueue(rw http.ResponseWriter, r *http.Request) {
 // of an action just refused, shown above the queue with its status.
 func (h *Booking) renderQueue(rw http.ResponseWriter, r *http.Request, date string, status int, failed *apperr.Error) {
 	u := httpx.User(r)
-	if date == "" {
-		date = h.Booking.Today()
-	}
+	date = h.Booking.DateOr(date)
 	p := &page{Title: "预约队列", Nav: "service"}
 	if failed != nil {
 		p.Error = failed.Message
@@ -321,18 +319,10 @@ func (h *Booking) serviceAct(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
 		return
 	}
-	u := httpx.User(r)
-	name := r.PathValue("action")
-	if name == "cancel" {
-		_, err = h.Booking.Cancel(r.Context(), u, id, r.PostForm.Get("reason"), r.PostForm.Get("date"))
-	} else if action, ok := booking.ParseAction(name); ok {
-		tech, _ := strconv.ParseInt(r.PostForm.Get("technician_id"), 10, 64)
-		_, err = h.Booking.Act(r.Context(), u, id, action, booking.ActionInput{
-			Date: r.PostForm.Get("date"), TechnicianID: tech, Bay: r.PostForm.Get("bay"), Result: r.PostForm.Get("result"),
-		})
-	} else {
-		err = apperr.New(apperr.NotFound, "未知操作")
-	}
+	tech, _ := strconv.ParseInt(r.PostForm.Get("technician_id"), 10, 64)
+	_, err = h.Booking.StaffAction(r.Context(), httpx.User(r), id, r.PathValue("action"), booking.ActionInput{
+		Date: r.PostForm.Get("date"), TechnicianID: tech, Bay: r.PostForm.Get("bay"), Result: r.PostForm.Get("result"), Reason: r.PostForm.Get("reason"),
+	})
 	date := r.PostForm.Get("date")
 	if _, ok := booking.ParseDate(date); !ok {
 		date = ""

@@ -151,7 +151,7 @@ func testPages(t *testing.T, dialect db.Dialect) {
 		vehicleID, siteID, date := ownerTarget(t, s)
 		before := count(t, s, `SELECT COUNT(*) FROM appointments`)
 		req, _ := http.NewRequest("POST", s.URL+"/owner/appointments", strings.NewReader(url.Values{
-			"vehicle_id": {fmt.Sprint(vehicleID)}, "site_id": {fmt.Sprint(siteID)}, "kind": {"swap"}, "date": {date}, "slot": {"600"}}.Encode()))
+			"vehicle_id": {fmt.Sprint(vehicleID)}, "site_id": {fmt.Sprint(siteID)}, "service": {"swap"}, "date": {date}, "minute": {"600"}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
 		res, err := c.Do(req)
@@ -171,7 +171,7 @@ func testPages(t *testing.T, dialect db.Dialect) {
 		if err := s.App.DB.QueryRow(`SELECT v.id FROM vehicles v JOIN users u ON u.username = 'owner' WHERE v.customer_id <> u.customer_id ORDER BY v.id LIMIT 1`).Scan(&other); err != nil {
 			t.Fatal(err)
 		}
-		good := url.Values{"vehicle_id": {fmt.Sprint(vehicleID)}, "site_id": {fmt.Sprint(siteID)}, "kind": {"swap"}, "date": {date}, "slot": {"600"}}
+		good := url.Values{"vehicle_id": {fmt.Sprint(vehicleID)}, "site_id": {fmt.Sprint(siteID)}, "service": {"swap"}, "date": {date}, "minute": {"600"}}
 		with := func(k, v string) url.Values {
 			u := url.Values{}
 			for kk, vv := range good {
@@ -188,8 +188,8 @@ func testPages(t *testing.T, dialect db.Dialect) {
 		}{
 			{"past date", with("date", "2020-01-01"), 422, "不能预约已经过去的日期"},
 			{"malformed date", with("date", "明天"), 422, "请选择日期"},
-			{"outside hours", with("slot", "30"), 422, "不在营业时间内"},
-			{"malformed slot", with("slot", "ten"), 422, "不在营业时间内"},
+			{"outside hours", with("minute", "30"), 422, "不在营业时间内"},
+			{"malformed slot", with("minute", "ten"), 422, "请选择一个时段"},
 			{"other owner's vehicle", with("vehicle_id", fmt.Sprint(other)), 422, "请选择您名下的车辆"},
 			{"unknown station", with("site_id", "99999999"), 422, "网点不存在"},
 			{"malformed station id", with("site_id", "1 OR 1=1"), 422, "请选择网点"},
@@ -214,15 +214,15 @@ func testPages(t *testing.T, dialect db.Dialect) {
 	t.Run("book, see it, output escaped, cancel", func(t *testing.T) {
 		c := s.Login(t, "owner")
 		vehicleID, siteID, date := ownerTarget(t, s)
-		_, page := get(t, c, fmt.Sprintf("%s/owner/appointments/new?kind=swap&site_id=%d&date=%s", s.URL, siteID, date))
-		i := strings.Index(page, `name="slot" value="`)
+		_, page := get(t, c, fmt.Sprintf("%s/owner/appointments/new?service=swap&site_id=%d&date=%s", s.URL, siteID, date))
+		i := strings.Index(page, `name="minute" value="`)
 		if i < 0 {
 			t.Fatal("no slot on the booking page")
 		}
-		page = page[i+len(`name="slot" value="`):]
+		page = page[i+len(`name="minute" value="`):]
 		// take the first enabled slot
 		var slot string
-		for _, part := range strings.Split(page, `name="slot" value="`) {
+		for _, part := range strings.Split(page, `name="minute" value="`) {
 			v, rest, _ := strings.Cut(part, `"`)
 			if !strings.HasPrefix(rest, " disabled") {
 				slot = v
@@ -230,7 +230,7 @@ func testPages(t *testing.T, dialect db.Dialect) {
 			}
 		}
 		res, err := s.PostForm(c, "/owner/appointments", url.Values{"vehicle_id": {fmt.Sprint(vehicleID)}, "site_id": {fmt.Sprint(siteID)},
-			"kind": {"swap"}, "date": {date}, "slot": {slot}, "note": {"<script>alert(1)</script>"}})
+			"service": {"swap"}, "date": {date}, "minute": {slot}, "note": {"<script>alert(1)</script>"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -381,7 +381,7 @@ func testPages(t *testing.T, dialect db.Dialect) {
 			t.Errorf("news page: %d", res.StatusCode)
 		}
 		res, b = get(t, s.Login(t, "service"), s.URL+"/service/?date=not-a-date")
-		if res.StatusCode != 200 || !strings.Contains(b, "日期格式应为") {
+		if res.StatusCode != 200 || !strings.Contains(b, "请选择有效的日期") {
 			t.Errorf("queue with bad date: %d", res.StatusCode)
 		}
 	})
