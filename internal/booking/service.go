@@ -414,11 +414,14 @@ func (s *Service) Book(ctx context.Context, actor *identity.User, in BookInput) 
 			scheduled_at, status, note, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'booked', $8, $9, $9) RETURNING id`,
 			actor.CustomerID, in.VehicleID, t.site.ID, string(t.kind), t.date, t.minute, slotStart(t.date, t.minute), in.Note, now).Scan(&id)
 		if db.IsUniqueViolation(err) {
-			// One of the two open-appointment indexes: per slot, or per kind.
-			if strings.Contains(err.Error(), "slot") {
-				return apperr.Field("minute", "这辆车在该时段已有预约")
+			// One of the two open-appointment indexes: per kind (a booking that
+			// raced the check above, PostgreSQL only: on SQLite the check ran
+			// under the write lock taken at BEGIN, and db.Constraint is ""), or
+			// else per slot.
+			if db.Constraint(err) == "appointments_vehicle_kind_open" {
+				return errOpenKind(t.kind, time.Time{})
 			}
-			return errOpenKind(t.kind, time.Time{})
+			return apperr.Field("minute", "这辆车在该时段已有预约")
 		}
 		if err != nil {
 			return err

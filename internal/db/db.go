@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"time"
@@ -95,28 +96,39 @@ func sqliteDSN(path string) string {
 }
 
 // InTx runs fn in a transaction, committing when fn returns nil and rolling
-// back otherwise. On SQLite the transaction takes the write lock at BEGIN. On
-// PostgreSQL a transaction chosen as a deadlock victim (or failing
-// serialization) is run again, up to three times in all, so fn must do all
-// its work through tx.
+// back otherwise; it returns fn's error unchanged, or the failure to begin or
+// commit wrapped ("begin: ...", "commit: ...") so the classifiers in this
+// package still see the driver's error.
+//
+// On PostgreSQL a transaction chosen as a deadlock victim (SQLSTATE 40P01) or
+// failing serialization (40001), whether fn or the commit saw it, is rolled
+// back and run again after a pause of a few milliseconds, up to three times
+// in all, so fn must do all its work through tx and may run more than once.
+// No other error is retried: not a constraint violation, not a cancelled
+// context (the retries stop once ctx is done), not a lock wait that gave up
+// (IsBusy).
+//
+// On SQLite the transaction takes the write lock at BEGIN (_txlock=immediate),
+// so writers queue there for up to busy_timeout (10 s) and never deadlock;
+// when that wait runs out, InTx returns the SQLITE_BUSY error (IsBusy reports
+// it) without retrying and without calling fn.
 func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		if err = d.inTx(ctx, fn); !retryable(err) {
+	for attempt := 1; ; attempt++ {
+		if err = d.inTx(ctx, fn); !retryable(err) || attempt == 3 {
 			return err
 		}
+		// The other transaction still holds its locks until it commits. A
+		// retry that starts at once can take a released row before the
+		// woken winner does and deadlock with it again; a short random
+		// pause lets the winner go first.
+		pause := time.Duration(attempt) * (5*time.Millisecond + rand.N(20*time.Millisecond))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
 	}
-	return err
-}
-
-// retryable reports whether err is a PostgreSQL deadlock (40P01) or
-// serialization failure (40001), after which the transaction can be retried.
-func retryable(err error) bool {
-	if err == nil {
-		return false
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "SQLSTATE 40P01") || strings.Contains(msg, "SQLSTATE 40001")
 }
 
 func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
@@ -132,16 +144,6 @@ func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
-}
-
-// IsUniqueViolation reports whether err is a unique-constraint violation on
-// either dialect.
-func IsUniqueViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
 }
 
 // UTC returns a clock reading now (time.Now when nil) in UTC, the zone every
