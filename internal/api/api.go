@@ -66,6 +66,11 @@ func writeJSON(rw http.ResponseWriter, status int, v any) {
 func (a *Base) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	id := httpx.RequestID(r.Context())
 	e := apperr.As(err)
+	if e == nil && httpx.ClientGone(r, err) {
+		a.Logger.InfoContext(r.Context(), "client went away", "path", r.URL.Path, "request_id", id)
+		rw.WriteHeader(httpx.StatusClientClosed)
+		return
+	}
 	if e == nil {
 		a.Logger.ErrorContext(r.Context(), "internal error", "err", err, "path", r.URL.Path, "request_id", id)
 		writeJSON(rw, http.StatusInternalServerError, errorBody{errorDetail{Code: string(apperr.Internal), Message: "服务器内部错误，请稍后再试", RequestID: id}})
@@ -77,7 +82,7 @@ func (a *Base) fail(rw http.ResponseWriter, r *http.Request, err error) {
 			d.Field, d.Message = f, m
 		}
 	}
-	writeJSON(rw, apperr.Status(e.Code), errorBody{d})
+	writeJSON(rw, httpx.Status(e.Code), errorBody{d})
 }
 
 // Deny answers a request the route's rule refuses: 401 for anonymous, 403 otherwise.

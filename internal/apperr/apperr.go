@@ -4,10 +4,7 @@
 // is logged, never shown.
 package apperr
 
-import (
-	"errors"
-	"net/http"
-)
+import "errors"
 
 // Code classifies a domain error.
 type Code string
@@ -60,25 +57,6 @@ func CodeOf(err error) Code {
 
 // Is reports whether err carries code.
 func Is(err error, code Code) bool { return err != nil && CodeOf(err) == code }
-
-// Status maps a code to its HTTP status.
-func Status(code Code) int {
-	switch code {
-	case Invalid:
-		return http.StatusUnprocessableEntity
-	case NotFound:
-		return http.StatusNotFound
-	case Forbidden:
-		return http.StatusForbidden
-	case Conflict:
-		return http.StatusConflict
-	case Unauthenticated:
-		return http.StatusUnauthorized
-	case RateLimited:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
-}
 
 // Validator collects field errors; Err returns them as one Invalid error.
 type Validator struct{ fields map[string]string }

@@ -2,28 +2,23 @@ package apperr
 
 import (
 	"fmt"
-	"net/http"
 	"testing"
 )
 
-func TestCodesAndStatus(t *testing.T) {
+func TestCodes(t *testing.T) {
 	tests := []struct {
-		err    error
-		code   Code
-		status int
+		err  error
+		code Code
 	}{
-		{New(NotFound, "未找到"), NotFound, http.StatusNotFound},
-		{fmt.Errorf("wrapped: %w", New(Forbidden, "无权访问")), Forbidden, http.StatusForbidden},
-		{Field("mobile", "手机号格式不正确"), Invalid, http.StatusUnprocessableEntity},
-		{New(Conflict, "已约满"), Conflict, http.StatusConflict},
-		{fmt.Errorf("disk on fire"), Internal, http.StatusInternalServerError},
+		{New(NotFound, "未找到"), NotFound},
+		{fmt.Errorf("wrapped: %w", New(Forbidden, "无权访问")), Forbidden},
+		{Field("mobile", "手机号格式不正确"), Invalid},
+		{New(Conflict, "已约满"), Conflict},
+		{fmt.Errorf("disk on fire"), Internal},
 	}
 	for _, tt := range tests {
 		if got := CodeOf(tt.err); got != tt.code {
 			t.Errorf("CodeOf(%v) = %s, want %s", tt.err, got, tt.code)
-		}
-		if got := Status(CodeOf(tt.err)); got != tt.status {
-			t.Errorf("Status(%v) = %d, want %d", tt.err, got, tt.status)
 		}
 	}
 }

@@ -7,11 +7,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
@@ -126,4 +128,34 @@ func SessionToken(r *http.Request) string {
 		return ""
 	}
 	return c.Value
+}
+
+// Status maps a domain error code to its HTTP status.
+func Status(code apperr.Code) int {
+	switch code {
+	case apperr.Invalid:
+		return http.StatusUnprocessableEntity
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.Unauthenticated:
+		return http.StatusUnauthorized
+	case apperr.RateLimited:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// StatusClientClosed is the status recorded (never seen by the client) for
+// a request whose client went away before the answer was ready.
+const StatusClientClosed = 499
+
+// ClientGone reports whether err only says that the request's client went
+// away (its context was cancelled): not a server error, logged as such and
+// answered with StatusClientClosed.
+func ClientGone(r *http.Request, err error) bool {
+	return r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }

@@ -1,11 +1,15 @@
 package httpx
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
@@ -52,5 +56,31 @@ func TestRouteAllows(t *testing.T) {
 	}
 	if (Route{Method: "GET", Pattern: "/x"}).Allows(identity.RoleAdmin) {
 		t.Error("a route without a rule must allow nobody")
+	}
+}
+
+func TestStatus(t *testing.T) {
+	for code, want := range map[apperr.Code]int{
+		apperr.Invalid: 422, apperr.NotFound: 404, apperr.Forbidden: 403, apperr.Conflict: 409,
+		apperr.Unauthenticated: 401, apperr.RateLimited: 429, apperr.Internal: 500, "other": 500,
+	} {
+		if got := Status(code); got != want {
+			t.Errorf("Status(%s) = %d, want %d", code, got, want)
+		}
+	}
+}
+
+func TestClientGone(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx)
+	if ClientGone(r, context.Canceled) {
+		t.Error("a live request's error is not a client disconnect")
+	}
+	cancel()
+	if !ClientGone(r, fmt.Errorf("query: %w", context.Canceled)) {
+		t.Error("cancelled request with a cancellation error: want client gone")
+	}
+	if ClientGone(r, errors.New("disk on fire")) {
+		t.Error("another error of a cancelled request is still a server error")
 	}
 }

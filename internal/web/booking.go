@@ -330,7 +330,7 @@ func (h *Booking) serviceAct(rw http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if e := apperr.As(err); e != nil && e.Code != apperr.NotFound {
 			// Show the refusal above the queue rather than on an error page.
-			h.renderQueue(rw, r, date, apperr.Status(e.Code), e)
+			h.renderQueue(rw, r, date, httpx.Status(e.Code), e)
 			return
 		}
 		h.fail(rw, r, err)

@@ -160,6 +160,11 @@ func (w *Renderer) render(rw http.ResponseWriter, r *http.Request, status int, n
 
 // internal logs err and shows the Chinese 500 page.
 func (w *Renderer) internal(rw http.ResponseWriter, r *http.Request, err error) {
+	if httpx.ClientGone(r, err) {
+		w.Logger.InfoContext(r.Context(), "client went away", "path", r.URL.Path, "request_id", httpx.RequestID(r.Context()))
+		rw.WriteHeader(httpx.StatusClientClosed)
+		return
+	}
 	w.Logger.ErrorContext(r.Context(), "internal error", "err", err, "path", r.URL.Path, "request_id", httpx.RequestID(r.Context()))
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.WriteHeader(http.StatusInternalServerError)
@@ -181,7 +186,7 @@ func (w *Renderer) fail(rw http.ResponseWriter, r *http.Request, err error) {
 		w.toLogin(rw, r)
 		return
 	}
-	w.errorPage(rw, r, apperr.Status(e.Code), e.Message)
+	w.errorPage(rw, r, httpx.Status(e.Code), e.Message)
 }
 
 func (w *Renderer) errorPage(rw http.ResponseWriter, r *http.Request, status int, message string) {
@@ -240,7 +245,7 @@ func (w *Renderer) formError(rw http.ResponseWriter, r *http.Request, name strin
 	p.Error = e.Message
 	p.Fields = e.Fields
 	p.Form = r.Form
-	w.render(rw, r, apperr.Status(e.Code), name, p)
+	w.render(rw, r, httpx.Status(e.Code), name, p)
 }
 
 // Routes returns the static files, served by the Renderer itself.
