@@ -88,6 +88,9 @@ func (a *Appointment) CanStart(now time.Time) bool {
 // such as "confirm") to appointment id, as Cancel and Act do; in.Reason is
 // the cancel reason. An unknown name is NotFound.
 func (s *Service) StaffAction(ctx context.Context, actor *identity.User, id int64, name string, in ActionInput) (*Appointment, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	if name == "cancel" {
 		return s.Cancel(ctx, actor, id, in.Reason, in.Date)
 	}
