@@ -122,13 +122,13 @@ func (w *Web) adminUsers(rw http.ResponseWriter, r *http.Request) {
 	if !role.Valid() {
 		role = ""
 	}
-	users, err := w.Accounts.ListUsers(r.Context(), httpx.User(r), role, 200)
+	users, _, err := w.Accounts.ListUsers(r.Context(), httpx.User(r), account.UserFilter{Role: role, Limit: 200})
 	if err != nil {
 		w.fail(rw, r, err)
 		return
 	}
 	w.render(rw, r, http.StatusOK, "admin_users", &page{Title: "账号管理", Nav: "users",
-		Data: map[string]any{"Users": users, "Role": role, "Roles": account.Roles}})
+		Data: map[string]any{"Users": users.Items, "Role": role, "Roles": account.Roles}})
 }
 
 func (w *Web) staffSites(r *http.Request) ([]*site.Site, error) {
