@@ -66,15 +66,19 @@ func BenchmarkListUsers(b *testing.B) {
 }
 
 // benchEnv is an SQLite account database with an admin (id 1), n owners
-// and 300 sales staff, every tenth disabled.
+// (every hundredth disabled) and 300 sales staff (every tenth disabled).
 func benchEnv(b *testing.B, n int) *env {
 	return benchEnvT(b, n)
 }
 
+// benchEnvT is benchEnv for a test or a benchmark (env.t is set for a test
+// only; nothing here calls it).
 func benchEnvT(b testing.TB, n int) *env {
 	d := dbtest.Open(b, db.SQLite)
 	e := &env{ctx: context.Background(), db: d}
-	e.t = &testing.T{}
+	if t, ok := b.(*testing.T); ok {
+		e.t = t
+	}
 	e.svc = account.NewService(d, nil)
 	must := func(err error) {
 		if err != nil {
