@@ -732,7 +732,7 @@ func TestCreateStaff(t *testing.T) {
 				t.Errorf("forbidden CreateStaff by %s wrote", actor.Role)
 			}
 		}
-		_, err := e.svc.ListUsers(ctx, sales, "", 10)
+		_, _, err := e.svc.ListUsers(ctx, sales, account.UserFilter{})
 		apperrtest.WantCode(t, err, apperr.Forbidden)
 
 		with := func(f func(*account.StaffInput)) account.StaffInput {
@@ -793,13 +793,13 @@ func TestCreateStaff(t *testing.T) {
 		if err != nil || a2.SiteID != 0 || a2.Mobile != "" {
 			t.Fatalf("CLI admin: %+v, %v", a2, err)
 		}
-		list, err := e.svc.ListUsers(ctx, admin, identity.RoleService, 10)
-		if err != nil || len(list) != 2 || list[0].ID != u.ID {
-			t.Fatalf("ListUsers(service) = %v, %v", list, err)
+		list, _, err := e.svc.ListUsers(ctx, admin, account.UserFilter{Role: identity.RoleService})
+		if err != nil || len(list.Items) != 2 || list.Items[0].ID != u.ID {
+			t.Fatalf("ListUsers(service) = %v, %v", list.Items, err)
 		}
-		all, err := e.svc.ListUsers(ctx, admin, "", 100)
-		if err != nil || len(all) != 6 || all[len(all)-1].Role != identity.RoleOwner {
-			t.Fatalf("ListUsers = %d users, %v", len(all), err)
+		all, total, err := e.svc.ListUsers(ctx, admin, account.UserFilter{Limit: 100})
+		if err != nil || len(all.Items) != 6 || total.N != 6 {
+			t.Fatalf("ListUsers = %d users (total %v), %v", len(all.Items), total, err)
 		}
 	})
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -244,38 +243,6 @@ func (s *Service) UserByLogin(ctx context.Context, actor *identity.User, login s
 		return nil, apperr.New(apperr.NotFound, "用户不存在")
 	}
 	return u, err
-}
-
-// ListUsers returns accounts for the admin page, staff first, newest first,
-// at most limit rows.
-func (s *Service) ListUsers(ctx context.Context, actor *identity.User, role identity.Role, limit int) ([]*identity.User, error) {
-	if err := identity.Require(actor); err != nil {
-		return nil, err
-	}
-	if !actor.Is(identity.RoleAdmin) {
-		return nil, apperr.New(apperr.Forbidden, "只有管理员可以查看账号列表")
-	}
-	q := `SELECT ` + userColumns + userFrom
-	args := []any{}
-	if role != "" {
-		q += `WHERE u.role = $1 `
-		args = append(args, string(role))
-	}
-	q += fmt.Sprintf(`ORDER BY CASE WHEN u.role = 'owner' THEN 1 ELSE 0 END, u.id DESC LIMIT %d`, limit)
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*identity.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
 }
 
 // ErrBadCredentials is the one answer for an unknown login or a wrong

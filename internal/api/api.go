@@ -18,6 +18,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/listing"
 )
 
 //go:embed openapi.yaml
@@ -174,4 +175,10 @@ func pathID(r *http.Request) (int64, error) {
 func (a *Base) openapi(rw http.ResponseWriter, r *http.Request) {
 	rw.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 	_, _ = rw.Write(openapiDoc)
+}
+
+// listBody is the one JSON shape of every list: the page's items and
+// next_cursor, and the count of the whole filtered set.
+func listBody[T any](p listing.Page[T], total listing.Total) map[string]any {
+	return map[string]any{"items": p.Items, "next_cursor": p.NextCursor, "total": total.N, "total_capped": total.Capped}
 }

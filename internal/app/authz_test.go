@@ -41,6 +41,12 @@ var matrix = map[string]string{
 	"GET /admin/users":                         "admin",
 	"GET /admin/users/new":                     "admin",
 	"POST /admin/users/new":                    "admin",
+	"GET /admin/users/export":                  "admin",
+	"GET /admin/users/{id}":                    "admin",
+	"POST /admin/users/{id}":                   "admin",
+	"POST /admin/users/{id}/disable":           "admin",
+	"POST /admin/users/{id}/enable":            "admin",
+	"POST /admin/users/{id}/password":          "admin",
 
 	"GET /api/v1/openapi.yaml":                        "public",
 	"POST /api/v1/session":                            "public",
@@ -56,6 +62,12 @@ var matrix = map[string]string{
 	"POST /api/v1/appointments/{id}/reschedule":       "owner",
 	"GET /api/v1/service/queue":                       "service admin",
 	"POST /api/v1/service/appointments/{id}/{action}": "service admin",
+	"GET /api/v1/users":                               "admin",
+	"GET /api/v1/users/{id}":                          "admin",
+	"PATCH /api/v1/users/{id}":                        "admin",
+	"POST /api/v1/users/{id}/disable":                 "admin",
+	"POST /api/v1/users/{id}/enable":                  "admin",
+	"POST /api/v1/users/{id}/password":                "admin",
 }
 
 // concrete turns a route pattern into a path to request.

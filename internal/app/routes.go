@@ -53,6 +53,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Accounts{Base: j, Accounts: s.Accounts},
 		&api.Owner{Base: j, Vehicles: s.Vehicles},
 		&api.Booking{Base: j, Booking: s.Booking, Sites: s.Sites},
+		&api.Users{Base: j, Accounts: s.Accounts},
 	)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.Handle("/api/", allowed(mux, j.NotFound, j.MethodNotAllowed))

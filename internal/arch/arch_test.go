@@ -31,7 +31,8 @@ const root = "../.."
 var layers = [][]string{
 	{"internal/apperr", "internal/config"},
 	{"internal/identity", "internal/db"},
-	{"internal/apperr/apperrtest", "internal/db/dbtest", "internal/audit", "internal/httpx"},
+	{"internal/apperr/apperrtest", "internal/db/dbtest", "internal/audit", "internal/httpx", "internal/listing"},
+	{"internal/listing/xlsx"},
 	// Domain packages, lowest first.
 	{"internal/customer", "internal/site", "internal/content"},
 	{"internal/vehicle", "internal/account"},
@@ -50,11 +51,12 @@ var only = map[string][]string{
 	"internal/httpx":    {"internal/apperr", "internal/identity"},
 	"internal/identity": {"internal/apperr"},
 	"internal/audit":    {},
+	"internal/listing":  {"internal/apperr"},
 }
 
 // noHTTP lists the packages that must not import net/http: errors and
 // identity are transport-free, and so is every domain package.
-var noHTTP = []string{"internal/apperr", "internal/identity", "internal/db", "internal/audit",
+var noHTTP = []string{"internal/apperr", "internal/identity", "internal/db", "internal/audit", "internal/listing",
 	"internal/customer", "internal/site", "internal/content", "internal/vehicle", "internal/account",
 	"internal/booking", "internal/report", "internal/datagen"}
 

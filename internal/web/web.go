@@ -283,6 +283,10 @@ var flashes = map[string]string{
 	"registered":  "注册成功，欢迎加入！",
 	"done":        "操作成功。",
 	"user":        "员工账号已创建。",
+	"saved":       "修改已保存。",
+	"disabled":    "账号已停用，其登录会话已全部结束。",
+	"enabled":     "账号已启用。",
+	"password":    "密码已重置，该账号需用新密码重新登录。",
 	"logout":      "您已安全退出。",
 }
 

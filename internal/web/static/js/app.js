@@ -4,3 +4,16 @@ document.addEventListener("submit", function (e) {
   var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) e.preventDefault();
 });
+
+// Opens the page's <dialog> named by a button's data-dialog attribute (a
+// confirmation with a reason field, for instance); a dialog rendered with
+// data-open (its form came back with an error) opens on load.
+document.addEventListener("click", function (e) {
+  var t = e.target.closest && e.target.closest("[data-dialog]");
+  if (!t) return;
+  var d = document.getElementById(t.getAttribute("data-dialog"));
+  if (d && d.showModal) { e.preventDefault(); d.showModal(); }
+});
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("dialog[data-open]").forEach(function (d) { if (d.showModal) d.showModal(); });
+});

@@ -1,0 +1,70 @@
+package listing
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+)
+
+// CountCap is where counting stops: a list shows the exact count up to it
+// and "10,000+" above it.
+const CountCap = 10000
+
+// Queryer is satisfied by *sql.DB, *sql.Tx and *db.DB.
+type Queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Total is the result count of a filtered list.
+type Total struct {
+	N      int  // the exact count, or CountCap when Capped
+	Capped bool // more than CountCap rows match
+}
+
+// Count counts the rows of fromWhere (the "FROM ... WHERE ..." part of the
+// list query, with $n placeholders for args) up to CountCap+1, as
+// SELECT COUNT(*) FROM (SELECT 1 fromWhere LIMIT 10001): the cost is bounded
+// by CountCap rows however large the table. fromWhere is SQL written in
+// code; request text belongs in args.
+func Count(ctx context.Context, q Queryer, fromWhere string, args ...any) (Total, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 AS one `+fromWhere+
+		` LIMIT `+strconv.Itoa(CountCap+1)+`) capped`, args...).Scan(&n)
+	if err != nil {
+		return Total{}, err
+	}
+	if n > CountCap {
+		return Total{N: CountCap, Capped: true}, nil
+	}
+	return Total{N: n}, nil
+}
+
+// Label is the count as a list page shows it: "共 1,284 条", or
+// "10,000+ 条" when capped.
+func (t Total) Label() string {
+	if t.Capped {
+		return Thousands(int64(CountCap)) + "+ 条"
+	}
+	return "共 " + Thousands(int64(t.N)) + " 条"
+}
+
+// Thousands formats n with commas between groups of three digits: 1284 →
+// "1,284".
+func Thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	var b []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s[i])
+	}
+	if neg {
+		return "-" + string(b)
+	}
+	return string(b)
+}
