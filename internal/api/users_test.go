@@ -115,4 +115,3 @@ func (e *env) testUsers(t *testing.T) {
 		e.do(t, adm, "GET", "/api/v1/users/999999999", nil).wantError(t, 404, "not_found", "")
 	})
 }
-
