@@ -92,7 +92,7 @@ func uxChecks(t *testing.T, s *apptest.Server) {
 		if !strings.Contains(b, "请先登录") || !strings.Contains(b, `name="next" value="/owner/appointments"`) {
 			t.Fatal("login page does not ask to log in first or lost next")
 		}
-		// A cookie that names no session (expired, ended elsewhere): the
+		// A cookie that names no session (expired, account deactivated): the
 		// page says so, and the dead cookie is removed.
 		req, _ := http.NewRequest("GET", s.URL+"/owner/", nil)
 		req.AddCookie(&http.Cookie{Name: "nevcrm_session", Value: "no-such-session"})
