@@ -20,6 +20,7 @@ var matrix = map[string]string{
 	"GET /{$}":                                 "public",
 	"GET /news/{id}":                           "public",
 	"GET /static/{hash}/{path...}":             "public",
+	"GET /favicon.ico":                         "public",
 	"GET /login":                               "public",
 	"POST /login":                              "public",
 	"GET /register":                            "public",

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/nevcrm/nevcrm/internal/account"
@@ -40,7 +41,8 @@ func (h *Accounts) loginForm(rw http.ResponseWriter, r *http.Request) {
 		http.Redirect(rw, r, u.Role.Home(), http.StatusSeeOther)
 		return
 	}
-	h.render(rw, r, http.StatusOK, "login", &page{Title: "登录", Nav: "login", Form: r.URL.Query()})
+	h.render(rw, r, http.StatusOK, "login", &page{Title: "登录", Nav: "login", Form: r.URL.Query(),
+		Notice: loginReasons[r.URL.Query().Get("reason")]})
 }
 
 func (h *Accounts) login(rw http.ResponseWriter, r *http.Request) {
@@ -52,7 +54,11 @@ func (h *Accounts) login(rw http.ResponseWriter, r *http.Request) {
 		IP: httpx.ClientIP(r, h.TrustProxy), UserAgent: r.UserAgent(), PreviousToken: httpx.SessionToken(r)})
 	if err != nil {
 		r.Form.Del("password")
-		h.formError(rw, r, "login", &page{Title: "登录", Nav: "login"}, err)
+		back := "/login"
+		if next := safeNext(r.PostForm.Get("next")); next != "" {
+			back += "?next=" + url.QueryEscape(next)
+		}
+		h.formError(rw, r, "login", &page{Title: "登录", Nav: "login", URL: back}, err)
 		return
 	}
 	httpx.SetSessionCookie(rw, r, h.TrustProxy, sess.Token, sess.ExpiresAt)

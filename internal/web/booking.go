@@ -1,9 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/booking"
@@ -39,31 +42,79 @@ func (h *Booking) Routes() []httpx.Route {
 }
 
 func (h *Booking) ownerAppointments(rw http.ResponseWriter, r *http.Request) {
+	h.renderAppointments(rw, r, http.StatusOK, nil)
+}
+
+// renderAppointments shows the owner's appointments; failed, when set, is
+// the refusal of an action just tried (a cancel), shown above the list with
+// its status, at the list's own address.
+func (h *Booking) renderAppointments(rw http.ResponseWriter, r *http.Request, status int, failed *apperr.Error) {
 	upcoming, past, err := h.Booking.Mine(r.Context(), httpx.User(r), 50)
 	if err != nil {
 		h.fail(rw, r, err)
 		return
 	}
-	h.render(rw, r, http.StatusOK, "owner_appointments", &page{Title: "我的预约", Nav: "appointments",
-		Data: map[string]any{"Upcoming": upcoming, "Past": past, "Now": h.Booking.Now()}})
+	p := &page{Title: "我的预约", Nav: "appointments", URL: "/owner/appointments",
+		Data: map[string]any{"Upcoming": upcoming, "Past": past, "Now": h.Booking.Now()}}
+	if failed != nil {
+		p.Error = failed.Message
+		for _, m := range failed.Fields {
+			p.Error = m
+		}
+	}
+	h.render(rw, r, status, "owner_appointments", p)
+}
+
+// rescheduleBlock says why the owner cannot move a at now, or "" when they
+// can; the reschedule service refuses the same cases.
+func rescheduleBlock(a *booking.Appointment, now time.Time) string {
+	switch {
+	case !a.Status.Open():
+		return "该预约当前状态为" + a.Status.Label() + "，不能改约"
+	case !a.OwnerCanChange(now):
+		return "距预约开始不足 2 小时，无法在线改约，请致电网点"
+	case a.RescheduleCount >= booking.MaxReschedules:
+		return fmt.Sprintf("每个预约最多改约 %d 次，已用完", booking.MaxReschedules)
+	}
+	return ""
 }
 
 // bookingView is the data of the booking form: the owner's vehicles, the
 // chosen kind, city and site, and the slot table of the chosen date.
 type bookingView struct {
-	Vehicles []*vehicle.Vehicle
-	Kinds    []booking.Kind
-	Kind     booking.Kind
-	Cities   []string
-	City     string
-	Sites    []*site.Site
-	SiteID   int64
-	Date     string
-	Today    string
-	MaxDate  string
-	Day      *booking.Day
-	SlotErr  string
-	Minute   string // the submitted slot, re-selected when the form comes back
+	Vehicles  []*vehicle.Vehicle
+	VehicleID int64 // the chosen vehicle, when it is one of Vehicles
+	Kinds     []booking.Kind
+	Kind      booking.Kind
+	Cities    []string
+	City      string
+	Sites     []*site.Site
+	SiteID    int64
+	Date      string
+	Today     string
+	MaxDate   string
+	Day       *booking.Day
+	SlotErr   string
+	Minute    string // the submitted slot, re-selected when the form comes back
+}
+
+// formURL is the GET address of the booking form with the choices of v
+// that the form can show again from the address (never the note).
+func (v *bookingView) formURL() string {
+	q := url.Values{"service": {string(v.Kind)}}
+	if v.VehicleID != 0 {
+		q.Set("vehicle_id", strconv.FormatInt(v.VehicleID, 10))
+	}
+	if slices.Contains(v.Cities, v.City) {
+		q.Set("city", v.City)
+	}
+	if v.SiteID != 0 {
+		q.Set("site_id", strconv.FormatInt(v.SiteID, 10))
+	}
+	if _, ok := booking.ParseDate(v.Date); ok {
+		q.Set("date", v.Date)
+	}
+	return "/owner/appointments/new?" + q.Encode()
 }
 
 // Chosen returns the submitted slot minute, or -1.
@@ -86,6 +137,13 @@ func (h *Booking) loadBooking(r *http.Request, q url.Values) (*bookingView, erro
 		return nil, err
 	}
 	v := &bookingView{Vehicles: vs, Kinds: booking.OwnerKinds, Today: h.Booking.Today(), Minute: q.Get("minute")}
+	if id, err := strconv.ParseInt(q.Get("vehicle_id"), 10, 64); err == nil {
+		for _, x := range vs {
+			if x.ID == id {
+				v.VehicleID = id
+			}
+		}
+	}
 	v.MaxDate = h.Booking.LastDay()
 	v.Kind, _ = booking.ParseKind(q.Get("service"))
 	if v.Kind == "" || v.Kind == booking.TestDrive {
@@ -188,7 +246,7 @@ func (h *Booking) book(rw http.ResponseWriter, r *http.Request) {
 			h.fail(rw, r, lerr)
 			return
 		}
-		h.formError(rw, r, "owner_book", &page{Title: "预约服务", Nav: "book", Data: v}, err)
+		h.formError(rw, r, "owner_book", &page{Title: "预约服务", Nav: "book", Data: v, URL: v.formURL()}, err)
 		return
 	}
 	redirect(rw, r, "/owner/appointments", "booked")
@@ -203,12 +261,19 @@ func (h *Booking) ownerCancel(rw http.ResponseWriter, r *http.Request) {
 		_, err = h.Booking.Cancel(r.Context(), httpx.User(r), id, r.PostForm.Get("reason"), "")
 	}
 	if err != nil {
+		if e := apperr.As(err); e != nil && (e.Code == apperr.Conflict || e.Code == apperr.Invalid) {
+			// Show the refusal above the list, at the list's address.
+			h.renderAppointments(rw, r, httpx.Status(e.Code), e)
+			return
+		}
 		h.fail(rw, r, err)
 		return
 	}
 	redirect(rw, r, "/owner/appointments", "cancelled")
 }
 
+// rescheduleView is the data of the reschedule form: the appointment, why it
+// cannot be moved (Blocked; then no slot table), or the slots of the date.
 func (h *Booking) rescheduleView(r *http.Request, id int64, date string) (map[string]any, error) {
 	a, err := h.Booking.Get(r.Context(), httpx.User(r), id)
 	if err != nil {
@@ -217,7 +282,11 @@ func (h *Booking) rescheduleView(r *http.Request, id int64, date string) (map[st
 	if date == "" {
 		date = a.Date()
 	}
-	data := map[string]any{"Appointment": a, "Date": date, "Today": h.Booking.Today()}
+	data := map[string]any{"Appointment": a, "Date": date, "Today": h.Booking.Today(), "MaxDate": h.Booking.LastDay()}
+	if why := rescheduleBlock(a, h.Booking.Now()); why != "" {
+		data["Blocked"] = why
+		return data, nil
+	}
 	day, err := h.Booking.Slots(r.Context(), a.SiteID, a.Kind, date)
 	if e := apperr.As(err); e != nil {
 		data["SlotErr"] = e.Message
@@ -259,10 +328,20 @@ func (h *Booking) reschedule(rw http.ResponseWriter, r *http.Request) {
 			h.fail(rw, r, lerr)
 			return
 		}
-		h.formError(rw, r, "owner_reschedule", &page{Title: "改约", Nav: "appointments", Data: data}, err)
+		h.formError(rw, r, "owner_reschedule", &page{Title: "改约", Nav: "appointments", Data: data, URL: rescheduleURL(id, r.PostForm.Get("date"))}, err)
 		return
 	}
 	redirect(rw, r, "/owner/appointments", "rescheduled")
+}
+
+// rescheduleURL is the GET address of the reschedule form on date (left out
+// when it is not a date).
+func rescheduleURL(id int64, date string) string {
+	u := fmt.Sprintf("/owner/appointments/%d/reschedule", id)
+	if _, ok := booking.ParseDate(date); ok {
+		u += "?date=" + date
+	}
+	return u
 }
 
 func (h *Booking) serviceQueue(rw http.ResponseWriter, r *http.Request) {
@@ -306,6 +385,7 @@ func (h *Booking) renderQueue(rw http.ResponseWriter, r *http.Request, date stri
 		"Queue": queue, "Technicians": techs, "Counts": counts, "Statuses": booking.Statuses, "Now": h.Booking.Now(),
 		"Actions": []booking.Action{booking.Confirm, booking.Start, booking.Complete, booking.MarkNoShow},
 	}
+	p.URL = "/service/?date=" + date // after a refused action: refresh shows the queue
 	h.render(rw, r, status, "service_queue", p)
 }
 

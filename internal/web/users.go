@@ -213,7 +213,7 @@ func (h *Users) act(rw http.ResponseWriter, r *http.Request, flash string, do fu
 				r.Form[k] = vs
 			}
 		}
-		p := &page{Title: v.User.DisplayName, Nav: "users", Data: v}
+		p := &page{Title: v.User.DisplayName, Nav: "users", Data: v, URL: "/admin/users/" + strconv.FormatInt(id, 10)}
 		h.formError(rw, r, "admin_user", p, err)
 		return
 	}

@@ -90,7 +90,8 @@ func New(o Options) (*Renderer, error) {
 			}
 			return s
 		},
-		"clock": site.Clock,
+		"clock":           site.Clock,
+		"rescheduleBlock": rescheduleBlock,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
@@ -116,7 +117,13 @@ type page struct {
 	User   *identity.User
 	Nav    string // active navigation entry
 	Flash  string
+	Notice string // a neutral message (alert-info), such as why the login page opened
 	Error  string
+	// URL, when set, is the GET address of the page shown: a page rendered
+	// in answer to a POST (a form that came back with errors) replaces the
+	// POST address with it in the browser's history (static/js/app.js), so
+	// that a refresh loads the form again instead of resubmitting it.
+	URL    string
 	Fields map[string]string // field errors
 	Form   url.Values        // the user's values, for re-display
 	Data   any
@@ -143,6 +150,9 @@ func (w *Renderer) render(rw http.ResponseWriter, r *http.Request, status int, n
 	p.Demo = w.Demo
 	if p.Flash == "" {
 		p.Flash = flashes[r.URL.Query().Get("ok")]
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		p.URL = "" // already a GET address
 	}
 	var buf bytes.Buffer
 	tmpl := "layout.html"
@@ -194,12 +204,27 @@ func (w *Renderer) errorPage(rw http.ResponseWriter, r *http.Request, status int
 	w.render(rw, r, status, "error", &page{Title: titles[status], Data: map[string]any{"Status": status, "Message": message}})
 }
 
+// toLogin sends an anonymous visitor to the login page, saying why: a
+// session cookie that no longer names a session means the login expired
+// (the dead cookie is removed), no cookie means the page needs a login.
 func (w *Renderer) toLogin(rw http.ResponseWriter, r *http.Request) {
 	next := r.URL.RequestURI()
 	if r.Method != http.MethodGet {
 		next = "/"
 	}
-	http.Redirect(rw, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+	reason := "required"
+	if httpx.SessionToken(r) != "" {
+		reason = "expired"
+		httpx.ClearSessionCookie(rw, r, w.TrustProxy)
+	}
+	http.Redirect(rw, r, "/login?next="+url.QueryEscape(next)+"&reason="+reason, http.StatusSeeOther)
+}
+
+// loginReasons are the messages the login page shows for its reason
+// parameter; only these fixed texts can appear.
+var loginReasons = map[string]string{
+	"required": "请先登录。",
+	"expired":  "登录已过期，请重新登录。",
 }
 
 // Deny answers a request the route's rule refuses: anonymous visitors go to
@@ -235,7 +260,9 @@ func (w *Renderer) NotFound(rw http.ResponseWriter, r *http.Request) {
 }
 
 // formError re-renders a form page with the user's values and the messages
-// beside the fields; other errors go to fail.
+// beside the fields; other errors go to fail. The page's URL (the form's GET
+// address; the request's path when not set) replaces the POST address in
+// the browser's history, so a refresh shows the form and resubmits nothing.
 func (w *Renderer) formError(rw http.ResponseWriter, r *http.Request, name string, p *page, err error) {
 	e := apperr.As(err)
 	if e == nil || e.Code == apperr.Unauthenticated && name != "login" {
@@ -245,12 +272,25 @@ func (w *Renderer) formError(rw http.ResponseWriter, r *http.Request, name strin
 	p.Error = e.Message
 	p.Fields = e.Fields
 	p.Form = r.Form
+	if p.URL == "" {
+		p.URL = r.URL.Path
+	}
 	w.render(rw, r, httpx.Status(e.Code), name, p)
 }
 
-// Routes returns the static files, served by the Renderer itself.
+// Routes returns the static files and the site icon, served by the Renderer itself.
 func (w *Renderer) Routes() []httpx.Route {
-	return []httpx.Route{httpx.Public("GET", "/static/{hash}/{path...}", w.serveStatic)}
+	return []httpx.Route{
+		httpx.Public("GET", "/static/{hash}/{path...}", w.serveStatic),
+		httpx.Public("GET", "/favicon.ico", w.favicon),
+	}
+}
+
+// favicon serves the icon at the address browsers and other clients ask for
+// when a page names none (pages name the fingerprinted SVG and PNG).
+func (w *Renderer) favicon(rw http.ResponseWriter, r *http.Request) {
+	rw.Header().Set("Cache-Control", "public, max-age=86400")
+	http.ServeFileFS(rw, r, w.static, "img/favicon.ico")
 }
 
 // pathID parses the {id} path value; a malformed id is a 404.

@@ -385,4 +385,5 @@ func testPages(t *testing.T, dialect db.Dialect) {
 			t.Errorf("queue with bad date: %d", res.StatusCode)
 		}
 	})
+	uxChecks(t, s)
 }
