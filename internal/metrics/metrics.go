@@ -110,6 +110,7 @@ func (m *Metrics) Handler(token string) http.Handler {
 	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		ErrorLog:      slog.NewLogLogger(m.logger.Handler(), slog.LevelError),
 		ErrorHandling: promhttp.ContinueOnError,
+		Registry:      m.reg, // promhttp_metric_handler_errors_total{cause}
 	})
 	want := sha256.Sum256([]byte(token))
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {

@@ -173,8 +173,13 @@ func TestQueueDepth(t *testing.T) {
 		t.Errorf("failing queue depth: %s", text)
 	}
 	m.SetQueueDepth(nil)
-	if strings.Contains(scrape(t, m), "nevcrm_job_queue_depth{") {
+	text = scrape(t, m)
+	if strings.Contains(text, "nevcrm_job_queue_depth{") {
 		t.Error("queue depth after removal")
+	}
+	// The failed scrape is counted (visible from the next scrape on).
+	if got := value(text, `promhttp_metric_handler_errors_total{cause="gathering"}`); got != "1" {
+		t.Errorf("gathering errors = %q, want 1", got)
 	}
 }
 
