@@ -19,9 +19,9 @@ import (
 	"github.com/nevcrm/nevcrm/internal/customer"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/httpx"
-	"github.com/nevcrm/nevcrm/internal/metrics"
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/telemetry"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
 )
 
@@ -59,7 +59,7 @@ type App struct {
 	Handler http.Handler
 	// Metrics is the server's Prometheus registry and HTTP instruments
 	// (see MetricsHandler and SetQueueDepth).
-	Metrics *metrics.Metrics
+	Metrics *telemetry.Metrics
 	table   []httpx.Route
 }
 
@@ -88,7 +88,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 		return nil, err
 	}
 	a := &App{Config: cfg, DB: d, Logger: logger, Services: NewServices(d, cfg.Now),
-		Metrics: metrics.New(metrics.Options{DB: d.DB, Logger: logger})}
+		Metrics: telemetry.New(telemetry.Options{DB: d.DB, Logger: logger})}
 	if cfg.Demo {
 		if err := LoadDemo(ctx, d, a.Services, logger); err != nil {
 			return nil, fmt.Errorf("demo data: %w", err)
@@ -125,7 +125,7 @@ func (a *App) RunMetrics(ctx context.Context, ln net.Listener) error {
 // SetQueueDepth makes f the source of the job-queue depth gauge
 // (nevcrm_job_queue_depth{queue}), read at each scrape. The job queue
 // registers it when it starts; until then the gauge is absent.
-func (a *App) SetQueueDepth(f metrics.QueueDepthFunc) { a.Metrics.SetQueueDepth(f) }
+func (a *App) SetQueueDepth(f telemetry.QueueDepthFunc) { a.Metrics.SetQueueDepth(f) }
 
 func (a *App) serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	srv := &http.Server{

@@ -18,7 +18,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
-	"github.com/nevcrm/nevcrm/internal/metrics"
+	"github.com/nevcrm/nevcrm/internal/telemetry"
 	"github.com/nevcrm/nevcrm/internal/web"
 )
 
@@ -284,7 +284,7 @@ func (a *App) logRequests(next http.Handler) http.Handler {
 // opening a database, for checks of the route table (OpenAPI document,
 // authorization matrix, documented URLs).
 func RouteTable() ([]httpx.Route, error) {
-	a := &App{Config: &config.Config{}, Logger: slog.New(slog.DiscardHandler), Services: &Services{}, Metrics: metrics.New(metrics.Options{})}
+	a := &App{Config: &config.Config{}, Logger: slog.New(slog.DiscardHandler), Services: &Services{}, Metrics: telemetry.New(telemetry.Options{})}
 	if _, err := a.routes(); err != nil {
 		return nil, err
 	}

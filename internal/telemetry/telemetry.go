@@ -1,11 +1,12 @@
-// Package metrics keeps the Prometheus metrics of one NEV CRM server: HTTP
+// Package telemetry keeps the Prometheus metrics of one NEV CRM server: HTTP
 // requests counted and timed by route pattern, the database pool, the Go
 // runtime and the process, and the depth of the job queues. Each server has
 // its own registry (never the global default one), so that tests can start
 // many servers in one process.
 //
 // The package knows net/http and Prometheus only, no domain: app wires it.
-package metrics
+// (Not named metrics: the standard library has runtime/metrics.)
+package telemetry
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package metrics_test
+package telemetry_test
 
 import (
 	"context"
@@ -12,11 +12,11 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
-	"github.com/nevcrm/nevcrm/internal/metrics"
+	"github.com/nevcrm/nevcrm/internal/telemetry"
 )
 
 // scrape returns the text the metrics handler serves (no token).
-func scrape(t *testing.T, m *metrics.Metrics) string {
+func scrape(t *testing.T, m *telemetry.Metrics) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	m.Handler("").ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -42,7 +42,7 @@ func value(text, series string) string {
 
 // server is a ServeMux with two routes and a catch-all, each reporting its
 // pattern, inside Instrument, as app wires them.
-func server(m *metrics.Metrics) http.Handler {
+func server(m *telemetry.Metrics) http.Handler {
 	mux := http.NewServeMux()
 	handle := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, m.Route(pattern, h)) }
 	handle("GET /items/{id}", func(rw http.ResponseWriter, r *http.Request) {
@@ -59,7 +59,7 @@ func server(m *metrics.Metrics) http.Handler {
 }
 
 func TestRequestsByRoutePattern(t *testing.T) {
-	m := metrics.New(metrics.Options{})
+	m := telemetry.New(telemetry.Options{})
 	h := server(m)
 	for _, rq := range []struct{ method, path string }{
 		{"GET", "/items/1"}, {"GET", "/items/2"}, {"GET", "/items/3"}, {"HEAD", "/items/4"},
@@ -106,7 +106,7 @@ func TestRequestsByRoutePattern(t *testing.T) {
 }
 
 func TestConcurrentRequests(t *testing.T) {
-	m := metrics.New(metrics.Options{})
+	m := telemetry.New(telemetry.Options{})
 	h := server(m)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -123,7 +123,7 @@ func TestConcurrentRequests(t *testing.T) {
 }
 
 func TestToken(t *testing.T) {
-	m := metrics.New(metrics.Options{})
+	m := telemetry.New(telemetry.Options{})
 	h := m.Handler("s3cret-token-0123456789")
 	for _, tc := range []struct {
 		auth string
@@ -154,7 +154,7 @@ func TestToken(t *testing.T) {
 }
 
 func TestQueueDepth(t *testing.T) {
-	m := metrics.New(metrics.Options{})
+	m := telemetry.New(telemetry.Options{})
 	var fail error
 	m.SetQueueDepth(func(ctx context.Context) (map[string]int, error) {
 		if _, ok := ctx.Deadline(); !ok {
@@ -186,7 +186,7 @@ func TestQueueDepth(t *testing.T) {
 // The pool statistics are read at scrape time from a real database.
 func TestDBStats(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
-		m := metrics.New(metrics.Options{DB: d.DB})
+		m := telemetry.New(telemetry.Options{DB: d.DB})
 		conn, err := d.Conn(context.Background()) // one connection held: in use
 		if err != nil {
 			t.Fatal(err)
@@ -211,7 +211,7 @@ func TestDBStats(t *testing.T) {
 
 // Many servers in one process: each has its own registry.
 func TestRegistriesAreSeparate(t *testing.T) {
-	a, b := metrics.New(metrics.Options{}), metrics.New(metrics.Options{})
+	a, b := telemetry.New(telemetry.Options{}), telemetry.New(telemetry.Options{})
 	server(a).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/items/1", nil))
 	if strings.Contains(scrape(t, b), "nevcrm_http_requests_total{") {
 		t.Error("a request to one server counted in another's registry")
@@ -224,7 +224,7 @@ func BenchmarkInstrument(b *testing.B) {
 	ok := func(rw http.ResponseWriter, r *http.Request) { rw.WriteHeader(http.StatusNoContent) }
 	bare := http.NewServeMux()
 	bare.HandleFunc("GET /items/{id}", ok)
-	m := metrics.New(metrics.Options{})
+	m := telemetry.New(telemetry.Options{})
 	mux := http.NewServeMux()
 	mux.Handle("GET /items/{id}", m.Route("GET /items/{id}", http.HandlerFunc(ok)))
 	instrumented := m.Instrument(mux)
