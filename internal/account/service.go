@@ -289,9 +289,9 @@ var ErrBadCredentials = apperr.New(apperr.Unauthenticated, "用户名/手机号�
 // username and mobile share one counter) and the lower-cased login name
 // otherwise. An attempt beyond a limit locks that key for lockDuration and is
 // refused with a RateLimited error, unchecked, whose RetryAfter is the time
-// left of the lock. A successful login clears its
-// pair key and takes its count back from the other two, so that successful
-// logins from one office address use up nothing; only failures add up.
+// left of the lock. A successful login clears its pair key and takes its
+// count back from the other two, so that successful logins from one office
+// address use up nothing; only failures add up.
 //
 // An unknown login, a wrong password and a disabled account all return
 // ErrBadCredentials after the same work (an unknown login is checked against
