@@ -1,6 +1,6 @@
 // Command nevcrm is the NEV CRM server and its tools.
 //
-//	nevcrm serve [--addr 127.0.0.1:8080] [--db nevcrm.db|postgres://...] [--demo]
+//	nevcrm serve [--addr 127.0.0.1:8080] [--db nevcrm.db|postgres://...] [--demo] [--metrics-addr 127.0.0.1:9090]
 //	nevcrm migrate [--db ...]
 //	nevcrm user add --username U --name 姓名 --role sales|service|admin [--site CODE] [--mobile M]
 //	nevcrm generate [--scale small|medium|large|N] [--seed N] [--months N]
@@ -30,6 +30,7 @@ const usage = `nevcrm — 新能源汽车客户关系与售后服务系统
 
 用法:
   nevcrm serve     [--addr 127.0.0.1:8080] [--db nevcrm.db|postgres://...] [--demo]  启动服务
+                   [--metrics-addr 127.0.0.1:9090]  Prometheus 指标单独监听（默认关闭）
   nevcrm migrate   [--db ...]                                 执行数据库迁移
   nevcrm user add  --username U --name 姓名 --role sales|service|admin [--site 网点编码]
                    (密码取自环境变量 NEVCRM_PASSWORD，或从标准输入读取一行)
@@ -37,7 +38,8 @@ const usage = `nevcrm — 新能源汽车客户关系与售后服务系统
   nevcrm check     [--db ...]                                 校验生成数据的一致性
   nevcrm export    --format csv --out DIR                     导出全部表为 CSV
   nevcrm version                                              显示版本
-环境变量: NEVCRM_DB, NEVCRM_ADDR, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT
+环境变量: NEVCRM_DB, NEVCRM_ADDR, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT,
+          NEVCRM_METRICS_ADDR, NEVCRM_METRICS_TOKEN（/metrics 的 Bearer 令牌，至少 24 个字符）
 `
 
 func main() {
@@ -118,11 +120,36 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	metricsDone := make(chan error, 1)
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		logger.Info("metrics listening", "url", "http://"+mln.Addr().String()+"/metrics", "token", cfg.MetricsToken != "")
+		go func() {
+			err := a.RunMetrics(ctx, mln)
+			if err != nil {
+				cancel() // the metrics server failed: stop the main one too
+			}
+			metricsDone <- err
+		}()
+	} else {
+		metricsDone <- nil
+	}
 	logger.Info("NEV CRM listening", "url", "http://"+ln.Addr().String(), "db", a.DB.Dialect)
 	if cfg.Demo {
 		fmt.Fprintf(stdout, "\n  NEV CRM 演示环境: http://%s\n  账号 owner / sales / service / admin，密码 %s\n\n", ln.Addr(), app.DemoPassword)
 	}
-	return a.Run(ctx, ln)
+	err = a.Run(ctx, ln)
+	cancel()
+	if merr := <-metricsDone; err == nil && merr != nil {
+		err = fmt.Errorf("metrics server: %w", merr)
+	}
+	return err
 }
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

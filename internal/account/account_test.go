@@ -278,8 +278,8 @@ func TestRegisterThrottling(t *testing.T) {
 		fresh := taken
 		fresh.Mobile = "13900000010"
 		_, err := e.svc.Register(ctx, fresh)
-		if !errors.Is(err, account.ErrRegisterThrottled) || apperr.As(err).Message != "注册过于频繁，请 15 分钟后再试" {
-			t.Fatalf("11th attempt: %v", err)
+		if e := apperr.As(err); e == nil || e.Code != apperr.RateLimited || e.Message != "注册过于频繁，请 15 分钟后再试" || e.RetryAfter != 15*time.Minute {
+			t.Fatalf("11th attempt: %#v", err)
 		}
 		if n := e.count(`SELECT COUNT(*) FROM users WHERE mobile = '13900000010'`); n != 0 {
 			t.Fatal("throttled registration wrote")
@@ -292,7 +292,9 @@ func TestRegisterThrottling(t *testing.T) {
 		}
 		e.clock.Advance(14 * time.Minute)
 		_, err = e.svc.Register(ctx, fresh)
-		apperrtest.WantCode(t, err, apperr.RateLimited)
+		if e := apperr.As(err); e == nil || e.Code != apperr.RateLimited || e.Message != "注册过于频繁，请 1 分钟后再试" || e.RetryAfter != time.Minute {
+			t.Fatalf("a minute before the lock ends: %#v", err)
+		}
 		e.clock.Advance(2 * time.Minute)
 		if _, err := e.svc.Register(ctx, fresh); err != nil {
 			t.Fatalf("after the lock: %v", err)
@@ -323,7 +325,7 @@ func TestArgonLimit(t *testing.T) {
 
 		users := e.count(`SELECT COUNT(*) FROM users`)
 		_, err := e.svc.Register(ctx, account.RegisterInput{Mobile: "13900000020", Name: "孙八", Password: "password1", Password2: "password1", IP: "10.0.0.1"})
-		if !errors.Is(err, account.ErrBusy) || apperr.As(err).Message != "系统繁忙，请稍后再试" {
+		if !errors.Is(err, account.ErrBusy) || apperr.As(err).Message != "系统繁忙，请稍后再试" || apperr.As(err).RetryAfter != 2*time.Second {
 			t.Fatalf("Register: %v", err)
 		}
 		_, err = e.svc.CreateStaff(ctx, admin, account.StaffInput{Username: "ops", DisplayName: "运维", Role: identity.RoleAdmin, Password: "password1"})
@@ -420,7 +422,9 @@ func TestLoginThrottling(t *testing.T) {
 			}
 		}
 		_, err := e.svc.Authenticate(ctx, "13700000002", password, "10.0.0.1")
-		apperrtest.WantCode(t, err, apperr.RateLimited)
+		if e := apperr.As(err); e == nil || e.Code != apperr.RateLimited || e.Message != "登录失败次数过多，请 15 分钟后再试" || e.RetryAfter != 15*time.Minute {
+			t.Fatalf("locked: %#v", err)
+		}
 		// The lock is per (account, address): the owner from another address
 		// and another login from the same address get in.
 		if _, err := e.svc.Authenticate(ctx, "13700000002", password, "10.0.0.2"); err != nil {
@@ -431,7 +435,9 @@ func TestLoginThrottling(t *testing.T) {
 		}
 		e.clock.Advance(14 * time.Minute)
 		_, err = e.svc.Authenticate(ctx, "13700000002", password, "10.0.0.1")
-		apperrtest.WantCode(t, err, apperr.RateLimited)
+		if e := apperr.As(err); e == nil || e.Code != apperr.RateLimited || e.RetryAfter != time.Minute {
+			t.Fatalf("a minute before the lock ends: %#v", err)
+		}
 		e.clock.Advance(2 * time.Minute) // 16 minutes after the lock
 		u, err := e.svc.Authenticate(ctx, "13700000002", password, "10.0.0.1")
 		if err != nil || u.ID != owner.ID {

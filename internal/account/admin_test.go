@@ -81,9 +81,9 @@ func TestListUsersRefused(t *testing.T) {
 		admin := e.staff("root.admin", identity.RoleAdmin, 0)
 		for _, actor := range []*identity.User{e.staff("sales.one", identity.RoleSales, e.store), e.staff("svc.one", identity.RoleService, e.sc), e.owner("13700000004"), nil} {
 			_, _, err := e.svc.ListUsers(e.ctx, actor, account.UserFilter{})
-			apperrtest.WantCode(t, err, apperr.Forbidden)
+			apperrtest.WantCode(t, err, refusal(actor))
 			_, err = e.svc.ExportUsers(e.ctx, actor, account.UserFilter{}, listing.NewCSVWriter(&bytes.Buffer{}))
-			apperrtest.WantCode(t, err, apperr.Forbidden)
+			apperrtest.WantCode(t, err, refusal(actor))
 		}
 		nameCursor := account.UserSorts[2].Encode("王", 1)
 		cases := []struct {
@@ -279,7 +279,7 @@ func TestUpdateUser(t *testing.T) {
 		good := account.UserUpdate{DisplayName: "销售一", Role: identity.RoleSales, SiteID: store2, Mobile: "13600000002"}
 		for _, actor := range []*identity.User{sales, svc, owner, nil} {
 			_, err := e.svc.UpdateUser(ctx, actor, sales.ID, good)
-			apperrtest.WantCode(t, err, apperr.Forbidden)
+			apperrtest.WantCode(t, err, refusal(actor))
 		}
 		_, err := e.svc.UpdateUser(ctx, admin, 999999, good)
 		apperrtest.WantCode(t, err, apperr.NotFound)
@@ -399,7 +399,7 @@ func TestSetActive(t *testing.T) {
 
 		for _, actor := range []*identity.User{sales, owner, nil} {
 			_, err := e.svc.SetActive(ctx, actor, owner.ID, false, "违规使用")
-			apperrtest.WantCode(t, err, apperr.Forbidden)
+			apperrtest.WantCode(t, err, refusal(actor))
 		}
 		_, err := e.svc.SetActive(ctx, admin, 999999, false, "违规使用")
 		apperrtest.WantCode(t, err, apperr.NotFound)
@@ -477,7 +477,7 @@ func TestResetPassword(t *testing.T) {
 		sa, _ := e.svc.StartSession(ctx, admin.ID, "", "", "")
 
 		for _, actor := range []*identity.User{sales, owner, nil} {
-			apperrtest.WantCode(t, e.svc.ResetPassword(ctx, actor, owner.ID, "new-password-1"), apperr.Forbidden)
+			apperrtest.WantCode(t, e.svc.ResetPassword(ctx, actor, owner.ID, "new-password-1"), refusal(actor))
 		}
 		apperrtest.WantCode(t, e.svc.ResetPassword(ctx, admin, 999999, "new-password-1"), apperr.NotFound)
 		for _, pw := range []string{"", "short7!", strings.Repeat("p", 73)} {
@@ -635,4 +635,13 @@ func TestListUsersManyMatches(t *testing.T) {
 			}
 		}
 	})
+}
+
+// refusal is the code an account-management call by actor must fail with:
+// Unauthenticated without an actor, Forbidden for anyone but an admin.
+func refusal(actor *identity.User) apperr.Code {
+	if actor == nil {
+		return apperr.Unauthenticated
+	}
+	return apperr.Forbidden
 }

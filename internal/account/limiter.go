@@ -19,8 +19,13 @@ var (
 	argonWait  = 3 * time.Second
 )
 
-// ErrBusy is returned when no argon2id slot frees up within argonWait.
-var ErrBusy = apperr.New(apperr.RateLimited, "系统繁忙，请稍后再试")
+// ErrBusy is returned when no argon2id slot frees up within argonWait. A
+// slot frees up within tens of milliseconds, so the client is told to try
+// again after busyRetryAfter.
+var ErrBusy = apperr.RateLimitedFor("系统繁忙，请稍后再试", busyRetryAfter)
+
+// busyRetryAfter is the wait ErrBusy asks for (its Retry-After).
+const busyRetryAfter = 2 * time.Second
 
 // withArgonSlot runs fn while holding one argon2id slot.
 func (s *Service) withArgonSlot(ctx context.Context, fn func()) error {

@@ -54,10 +54,6 @@ type RegisterInput struct {
 var ErrMobileUnavailable = apperr.Field("mobile",
 	"该手机号无法自助注册：如已有账号请直接登录；如已在门店购车，请联系门店或拨打 400-820-0000 开通车主账号")
 
-// ErrRegisterThrottled refuses registration from an address that tried more
-// than maxRegisterAttempts times within the window.
-var ErrRegisterThrottled = apperr.New(apperr.RateLimited, "注册过于频繁，请 15 分钟后再试")
-
 // Register creates an owner account with a new customer record (a prospect:
 // kind 'prospect', stage 'lead', source 'app'). Self-registration never links
 // to an existing customer record, since nothing proves that the person owns
@@ -66,7 +62,8 @@ var ErrRegisterThrottled = apperr.New(apperr.RateLimited, "注册过于频繁，
 // Linking a customer to an account is a staff task (planned).
 //
 // Cheap work comes first: validation, the per-address throttle (more than
-// maxRegisterAttempts valid attempts within the window: ErrRegisterThrottled),
+// maxRegisterAttempts valid attempts within the window: RateLimited with the
+// minutes left in the message and the exact time left in RetryAfter),
 // the mobile lookup; only then the argon2id hash, within the process-wide
 // limit (ErrBusy when no slot frees up in time).
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*identity.User, error) {
@@ -91,7 +88,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*identity.Use
 			return nil, err
 		}
 		if !until.IsZero() {
-			return nil, ErrRegisterThrottled
+			return nil, registerLocked(until, now)
 		}
 	}
 	if taken, err := mobileTaken(ctx, s.db, in.Mobile); err != nil || taken {
@@ -258,9 +255,10 @@ var ErrBadCredentials = apperr.New(apperr.Unauthenticated, "用户名/手机号�
 // maxAccountAttempts. The account is the user id when the login exists (so
 // username and mobile share one counter) and the lower-cased login name
 // otherwise. An attempt beyond a limit locks that key for lockDuration and is
-// refused with a RateLimited error, unchecked. A successful login clears its
-// pair key and takes its count back from the other two, so that successful
-// logins from one office address use up nothing; only failures add up.
+// refused with a RateLimited error, unchecked, whose RetryAfter is the time
+// left of the lock. A successful login clears its pair key and takes its
+// count back from the other two, so that successful logins from one office
+// address use up nothing; only failures add up.
 //
 // An unknown login, a wrong password and a disabled account all return
 // ErrBadCredentials after the same work (an unknown login is checked against
@@ -327,7 +325,7 @@ func (s *Service) Authenticate(ctx context.Context, login, password, clientIP st
 		return nil, err
 	}
 	if !until.IsZero() {
-		return nil, apperr.New(apperr.RateLimited, lockedMessage(until, now))
+		return nil, loginLocked(until, now)
 	}
 	ok, err := s.checkPassword(ctx, checked, password)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/db"
 )
 
@@ -151,7 +152,13 @@ func minutesLeft(until, now time.Time) int {
 	return max(1, int(math.Ceil(until.Sub(now).Minutes())))
 }
 
-// lockedMessage is the text of a refused login.
-func lockedMessage(until, now time.Time) string {
-	return fmt.Sprintf("登录失败次数过多，请 %d 分钟后再试", minutesLeft(until, now))
+// loginLocked is the error of a refused login: its message names the
+// minutes left and its RetryAfter the exact time left of the lock.
+func loginLocked(until, now time.Time) error {
+	return apperr.RateLimitedFor(fmt.Sprintf("登录失败次数过多，请 %d 分钟后再试", minutesLeft(until, now)), until.Sub(now))
+}
+
+// registerLocked is the error of a refused registration (see loginLocked).
+func registerLocked(until, now time.Time) error {
+	return apperr.RateLimitedFor(fmt.Sprintf("注册过于频繁，请 %d 分钟后再试", minutesLeft(until, now)), until.Sub(now))
 }

@@ -83,6 +83,7 @@ func (a *Base) fail(rw http.ResponseWriter, r *http.Request, err error) {
 			d.Field, d.Message = f, m
 		}
 	}
+	httpx.RetryAfter(rw.Header(), e)
 	writeJSON(rw, httpx.Status(e.Code), errorBody{d})
 }
 

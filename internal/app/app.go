@@ -21,6 +21,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/telemetry"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
 )
 
@@ -56,6 +57,9 @@ type App struct {
 	Logger *slog.Logger
 	*Services
 	Handler http.Handler
+	// Metrics is the server's Prometheus registry and HTTP instruments
+	// (see MetricsHandler and SetQueueDepth).
+	Metrics *telemetry.Metrics
 	table   []httpx.Route
 }
 
@@ -83,7 +87,8 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 	if err := d.CheckSchema(ctx); err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, DB: d, Logger: logger, Services: NewServices(d, cfg.Now)}
+	a := &App{Config: cfg, DB: d, Logger: logger, Services: NewServices(d, cfg.Now),
+		Metrics: telemetry.New(telemetry.Options{DB: d.DB, Logger: logger})}
 	if cfg.Demo {
 		if err := LoadDemo(ctx, d, a.Services, logger); err != nil {
 			return nil, fmt.Errorf("demo data: %w", err)
@@ -100,8 +105,31 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 // Run serves on ln until ctx is cancelled, then shuts down gracefully,
 // letting requests in flight finish (at most 15 s).
 func (a *App) Run(ctx context.Context, ln net.Listener) error {
+	return a.serve(ctx, ln, a.Handler)
+}
+
+// MetricsHandler is what the metrics listener (--metrics-addr) serves:
+// GET /metrics in the Prometheus text format (with the bearer token when
+// NEVCRM_METRICS_TOKEN is set) and 404 for anything else.
+func (a *App) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler(a.Config.MetricsToken))
+	return mux
+}
+
+// RunMetrics serves MetricsHandler on ln until ctx is cancelled, like Run.
+func (a *App) RunMetrics(ctx context.Context, ln net.Listener) error {
+	return a.serve(ctx, ln, a.MetricsHandler())
+}
+
+// SetQueueDepth makes f the source of the job-queue depth gauge
+// (nevcrm_job_queue_depth{queue}), read at each scrape. The job queue
+// registers it when it starts; until then the gauge is absent.
+func (a *App) SetQueueDepth(f telemetry.QueueDepthFunc) { a.Metrics.SetQueueDepth(f) }
+
+func (a *App) serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	srv := &http.Server{
-		Handler:           a.Handler,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -69,6 +69,10 @@ var matrix = map[string]string{
 	"POST /api/v1/users/{id}/disable":                 "admin",
 	"POST /api/v1/users/{id}/enable":                  "admin",
 	"POST /api/v1/users/{id}/password":                "admin",
+
+	// "token": public to the role check, protected by NEVCRM_METRICS_TOKEN
+	// alone; with no token configured (as here) it is 404 to everyone.
+	"GET /metrics": "token",
 }
 
 // concrete turns a route pattern into a path to request.
@@ -100,6 +104,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		if !rt.Public && len(rt.Roles) == 0 {
 			t.Errorf("route %s states no rule", key)
+		}
+		if want == "token" {
+			want = "public"
 		}
 		if sortWords(got) != sortWords(want) {
 			t.Errorf("route %s allows %q, matrix says %q", key, got, want)
@@ -146,7 +153,29 @@ func TestAuthorizationMatrix(t *testing.T) {
 			loc := res.Header.Get("Location")
 			toLogin := res.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/login")
 			name := key + " as " + map[bool]string{true: role, false: "anonymous"}[role != ""]
+			// Every answer to a logged-in user is no-store, whatever its
+			// status; static files keep their long cache.
+			cc := res.Header.Get("Cache-Control")
 			switch {
+			case strings.HasPrefix(pattern, "/static/") && res.StatusCode == http.StatusOK:
+				if cc != "public, max-age=31536000, immutable" {
+					t.Errorf("%s: Cache-Control %q, want the long static lifetime", name, cc)
+				}
+			case pattern == "/favicon.ico":
+				// The same icon for everyone, cached for a day.
+				if cc != "public, max-age=86400" {
+					t.Errorf("%s: Cache-Control %q, want a day", name, cc)
+				}
+			case role != "" && cc != "no-store":
+				t.Errorf("%s: Cache-Control %q, want no-store", name, cc)
+			case role == "" && cc != "no-cache" && cc != "no-store":
+				t.Errorf("%s: Cache-Control %q, want no-cache", name, cc)
+			}
+			switch {
+			case matrix[key] == "token":
+				if res.StatusCode != http.StatusNotFound {
+					t.Errorf("%s without a metrics token configured: got %d, want 404", name, res.StatusCode)
+				}
 			case allowed:
 				if res.StatusCode == http.StatusForbidden || res.StatusCode == http.StatusUnauthorized || toLogin || res.StatusCode >= 500 {
 					t.Errorf("%s: got %d (Location %q), want access", name, res.StatusCode, loc)

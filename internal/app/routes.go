@@ -18,13 +18,15 @@ import (
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/telemetry"
 	"github.com/nevcrm/nevcrm/internal/web"
 )
 
 // routes builds one handler per area, mounts their routes behind their
 // access rules and wraps the mux in the middleware chain: request id and
-// logging, panic recovery, security headers, cross-origin (CSRF) protection,
-// body limit, session.
+// logging, metrics, panic recovery, security headers, cache control,
+// cross-origin (CSRF) protection, body limit, session. Each route reports its
+// pattern to the metrics.
 func (a *App) routes() (http.Handler, error) {
 	s := a.Services
 	w, err := web.New(web.Options{Logger: a.Logger, TrustProxy: a.Config.TrustProxy, Demo: a.Config.Demo})
@@ -37,7 +39,8 @@ func (a *App) routes() (http.Handler, error) {
 		for _, area := range areas {
 			for _, rt := range area.Routes() {
 				a.table = append(a.table, rt)
-				mux.Handle(rt.Method+" "+rt.Pattern, guard(rt, deny))
+				key := rt.Method + " " + rt.Pattern
+				mux.Handle(key, a.Metrics.Route(key, guard(rt, deny)))
 			}
 		}
 	}
@@ -55,7 +58,8 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Booking{Base: j, Booking: s.Booking, Sites: s.Sites},
 		&api.Users{Base: j, Accounts: s.Accounts},
 	)
-	mux.HandleFunc("GET /healthz", a.healthz)
+	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})
+	mux.Handle("GET /healthz", a.Metrics.Route("GET /healthz", http.HandlerFunc(a.healthz)))
 	mux.Handle("/api/", allowed(mux, j.NotFound, j.MethodNotAllowed))
 	mux.Handle("/", allowed(mux, w.NotFound, w.MethodNotAllowed))
 
@@ -72,8 +76,10 @@ func (a *App) routes() (http.Handler, error) {
 	h = validText(h, w.BadText, j.BadText)
 	h = cop.Handler(h)
 	h = limitBody(h)
+	h = cacheControl(h)
 	h = securityHeaders(h)
 	h = a.recoverer(h)
+	h = a.Metrics.Instrument(h)
 	h = a.logRequests(h)
 	return h, nil
 }
@@ -279,7 +285,7 @@ func (a *App) logRequests(next http.Handler) http.Handler {
 // opening a database, for checks of the route table (OpenAPI document,
 // authorization matrix, documented URLs).
 func RouteTable() ([]httpx.Route, error) {
-	a := &App{Config: &config.Config{}, Logger: slog.New(slog.DiscardHandler), Services: &Services{}}
+	a := &App{Config: &config.Config{}, Logger: slog.New(slog.DiscardHandler), Services: &Services{}, Metrics: telemetry.New(telemetry.Options{})}
 	if _, err := a.routes(); err != nil {
 		return nil, err
 	}

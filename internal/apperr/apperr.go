@@ -4,7 +4,10 @@
 // is logged, never shown.
 package apperr
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Code classifies a domain error.
 type Code string
@@ -26,6 +29,9 @@ type Error struct {
 	Message string
 	// Fields maps a form field name to its message, for Invalid errors.
 	Fields map[string]string
+	// RetryAfter is, for RateLimited errors, how long the client should
+	// wait before trying again (the transports send it as Retry-After).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
@@ -36,6 +42,11 @@ func New(code Code, message string) *Error { return &Error{Code: code, Message: 
 // Field returns an Invalid error about one field.
 func Field(field, message string) *Error {
 	return &Error{Code: Invalid, Message: message, Fields: map[string]string{field: message}}
+}
+
+// RateLimitedFor returns a RateLimited error whose client may try again after d.
+func RateLimitedFor(message string, d time.Duration) *Error {
+	return &Error{Code: RateLimited, Message: message, RetryAfter: d}
 }
 
 // As returns the *Error inside err, or nil.

@@ -3,6 +3,7 @@ package apperr
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 func TestCodes(t *testing.T) {
@@ -33,6 +34,13 @@ func TestValidator(t *testing.T) {
 	v.Check(false, "b", "second")
 	e := As(v.Err())
 	if e == nil || e.Code != Invalid || e.Fields["b"] != "first" || len(e.Fields) != 1 {
+		t.Fatalf("unexpected %#v", e)
+	}
+}
+
+func TestRateLimitedFor(t *testing.T) {
+	e := As(fmt.Errorf("wrapped: %w", RateLimitedFor("太频繁", 90*time.Second)))
+	if e == nil || e.Code != RateLimited || e.Message != "太频繁" || e.RetryAfter != 90*time.Second {
 		t.Fatalf("unexpected %#v", e)
 	}
 }

@@ -32,7 +32,7 @@ var layers = [][]string{
 	{"internal/apperr", "internal/config"},
 	{"internal/identity", "internal/db"},
 	{"internal/apperr/apperrtest", "internal/db/dbtest", "internal/audit", "internal/httpx", "internal/listing"},
-	{"internal/listing/xlsx"},
+	{"internal/listing/xlsx", "internal/telemetry"},
 	// Domain packages, lowest first.
 	{"internal/customer", "internal/site", "internal/content"},
 	{"internal/vehicle", "internal/account"},

@@ -19,6 +19,14 @@ type Config struct {
 	Migrate    bool   // apply pending migrations at start
 	TrustProxy bool   // trust X-Forwarded-For / X-Forwarded-Proto from a load balancer
 	LogFormat  string // "text" or "json"
+	// MetricsAddr is the listen address of the Prometheus /metrics endpoint
+	// alone (e.g. 127.0.0.1:9090); empty: no separate metrics listener.
+	MetricsAddr string
+	// MetricsToken, when set, is the bearer token /metrics requires: on the
+	// metrics listener, and on the main listener, which serves /metrics only
+	// when a token is set. From the environment only (NEVCRM_METRICS_TOKEN):
+	// a flag would show in the process list.
+	MetricsToken string
 	// Now is the clock of the services; nil means time.Now. Not a flag:
 	// end-to-end tests set it to move time forward.
 	Now func() time.Time
@@ -33,7 +41,8 @@ func DefaultDB(getenv func(string) string) string {
 }
 
 // ParseServe parses the serve command's flags; environment variables give the
-// defaults (NEVCRM_ADDR, NEVCRM_DB, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT).
+// defaults (NEVCRM_ADDR, NEVCRM_DB, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT,
+// NEVCRM_METRICS_ADDR). NEVCRM_METRICS_TOKEN is read from the environment only.
 func ParseServe(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -45,6 +54,9 @@ func ParseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", getenv("NEVCRM_TRUST_PROXY") == "1" || getenv("NEVCRM_TRUST_PROXY") == "true",
 		"trust X-Forwarded-For and X-Forwarded-Proto (behind a load balancer)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "NEVCRM_LOG_FORMAT", "text"), "log format: text or json")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", getenv("NEVCRM_METRICS_ADDR"),
+		"listen address of the Prometheus /metrics endpoint alone, e.g. 127.0.0.1:9090; empty: none (env NEVCRM_METRICS_ADDR)")
+	c.MetricsToken = getenv("NEVCRM_METRICS_TOKEN")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -61,11 +73,26 @@ func (c *Config) validate() error {
 	if strings.TrimSpace(c.DB) == "" {
 		return fmt.Errorf("-db must not be empty")
 	}
+	if c.MetricsAddr != "" {
+		_, port, err := net.SplitHostPort(c.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("invalid -metrics-addr %q: %v", c.MetricsAddr, err)
+		}
+		if c.MetricsAddr == c.Addr && port != "0" {
+			return fmt.Errorf("-metrics-addr must differ from -addr (%s)", c.Addr)
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < MinMetricsToken {
+		return fmt.Errorf("NEVCRM_METRICS_TOKEN must have at least %d characters", MinMetricsToken)
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("invalid -log-format %q: want text or json", c.LogFormat)
 	}
 	return nil
 }
+
+// MinMetricsToken is the shortest metrics token accepted.
+const MinMetricsToken = 24
 
 func envOr(getenv func(string) string, key, def string) string {
 	if v := getenv(key); v != "" {

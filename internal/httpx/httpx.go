@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,16 +106,22 @@ func IsHTTPS(r *http.Request, trustProxy bool) bool {
 	return r.TLS != nil || (trustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
 }
 
-// SetSessionCookie writes the session cookie.
+// NoStore marks a response as never to be stored by any cache: the answer
+// to a logged-in user, or one that sets or clears the session cookie.
+func NoStore(h http.Header) { h.Set("Cache-Control", "no-store") }
+
+// SetSessionCookie writes the session cookie; the response is marked no-store.
 func SetSessionCookie(w http.ResponseWriter, r *http.Request, trustProxy bool, token string, expires time.Time) {
+	NoStore(w.Header())
 	http.SetCookie(w, &http.Cookie{
 		Name: SessionCookie, Value: token, Path: "/", Expires: expires,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: IsHTTPS(r, trustProxy),
 	})
 }
 
-// ClearSessionCookie removes the session cookie.
+// ClearSessionCookie removes the session cookie; the response is marked no-store.
 func ClearSessionCookie(w http.ResponseWriter, r *http.Request, trustProxy bool) {
+	NoStore(w.Header())
 	http.SetCookie(w, &http.Cookie{
 		Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: IsHTTPS(r, trustProxy),
@@ -147,6 +154,17 @@ func Status(code apperr.Code) int {
 		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
+}
+
+// RetryAfter sets the Retry-After header of an answer to a RateLimited error:
+// the error's RetryAfter in whole seconds, rounded up, at least 1 (a
+// RateLimited error that does not say when gets 1). Other errors get none.
+func RetryAfter(h http.Header, e *apperr.Error) {
+	if e == nil || e.Code != apperr.RateLimited {
+		return
+	}
+	secs := max(1, int64((e.RetryAfter+time.Second-1)/time.Second))
+	h.Set("Retry-After", strconv.FormatInt(secs, 10))
 }
 
 // StatusClientClosed is the status recorded (never seen by the client) for

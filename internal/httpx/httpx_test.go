@@ -42,6 +42,38 @@ func TestSessionCookie(t *testing.T) {
 		if c.Name != SessionCookie || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != tc.secure || c.Path != "/" {
 			t.Errorf("trust=%v: cookie %+v", tc.trust, c)
 		}
+		if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+			t.Errorf("setting the cookie: Cache-Control %q, want no-store", got)
+		}
+		rec = httptest.NewRecorder()
+		rec.Header().Set("Cache-Control", "no-cache")
+		ClearSessionCookie(rec, r, tc.trust)
+		if c := rec.Result().Cookies()[0]; c.Name != SessionCookie || c.MaxAge >= 0 {
+			t.Errorf("clearing: cookie %+v", c)
+		}
+		if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+			t.Errorf("clearing the cookie: Cache-Control %q, want no-store", got)
+		}
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	for _, tc := range []struct {
+		err  *apperr.Error
+		want string
+	}{
+		{apperr.RateLimitedFor("m", 15*time.Minute), "900"},
+		{apperr.RateLimitedFor("m", 1500*time.Millisecond), "2"}, // rounded up
+		{apperr.RateLimitedFor("m", 0), "1"},                     // at least 1
+		{apperr.New(apperr.RateLimited, "m"), "1"},
+		{apperr.New(apperr.Conflict, "m"), ""},
+		{nil, ""},
+	} {
+		h := http.Header{}
+		RetryAfter(h, tc.err)
+		if got := h.Get("Retry-After"); got != tc.want {
+			t.Errorf("RetryAfter(%v) = %q, want %q", tc.err, got, tc.want)
+		}
 	}
 }
 

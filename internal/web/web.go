@@ -176,6 +176,7 @@ func (w *Renderer) internal(rw http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	w.Logger.ErrorContext(r.Context(), "internal error", "err", err, "path", r.URL.Path, "request_id", httpx.RequestID(r.Context()))
+	rw.Header().Del("Retry-After") // set for a 429 whose page then failed
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.WriteHeader(http.StatusInternalServerError)
 	fmt.Fprintf(rw, errorPage, 500, "服务器开小差了", "请稍后再试。如问题持续，请联系管理员并提供请求编号："+template.HTMLEscapeString(httpx.RequestID(r.Context())))
@@ -196,6 +197,7 @@ func (w *Renderer) fail(rw http.ResponseWriter, r *http.Request, err error) {
 		w.toLogin(rw, r)
 		return
 	}
+	httpx.RetryAfter(rw.Header(), e)
 	w.errorPage(rw, r, httpx.Status(e.Code), e.Message)
 }
 
@@ -275,6 +277,7 @@ func (w *Renderer) formError(rw http.ResponseWriter, r *http.Request, name strin
 	if p.URL == "" {
 		p.URL = r.URL.Path
 	}
+	httpx.RetryAfter(rw.Header(), e)
 	w.render(rw, r, httpx.Status(e.Code), name, p)
 }
 
