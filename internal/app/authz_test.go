@@ -41,6 +41,9 @@ var matrix = map[string]string{
 	"GET /admin/users":                         "admin",
 	"GET /admin/users/new":                     "admin",
 	"POST /admin/users/new":                    "admin",
+	"GET /notifications":                       "owner sales service admin",
+	"POST /notifications/{id}/open":            "owner sales service admin",
+	"POST /notifications/read-all":             "owner sales service admin",
 
 	"GET /api/v1/openapi.yaml":                        "public",
 	"POST /api/v1/session":                            "public",
@@ -56,6 +59,10 @@ var matrix = map[string]string{
 	"POST /api/v1/appointments/{id}/reschedule":       "owner",
 	"GET /api/v1/service/queue":                       "service admin",
 	"POST /api/v1/service/appointments/{id}/{action}": "service admin",
+	"GET /api/v1/notifications":                       "owner sales service admin",
+	"GET /api/v1/notifications/unread-count":          "owner sales service admin",
+	"POST /api/v1/notifications/{id}/read":            "owner sales service admin",
+	"POST /api/v1/notifications/read-all":             "owner sales service admin",
 }
 
 // concrete turns a route pattern into a path to request.

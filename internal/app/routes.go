@@ -27,7 +27,7 @@ import (
 // body limit, session.
 func (a *App) routes() (http.Handler, error) {
 	s := a.Services
-	w, err := web.New(web.Options{Logger: a.Logger, TrustProxy: a.Config.TrustProxy, Demo: a.Config.Demo})
+	w, err := web.New(web.Options{Logger: a.Logger, TrustProxy: a.Config.TrustProxy, Demo: a.Config.Demo, Unread: s.Notify.UnreadCount})
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
@@ -48,11 +48,13 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Booking{Renderer: w, Booking: s.Booking, Sites: s.Sites, Vehicles: s.Vehicles, Customers: s.Customers},
 		&web.Reports{Renderer: w, Reports: s.Reports},
 		&web.Users{Renderer: w, Accounts: s.Accounts, Sites: s.Sites},
+		&web.Notifications{Renderer: w, Notify: s.Notify},
 	)
 	mount(j.Deny, j,
 		&api.Accounts{Base: j, Accounts: s.Accounts},
 		&api.Owner{Base: j, Vehicles: s.Vehicles},
 		&api.Booking{Base: j, Booking: s.Booking, Sites: s.Sites},
+		&api.Notifications{Base: j, Notify: s.Notify},
 	)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.Handle("/api/", allowed(mux, j.NotFound, j.MethodNotAllowed))

@@ -385,4 +385,6 @@ func testPages(t *testing.T, dialect db.Dialect) {
 			t.Errorf("queue with bad date: %d", res.StatusCode)
 		}
 	})
+
+	t.Run("notifications", func(t *testing.T) { testNotifications(t, s) })
 }
