@@ -32,8 +32,19 @@ func staffLink(a *Appointment) string {
 	return fmt.Sprintf("/service/?date=%s#a%d", a.Date(), a.ID)
 }
 
-// vehicle names the appointment's car ("启航 ES6 沪A12345"), or "".
+// vehicle names the appointment's car: "启航 ES6 沪A12345", or "".
 func (a *Appointment) vehicle() string { return strings.TrimSpace(a.VehicleName + " " + a.Plate) }
+
+// yourCar names the owner's car in a sentence: "启航 ES6（沪A12345）", or "车辆".
+func (a *Appointment) yourCar() string {
+	switch {
+	case a.VehicleName != "" && a.Plate != "":
+		return a.VehicleName + "（" + a.Plate + "）"
+	case a.VehicleName+a.Plate != "":
+		return a.VehicleName + a.Plate
+	}
+	return "车辆"
+}
 
 // notifyOwnerOfAction tells the owner of a what a staff action did to it.
 func notifyOwnerOfAction(ctx context.Context, tx *sql.Tx, a *Appointment, action Action, result string, now time.Time) error {
@@ -44,7 +55,7 @@ func notifyOwnerOfAction(ctx context.Context, tx *sql.Tx, a *Appointment, action
 		n.Body = fmt.Sprintf("%s已确认您 %s 的%s预约，请按时到达。", a.SiteName, a.When(), a.Kind.Label())
 	case Start:
 		n.Kind, n.Title = notify.AppointmentStarted, "服务已开始"
-		n.Body = fmt.Sprintf("%s已开始为您的车辆%s提供%s服务。", a.SiteName, a.vehicle(), a.Kind.Label())
+		n.Body = fmt.Sprintf("%s已开始为您的%s提供%s服务。", a.SiteName, a.yourCar(), a.Kind.Label())
 	case Complete:
 		n.Kind, n.Title = notify.AppointmentCompleted, "服务已完成"
 		n.Body = fmt.Sprintf("您 %s 在%s的%s服务已完成。服务结果：%s", a.When(), a.SiteName, a.Kind.Label(), result)
