@@ -531,6 +531,7 @@ func TestAPI(t *testing.T) {
 			t.Run("capacity", e.testCapacity)
 			t.Run("cross origin", e.testCrossOrigin)
 			t.Run("users", e.testUsers)
+			t.Run("notifications", e.testNotifications)
 			t.Logf("%s: API suite took %v", dialect, time.Since(began).Round(time.Millisecond))
 		})
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/customer"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/notify"
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/telemetry"
@@ -35,6 +36,7 @@ type Services struct {
 	Booking   *booking.Service
 	Content   *content.Service
 	Reports   *report.Service
+	Notify    *notify.Service
 }
 
 // NewServices builds every service on d with the clock now (nil: time.Now).
@@ -47,6 +49,7 @@ func NewServices(d *db.DB, now func() time.Time) *Services {
 		Booking:   booking.NewService(d, now),
 		Content:   content.NewService(d, now),
 		Reports:   report.NewService(d, now),
+		Notify:    notify.NewService(d, now),
 	}
 }
 

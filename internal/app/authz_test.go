@@ -48,6 +48,9 @@ var matrix = map[string]string{
 	"POST /admin/users/{id}/disable":           "admin",
 	"POST /admin/users/{id}/enable":            "admin",
 	"POST /admin/users/{id}/password":          "admin",
+	"GET /notifications":                       "owner sales service admin",
+	"POST /notifications/{id}/open":            "owner sales service admin",
+	"POST /notifications/read-all":             "owner sales service admin",
 
 	"GET /api/v1/openapi.yaml":                        "public",
 	"POST /api/v1/session":                            "public",
@@ -72,7 +75,11 @@ var matrix = map[string]string{
 
 	// "token": public to the role check, protected by NEVCRM_METRICS_TOKEN
 	// alone; with no token configured (as here) it is 404 to everyone.
-	"GET /metrics": "token",
+	"GET /metrics":                           "token",
+	"GET /api/v1/notifications":              "owner sales service admin",
+	"GET /api/v1/notifications/unread-count": "owner sales service admin",
+	"POST /api/v1/notifications/{id}/read":   "owner sales service admin",
+	"POST /api/v1/notifications/read-all":    "owner sales service admin",
 }
 
 // concrete turns a route pattern into a path to request.

@@ -21,7 +21,8 @@ import (
 
 // TestBrowserJourney drives Debian's chromium through the key journey of the
 // product: the demo owner books a battery swap for tomorrow, service staff
-// confirm, start and complete it, and the owner sees it completed. Every step
+// confirm, start and complete it, and the owner sees the bell count the three
+// notifications, opens the newest and sees it completed. Every step
 // is checked in the DOM, the end state in the database, and the pages are
 // saved as the screenshots of the user manual (docs/images, or the folder in
 // NEVCRM_SCREENSHOTS).
@@ -181,9 +182,27 @@ func TestBrowserJourney(t *testing.T) {
 	b.contains(row, result)
 	b.logout()
 
-	// 4. The owner sees it completed, with the result, among the past appointments.
+	// 4. The owner's bell counts the three steps; the inbox lists them, newest
+	// first; opening the newest marks it read and leads to the appointment.
 	b.login("owner", "车主")
-	b.navigate("/owner/appointments")
+	b.contains("#bell .bell-count", "3")
+	b.do("open the inbox", chromedp.Click(chromedp.ID("bell")))
+	b.wait("inbox", `location.pathname === '/notifications' && document.readyState === 'complete'`)
+	if n := evalJS[float64](b, "unread notifications", `document.querySelectorAll('#notifications li.notice.unread').length`); n != 3 {
+		b.fail("inbox shows %v unread notifications, want 3", n)
+	}
+	b.contains("#notifications li.notice:nth-child(1) .notice-title", "服务已完成")
+	b.contains("#notifications li.notice:nth-child(1) .notice-body", result)
+	b.contains("#notifications li.notice:nth-child(2) .notice-title", "服务已开始")
+	b.contains("#notifications li.notice:nth-child(3) .notice-title", "预约已确认")
+	b.contains("#unread-summary", "3 条未读")
+	b.shot("owner-notifications.png", "body")
+	b.do("open the newest notification", chromedp.Click(chromedp.CSS("#notifications li.notice:nth-child(1) button")))
+	b.wait("the appointment list", `location.pathname === '/owner/appointments' && document.readyState === 'complete'`)
+	if hash := evalJS[string](b, "location hash", `location.hash`); hash != fmt.Sprintf("#a%d", id) {
+		b.fail("the notification led to %q, want #a%d", hash, id)
+	}
+	b.contains("#bell .bell-count", "2")
 	row = fmt.Sprintf("#past tr#a%d", id)
 	b.wait("appointment among the past ones", fmt.Sprintf(`document.querySelector(%s) !== null`, jsString(row)))
 	b.contains(row+" .badge-completed", "已完成")
@@ -201,6 +220,15 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("owner dashboard at 390 px is %v px wide: it scrolls sideways on a phone", w)
 	}
 	b.shot("owner-mobile.png", "viewport")
+	b.navigate("/notifications")
+	b.wait("inbox at 390 px", `document.querySelector('#notifications li.notice') !== null`)
+	if w := evalJS[float64](b, "page width", `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("inbox at 390 px is %v px wide: it scrolls sideways on a phone", w)
+	}
+	if h := evalJS[float64](b, "bell height", `document.getElementById('bell').getBoundingClientRect().height`); h < 44 {
+		t.Errorf("the bell is %v px high on a phone, want a 44 px tap target", h)
+	}
+	b.shot("owner-notifications-mobile.png", "viewport")
 
 	// The database agrees: completed with the result, still counted in its slot
 	// and in the station's batteries of the day.

@@ -29,7 +29,7 @@ import (
 // pattern to the metrics.
 func (a *App) routes() (http.Handler, error) {
 	s := a.Services
-	w, err := web.New(web.Options{Logger: a.Logger, TrustProxy: a.Config.TrustProxy, Demo: a.Config.Demo})
+	w, err := web.New(web.Options{Logger: a.Logger, TrustProxy: a.Config.TrustProxy, Demo: a.Config.Demo, Unread: s.Notify.UnreadCount})
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
@@ -51,12 +51,14 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Booking{Renderer: w, Booking: s.Booking, Sites: s.Sites, Vehicles: s.Vehicles, Customers: s.Customers},
 		&web.Reports{Renderer: w, Reports: s.Reports},
 		&web.Users{Renderer: w, Accounts: s.Accounts, Sites: s.Sites},
+		&web.Notifications{Renderer: w, Notify: s.Notify},
 	)
 	mount(j.Deny, j,
 		&api.Accounts{Base: j, Accounts: s.Accounts},
 		&api.Owner{Base: j, Vehicles: s.Vehicles},
 		&api.Booking{Base: j, Booking: s.Booking, Sites: s.Sites},
 		&api.Users{Base: j, Accounts: s.Accounts},
+		&api.Notifications{Base: j, Notify: s.Notify},
 	)
 	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})
 	mux.Handle("GET /healthz", a.Metrics.Route("GET /healthz", http.HandlerFunc(a.healthz)))

@@ -34,7 +34,7 @@ var layers = [][]string{
 	{"internal/apperr/apperrtest", "internal/db/dbtest", "internal/audit", "internal/httpx", "internal/listing"},
 	{"internal/listing/xlsx", "internal/telemetry"},
 	// Domain packages, lowest first.
-	{"internal/customer", "internal/site", "internal/content"},
+	{"internal/customer", "internal/site", "internal/content", "internal/notify"},
 	{"internal/vehicle", "internal/account"},
 	{"internal/booking"},
 	{"internal/report"},
@@ -57,7 +57,7 @@ var only = map[string][]string{
 // noHTTP lists the packages that must not import net/http: errors and
 // identity are transport-free, and so is every domain package.
 var noHTTP = []string{"internal/apperr", "internal/identity", "internal/db", "internal/audit", "internal/listing",
-	"internal/customer", "internal/site", "internal/content", "internal/vehicle", "internal/account",
+	"internal/customer", "internal/site", "internal/content", "internal/notify", "internal/vehicle", "internal/account",
 	"internal/booking", "internal/report", "internal/datagen"}
 
 // pkg is one package's non-test imports.

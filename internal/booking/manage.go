@@ -235,6 +235,14 @@ func (s *Service) Cancel(ctx context.Context, actor *identity.User, id int64, re
 		if err := release(ctx, tx, a); err != nil {
 			return err
 		}
+		if actor.Is(identity.RoleOwner) {
+			err = notifyStaffOfCancel(ctx, tx, a, parent, reason, now)
+		} else {
+			err = notifyOwnerOfCancel(ctx, tx, a, reason, now)
+		}
+		if err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: actor.ID, Action: "cancel", Entity: "appointments", EntityID: id,
 			Detail: map[string]any{"reason": reason}})
 	})
@@ -273,7 +281,7 @@ func (s *Service) Reschedule(ctx context.Context, actor *identity.User, id int64
 	}
 	now := s.now()
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		cur, _, err := s.load(ctx, tx, id)
+		cur, parent, err := s.load(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -298,6 +306,9 @@ func (s *Service) Reschedule(ctx context.Context, actor *identity.User, id int64
 			return errChanged
 		}
 		if err := move(ctx, tx, cur, t); err != nil {
+			return err
+		}
+		if err := notifyStaffOfReschedule(ctx, tx, cur, parent, t, now); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: actor.ID, Action: "reschedule", Entity: "appointments", EntityID: id,

@@ -429,6 +429,9 @@ func (s *Service) Book(ctx context.Context, actor *identity.User, in BookInput) 
 		if err := take(ctx, tx, t); err != nil {
 			return err
 		}
+		if err := s.notifyStaffOfBooking(ctx, tx, id, t.kind, now); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: actor.ID, Action: "book", Entity: "appointments", EntityID: id,
 			Detail: map[string]any{"site_id": t.site.ID, "kind": t.kind, "date": in.Date, "minute": t.minute}})
 	})

@@ -200,6 +200,9 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 				return err
 			}
 		}
+		if err := notifyOwnerOfAction(ctx, tx, a, action, in.Result, now); err != nil {
+			return err
+		}
 		detail := map[string]any{"from": a.Status, "to": status}
 		if action == Assign {
 			detail["technician_id"], detail["bay"] = in.TechnicianID, in.Bay

@@ -5,6 +5,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -34,6 +35,10 @@ type Options struct {
 	TrustProxy bool
 	// Demo shows the demo logins on the login page (serve --demo only).
 	Demo bool
+	// Unread returns the logged-in user's unread notification count for the
+	// header bell (one indexed query per full page); nil shows the bell
+	// without a count.
+	Unread func(ctx context.Context, u *identity.User) (int, error)
 }
 
 // Renderer is what every area's page handler shares: the parsed templates,
@@ -79,6 +84,7 @@ func New(o Options) (*Renderer, error) {
 		"local":    func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02 15:04") },
 		"day":      func(t time.Time) string { return t.Format("2006-01-02") },
 		"localday": func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02") },
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) }, // machine-readable datetime attributes
 		"yuan":     func(fen int64) string { return fmt.Sprintf("¥%d.%02d", fen/100, fen%100) },
 		"mask":     identity.MaskMobile,
 		"pct":      func(f float64) string { return fmt.Sprintf("%.1f", f) },
@@ -128,6 +134,18 @@ type page struct {
 	Form   url.Values        // the user's values, for re-display
 	Data   any
 	Demo   bool // the server runs with demo accounts
+	Unread int  // the user's unread notifications, for the header bell
+}
+
+// Bell is the unread count as the bell shows it: "" for none, "99+" from 100.
+func (p *page) Bell() string {
+	switch {
+	case p.Unread <= 0:
+		return ""
+	case p.Unread > 99:
+		return "99+"
+	}
+	return strconv.Itoa(p.Unread)
 }
 
 // Val returns the submitted value of a form field.
@@ -158,6 +176,14 @@ func (w *Renderer) render(rw http.ResponseWriter, r *http.Request, status int, n
 	tmpl := "layout.html"
 	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") != "" && t.Lookup("fragment") != nil {
 		tmpl = "fragment"
+	}
+	if tmpl == "layout.html" && p.User != nil && w.Unread != nil {
+		// A failed count costs the bell its number, never the page.
+		if n, err := w.Unread(r.Context(), p.User); err != nil {
+			w.Logger.WarnContext(r.Context(), "unread notifications count", "err", err, "request_id", httpx.RequestID(r.Context()))
+		} else {
+			p.Unread = n
+		}
 	}
 	if err := t.ExecuteTemplate(&buf, tmpl, p); err != nil {
 		w.internal(rw, r, err)
@@ -325,6 +351,7 @@ var flashes = map[string]string{
 	"rescheduled": "改约成功。",
 	"registered":  "注册成功，欢迎加入！",
 	"done":        "操作成功。",
+	"allread":     "已将全部通知标为已读。",
 	"user":        "员工账号已创建。",
 	"saved":       "修改已保存。",
 	"disabled":    "账号已停用，其登录会话已全部结束。",

@@ -386,4 +386,6 @@ func testPages(t *testing.T, dialect db.Dialect) {
 		}
 	})
 	uxChecks(t, s)
+
+	t.Run("notifications", func(t *testing.T) { testNotifications(t, s) })
 }

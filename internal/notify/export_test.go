@@ -1,0 +1,7 @@
+package notify
+
+// Exported for the index-plan test.
+var (
+	ListSQL   = listSQL
+	UnreadSQL = unreadSQL
+)
