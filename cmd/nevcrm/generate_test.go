@@ -3,13 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nevcrm/nevcrm/internal/app"
+	"github.com/nevcrm/nevcrm/internal/config"
+	"github.com/nevcrm/nevcrm/internal/datagen"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
 )
@@ -116,3 +122,54 @@ func TestGenerateAsOfRefusesBadTime(t *testing.T) {
 		t.Error("a refused --as-of created the database")
 	}
 }
+
+// TestCheckDemoDatabase loads the demo (as serve --demo does) and runs
+// `nevcrm check` on the database: the top-up of the service queue and the
+// demo accounts keep every invariant.
+func TestCheckDemoDatabase(t *testing.T) {
+	ctx := context.Background()
+	dsn := filepath.Join(t.TempDir(), "demo.db")
+	cfg := &config.Config{Addr: "127.0.0.1:0", DB: dsn, Demo: true, Migrate: true, LogFormat: "text"}
+	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"check", "--db", dsn}, nil, &out, &errOut); err != nil {
+		t.Fatalf("nevcrm check on the demo database: %v\n%s", err, out.String())
+	}
+}
+
+// TestServeRefusesUnfinishedGeneration interrupts `nevcrm generate` and
+// expects `nevcrm serve` (without --demo) to refuse the database with a
+// message that says why and what to do.
+func TestServeRefusesUnfinishedGeneration(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "cut.db")
+	d, err := db.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	err = datagen.Generate(ctx, d, datagen.Options{Customers: 2000, Seed: 1, Months: 6, Progress: cancelOnWrite(cancel)})
+	cancel()
+	d.Close()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted generate: %v", err)
+	}
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0"}, nil, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "data generation in this database did not complete") ||
+		!strings.Contains(err.Error(), "datagen_status=running") || !strings.Contains(err.Error(), "nevcrm generate") {
+		t.Fatalf("serve on an interrupted generation: %v", err)
+	}
+}
+
+// cancelOnWrite cancels the run at its first progress message, before any
+// row is written, like a Ctrl-C during loading.
+type cancelOnWrite func()
+
+func (c cancelOnWrite) Write(p []byte) (int, error) { c(); return len(p), nil }
