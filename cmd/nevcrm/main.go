@@ -121,7 +121,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Info("NEV CRM listening", "url", "http://"+ln.Addr().String(), "db", a.DB.Dialect)
 	if cfg.Demo {
-		fmt.Fprintf(stdout, "\n  NEV CRM 演示环境: http://%s\n  账号 owner / sales / service / admin，密码 %s\n\n", ln.Addr(), app.DemoPassword)
+		fmt.Fprintf(stdout, "\n  NEV CRM 演示环境: http://%s\n  账号 owner / sales / service / admin，密码 %s\n"+
+			"  生成的员工（sales0001、svc0001、adm001 …）与车主（手机号）也用此密码；仅演示模式有效\n\n", ln.Addr(), app.DemoPassword)
 	}
 	return a.Run(ctx, ln)
 }
