@@ -37,16 +37,23 @@ func openMigrated(ctx context.Context, dsn string) (*db.DB, error) {
 }
 
 // runGenerate implements `nevcrm generate`: fill an empty database with
-// synthetic data (--scale small|medium|large|<count>, --seed, --months).
+// synthetic data (--scale small|medium|large|<count>, --seed, --months,
+// --as-of).
 func runGenerate(ctx context.Context, args []string) error {
 	fs, dsn := dataFlags("generate")
 	scale := fs.String("scale", "small", "small (1,000 customers), medium (100,000), large (1,000,000) or a customer count")
 	seed := fs.Int64("seed", 1, "random seed: the same seed and scale give the same data")
 	months := fs.Int("months", 24, "months of history")
+	asOf := fs.String("as-of", "", "reference time of the data, RFC 3339 (e.g. 2026-06-30T00:00:00Z); default now. "+
+		"The same seed, scale, months and as-of give the same data")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	n, err := datagen.ScaleCustomers(*scale)
+	if err != nil {
+		return err
+	}
+	now, err := parseAsOf(*asOf)
 	if err != nil {
 		return err
 	}
@@ -56,7 +63,7 @@ func runGenerate(ctx context.Context, args []string) error {
 	}
 	defer d.Close()
 	start := time.Now()
-	err = datagen.Generate(ctx, d, datagen.Options{Customers: n, Seed: *seed, Months: *months, Progress: os.Stderr})
+	err = datagen.Generate(ctx, d, datagen.Options{Customers: n, Seed: *seed, Months: *months, Now: now, Progress: os.Stderr})
 	if errors.Is(err, context.Canceled) {
 		return errors.New("generate interrupted: the database is marked incomplete (datagen_status=running); delete it and run again")
 	}
@@ -65,6 +72,18 @@ func runGenerate(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "generated %d customers in %s\n", n, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// parseAsOf parses the --as-of flag: an RFC 3339 time, or now when empty.
+func parseAsOf(v string) (time.Time, error) {
+	if v == "" {
+		return time.Now(), nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("generate: --as-of %q: want an RFC 3339 time such as 2026-06-30T00:00:00Z", v)
+	}
+	return t, nil
 }
 
 // runCheck implements `nevcrm check`: verify the invariants of generated

@@ -3,7 +3,7 @@
 //	nevcrm serve [--addr 127.0.0.1:8080] [--db nevcrm.db|postgres://...] [--demo] [--metrics-addr 127.0.0.1:9090]
 //	nevcrm migrate [--db ...]
 //	nevcrm user add --username U --name 姓名 --role sales|service|admin [--site CODE] [--mobile M]
-//	nevcrm generate [--scale small|medium|large|N] [--seed N] [--months N]
+//	nevcrm generate [--scale small|medium|large|N] [--seed N] [--months N] [--as-of RFC3339]
 //	nevcrm check | export --format csv --out DIR
 //	nevcrm version
 package main
@@ -34,7 +34,8 @@ const usage = `nevcrm — 新能源汽车客户关系与售后服务系统
   nevcrm migrate   [--db ...]                                 执行数据库迁移
   nevcrm user add  --username U --name 姓名 --role sales|service|admin [--site 网点编码]
                    (密码取自环境变量 NEVCRM_PASSWORD，或从标准输入读取一行)
-  nevcrm generate  [--scale small|medium|large|N] [--seed N] [--months N]  生成模拟数据
+  nevcrm generate  [--scale small|medium|large|N] [--seed N] [--months N] [--as-of 2026-06-30T00:00:00Z]
+                   生成模拟数据（--as-of 为数据的参照时间，默认当前时间；参数相同则数据逐字节相同）
   nevcrm check     [--db ...]                                 校验生成数据的一致性
   nevcrm export    --format csv --out DIR                     导出全部表为 CSV
   nevcrm version                                              显示版本
@@ -142,7 +143,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Info("NEV CRM listening", "url", "http://"+ln.Addr().String(), "db", a.DB.Dialect)
 	if cfg.Demo {
-		fmt.Fprintf(stdout, "\n  NEV CRM 演示环境: http://%s\n  账号 owner / sales / service / admin，密码 %s\n\n", ln.Addr(), app.DemoPassword)
+		fmt.Fprintf(stdout, "\n  NEV CRM 演示环境: http://%s\n  账号 owner / sales / service / admin，密码 %s\n"+
+			"  生成的员工（sales0001、svc0001、adm001 …）与车主（手机号）也用此密码；仅演示模式有效\n\n", ln.Addr(), app.DemoPassword)
 	}
 	err = a.Run(ctx, ln)
 	cancel()

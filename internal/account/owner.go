@@ -27,6 +27,12 @@ func (s *Service) OpenOwnerAccount(ctx context.Context, actor *identity.User, cu
 	if !validPassword(password) {
 		return nil, apperr.Field("password", "密码长度须为 8 到 72 个字符")
 	}
+	return s.openOwner(ctx, actor, customerID, username, func() (string, error) { return s.hashPassword(ctx, password) })
+}
+
+// openOwner opens the owner account of customerID with the password hash
+// that hash returns (called once the input is valid).
+func (s *Service) openOwner(ctx context.Context, actor *identity.User, customerID int64, username string, hash func() (string, error)) (*identity.User, error) {
 	if username != "" && !ValidUsername(username) {
 		return nil, apperr.Field("username", "用户名须为 3 到 32 位小写字母、数字或 _ . -，以字母开头")
 	}
@@ -34,7 +40,7 @@ func (s *Service) OpenOwnerAccount(ctx context.Context, actor *identity.User, cu
 	if err != nil {
 		return nil, err
 	}
-	hash, err := s.hashPassword(ctx, password)
+	h, err := hash()
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +49,7 @@ func (s *Service) OpenOwnerAccount(ctx context.Context, actor *identity.User, cu
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, mobile, display_name, role, password_hash, customer_id, active, created_at, updated_at)
 			VALUES ($1, $2, $3, 'owner', $4, $5, $6, $7, $7) RETURNING id`,
-			nullString(username), c.Mobile, c.Name, hash, c.ID, true, now).Scan(&id)
+			nullString(username), c.Mobile, c.Name, h, c.ID, true, now).Scan(&id)
 		if db.IsUniqueViolation(err) {
 			return apperr.New(apperr.Conflict, "该客户已有账号，或用户名、手机号已被使用")
 		}

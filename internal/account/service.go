@@ -30,6 +30,9 @@ type Service struct {
 	// argonRuns counts the argon2id computations this service started (a
 	// measure for tests: throttled requests must not reach argon2id).
 	argonRuns atomic.Int64
+	// demoHash is the argon2id hash of the demo password once
+	// SetDemoPassword turned demo mode on; empty otherwise.
+	demoHash string
 }
 
 // NewService returns a Service on d; now may be nil for time.Now.
@@ -150,17 +153,26 @@ type StaffInput struct {
 	SiteID      int64
 	Mobile      string
 	Password    string
+	// Demo gives the account DemoHash instead of a password (Password is
+	// then ignored): it logs in with the demo password only in demo mode.
+	// Only the system actor may set it.
+	Demo bool
 }
 
 // CreateStaff creates a staff account, audited. Only an admin or the system
-// actor (command line) may call it (Forbidden otherwise); bad input is
-// Invalid with the fields named.
+// actor (command line) may call it, and only the system actor with in.Demo
+// (Forbidden otherwise); bad input is Invalid with the fields named.
 func (s *Service) CreateStaff(ctx context.Context, actor *identity.User, in StaffInput) (*identity.User, error) {
 	if err := identity.Require(actor); err != nil {
 		return nil, err
 	}
 	if !actor.Is(identity.RoleAdmin, identity.RoleSystem) {
 		return nil, apperr.New(apperr.Forbidden, "只有管理员可以创建员工账号")
+	}
+	if in.Demo {
+		if err := requireSystem(actor); err != nil {
+			return nil, err
+		}
 	}
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
@@ -170,7 +182,7 @@ func (s *Service) CreateStaff(ctx context.Context, actor *identity.User, in Staf
 	v.Check(validName(in.DisplayName), "display_name", "姓名须为 2 到 20 个字")
 	v.Check(in.Role == identity.RoleSales || in.Role == identity.RoleService || in.Role == identity.RoleAdmin, "role", "请选择角色：销售顾问、服务顾问或管理员")
 	v.Check(in.Mobile == "" || ValidMobile(in.Mobile), "mobile", "请输入 11 位中国大陆手机号，或留空")
-	v.Check(validPassword(in.Password), "password", "密码长度须为 8 到 72 个字符")
+	v.Check(in.Demo || validPassword(in.Password), "password", "密码长度须为 8 到 72 个字符")
 	if in.Role == identity.RoleSales || in.Role == identity.RoleService {
 		v.Check(in.SiteID > 0, "site_id", "销售顾问和服务顾问须归属一个门店或服务中心")
 	}
@@ -191,13 +203,16 @@ func (s *Service) CreateStaff(ctx context.Context, actor *identity.User, in Staf
 			return nil, apperr.Field("site_id", map[identity.Role]string{identity.RoleSales: "销售顾问须归属门店", identity.RoleService: "服务顾问须归属服务中心"}[in.Role])
 		}
 	}
-	hash, err := s.hashPassword(ctx, in.Password)
-	if err != nil {
-		return nil, err
+	hash := DemoHash
+	if !in.Demo {
+		var err error
+		if hash, err = s.hashPassword(ctx, in.Password); err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
 	var id int64
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, mobile, display_name, role, password_hash, site_id, active, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
 			in.Username, nullString(in.Mobile), in.DisplayName, string(in.Role), hash, nullID(in.SiteID), true, now).Scan(&id)
@@ -288,10 +303,15 @@ func (s *Service) Authenticate(ctx context.Context, login, password, clientIP st
 	if found {
 		acct = "user:" + strconv.FormatInt(id, 10)
 	}
-	checked := hash
-	if !found || !strings.HasPrefix(hash, "$argon2id$") {
+	checked, demo := hash, false
+	switch {
+	case found && hash == DemoHash && s.demoHash != "":
+		// Demo mode: a demo account is checked against the demo password.
+		checked, demo = s.demoHash, true
+	case !found || !strings.HasPrefix(hash, "$argon2id$"):
 		// Spend the same time as for a wrong password, so that response
-		// times do not tell which login names exist (or have no password).
+		// times do not tell which login names exist (or have no password,
+		// or are demo accounts outside demo mode).
 		checked = dummyHash()
 	}
 	addr := throttleAddr(clientIP)
@@ -336,7 +356,7 @@ func (s *Service) Authenticate(ctx context.Context, login, password, clientIP st
 		}
 		return nil, err
 	}
-	if !found || checked != hash || !ok || !active {
+	if !found || (checked != hash && !demo) || !ok || !active {
 		return nil, ErrBadCredentials
 	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/account"
@@ -17,6 +18,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/content"
 	"github.com/nevcrm/nevcrm/internal/customer"
+	"github.com/nevcrm/nevcrm/internal/datagen"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/notify"
@@ -66,8 +68,9 @@ type App struct {
 	table   []httpx.Route
 }
 
-// New opens the database, migrates it (unless disabled) and refuses a stale
-// schema, loads the demo data when asked, and builds the handler.
+// New opens the database, migrates it (unless disabled), refuses a stale
+// schema and an unfinished data generation (ErrIncompleteData), turns on demo
+// logins and loads the demo data when asked, and builds the handler.
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, error) {
 	d, err := db.Open(ctx, cfg.DB)
 	if err != nil {
@@ -90,9 +93,16 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 	if err := d.CheckSchema(ctx); err != nil {
 		return nil, err
 	}
+	if err := checkGeneration(ctx, d); err != nil {
+		return nil, err
+	}
 	a := &App{Config: cfg, DB: d, Logger: logger, Services: NewServices(d, cfg.Now),
 		Metrics: telemetry.New(telemetry.Options{DB: d.DB, Logger: logger})}
 	if cfg.Demo {
+		// Demo mode: accounts marked account.DemoHash log in with DemoPassword.
+		if err := a.Accounts.SetDemoPassword(DemoPassword); err != nil {
+			return nil, err
+		}
 		if err := LoadDemo(ctx, d, a.Services, logger); err != nil {
 			return nil, fmt.Errorf("demo data: %w", err)
 		}
@@ -103,6 +113,30 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 	}
 	a.Handler = h
 	return a, nil
+}
+
+// ErrIncompleteData is returned by New for a database whose data generation
+// did not complete (datagen_status is "running": the run was interrupted, or
+// is still going on): such a database lacks rows, indexes and constraints.
+var ErrIncompleteData = errors.New("refusing to serve: the data generation in this database did not complete")
+
+// checkGeneration refuses a database with an unfinished data generation, with
+// or without --demo. A database no generator touched (real data) passes.
+func checkGeneration(ctx context.Context, d *db.DB) error {
+	status, err := datagen.Status(ctx, d)
+	if err != nil {
+		return fmt.Errorf("read the data generation status: %w", err)
+	}
+	if status != "" && !strings.HasPrefix(status, "complete") {
+		return incomplete(status)
+	}
+	return nil
+}
+
+// incomplete is ErrIncompleteData with the status found and what to do.
+func incomplete(status string) error {
+	return fmt.Errorf("%w (datagen_status=%s): it was interrupted or is still running; "+
+		"delete the database (or drop and recreate the PostgreSQL database) and run nevcrm generate again", ErrIncompleteData, status)
 }
 
 // Run serves on ln until ctx is cancelled, then shuts down gracefully,

@@ -222,6 +222,9 @@ var countChecks = []struct{ invariant, detail, sql string }{
 	{"charging fits the battery", "station session not at a charging station",
 		`SELECT count(*) FROM charging_sessions c LEFT JOIN sites s ON s.id = c.site_id
 		 WHERE c.location_kind = 'station' AND (s.id IS NULL OR s.kind <> 'charging_station')`},
+	{"accounts match customers", "owner account without its customer or with another mobile, or a staff account linked to a customer",
+		`SELECT count(*) FROM users u LEFT JOIN customers c ON c.id = u.customer_id
+		 WHERE (u.role = 'owner' AND (c.id IS NULL OR u.mobile IS NULL OR u.mobile <> c.mobile)) OR (u.role <> 'owner' AND u.customer_id IS NOT NULL)`},
 	{"staff at the right site", "sales not at a store or service staff not at a service center",
 		`SELECT count(*) FROM users u LEFT JOIN sites s ON s.id = u.site_id
 		 WHERE (u.role = 'sales' AND (s.kind IS NULL OR s.kind <> 'store')) OR (u.role = 'service' AND (s.kind IS NULL OR s.kind <> 'service_center'))`},

@@ -5,29 +5,32 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/nevcrm/nevcrm/internal/account"
 )
 
 // cust is the state of one customer while its journey is generated.
 type cust struct {
-	id       int64
-	city     int
-	store    *site
-	storeIdx int
-	sales    int64
-	model    int
-	budget   int64 // fen; 0 = unknown
-	created  time.Time
-	updated  time.Time
-	stage    string
-	source   string
-	lastCamp int64
-	ordered  bool
-	vehicle  int64
-	vModel   int
-	vDay     int
-	kmPerDay float64
-	soh      float64
-	color    string
+	id        int64
+	city      int
+	store     *site
+	storeIdx  int
+	sales     int64
+	model     int
+	budget    int64 // fen; 0 = unknown
+	created   time.Time
+	updated   time.Time
+	stage     string
+	source    string
+	lastCamp  int64
+	ordered   bool
+	vehicle   int64
+	vModel    int
+	vDay      int
+	delivered time.Time
+	kmPerDay  float64
+	soh       float64
+	color     string
 }
 
 // leadResult is what a lead's outcome tells its customer.
@@ -134,6 +137,24 @@ func (g *gen) customer(n int) {
 	}
 	l.add(t.customers, c.id, name, mobile, gender, g.now.Year()-age, city.province, city.name, kind, c.stage, c.source,
 		c.store.id, c.sales, budget, int64(c.model+1), models[c.model].powertrain, interests, contact, consent, consentAt, c.created, c.updated)
+	if c.vehicle != 0 {
+		g.ownerAccount(c, name, mobile)
+	}
+}
+
+// ownerAppShare is the share of owners with an account in the owner app
+// (the car's digital key and remote control, so most owners activate it).
+const ownerAppShare = 0.75
+
+// ownerAccount gives an owner an app account (mobile login, password_hash
+// account.DemoHash) within a few days of delivery, for ownerAppShare of the
+// owners. It draws from its own stream, g.acct.
+func (g *gen) ownerAccount(c *cust, name, mobile string) {
+	if g.acct.Float64() >= ownerAppShare {
+		return
+	}
+	at := g.clampNow(c.delivered.Add(time.Duration(g.acct.Int64N(int64(72*time.Hour/time.Second))) * time.Second))
+	g.l.add(g.t.ownerUsers, g.t.users.next(), mobile, name, "owner", account.DemoHash, c.id, true, at, at)
 }
 
 // lead writes one lead of customer c created on day d at time at, with the
@@ -396,7 +417,7 @@ func (g *gen) vehicle(c *cust, model, delDay int, delivered time.Time) int64 {
 		fast = 0.05 + 0.6*math.Pow(r.Float64(), 1.5)
 	}
 	c.soh = stateOfHealth(ageDays/365.25, float64(mileage), fast, r.NormFloat64())
-	c.vehicle, c.vModel, c.vDay = id, model, delDay
+	c.vehicle, c.vModel, c.vDay, c.delivered = id, model, delDay, delivered
 	c.color = g.pick(colors)
 	version := "3.2.1"
 	if g.chance(0.15) {

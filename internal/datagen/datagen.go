@@ -198,8 +198,9 @@ type DemoPlace struct {
 
 // PickDemoPlace chooses the demo owner among generated owners without an
 // account: of the cities with every kind of site, the one with the most
-// upcoming appointments (so the service queue is not empty), then the lowest
-// customer id. It only reads.
+// upcoming appointments (so the service queue is not empty), then an owner
+// whose car has a charging history (at least three sessions), then the
+// lowest customer id. It only reads.
 func PickDemoPlace(ctx context.Context, d *db.DB, now time.Time) (*DemoPlace, error) {
 	var p DemoPlace
 	err := d.QueryRowContext(ctx, `SELECT c.id, c.city FROM customers c
@@ -211,7 +212,8 @@ func PickDemoPlace(ctx context.Context, d *db.DB, now time.Time) (*DemoPlace, er
 		AND EXISTS (SELECT 1 FROM sites s WHERE s.city = c.city AND s.kind = 'store' AND s.status = 'open')
 		AND NOT EXISTS (SELECT 1 FROM users u WHERE u.customer_id = c.id OR u.mobile = c.mobile)
 		ORDER BY (SELECT COUNT(*) FROM appointments a JOIN sites s ON s.id = a.site_id
-			WHERE s.city = c.city AND a.scheduled_at >= $2 AND a.status IN ('booked', 'confirmed')) DESC, c.id
+			WHERE s.city = c.city AND a.scheduled_at >= $2 AND a.status IN ('booked', 'confirmed')) DESC,
+			CASE WHEN (SELECT COUNT(*) FROM charging_sessions cs WHERE cs.vehicle_id = v.id) >= 3 THEN 0 ELSE 1 END, c.id
 		LIMIT 1`, true, now.UTC()).Scan(&p.CustomerID, &p.City)
 	if db.NoRows(err) {
 		return nil, errors.New("no owner with a swap-capable car in a city with every kind of site: generate more data")
@@ -226,4 +228,35 @@ func PickDemoPlace(ctx context.Context, d *db.DB, now time.Time) (*DemoPlace, er
 		return nil, err
 	}
 	return &p, nil
+}
+
+// DemoOwner is a generated owner with an account and a vehicle, whom the demo
+// set-up books appointments for.
+type DemoOwner struct {
+	UserID, CustomerID, VehicleID int64
+	SwapCapable                   bool
+}
+
+// DemoOwners lists at most limit owners who have an active owner account
+// and a vehicle delivered before before, one row per vehicle: those of city
+// first (then visitors from other cities), by customer and vehicle id. It
+// only reads.
+func DemoOwners(ctx context.Context, d *db.DB, city string, before time.Time, limit int) ([]DemoOwner, error) {
+	rows, err := d.QueryContext(ctx, `SELECT u.id, c.id, v.id, m.swap_capable FROM customers c
+		JOIN users u ON u.customer_id = c.id JOIN vehicles v ON v.customer_id = c.id JOIN vehicle_models m ON m.id = v.model_id
+		WHERE u.role = 'owner' AND u.active = $1 AND v.delivered_at < $2
+		ORDER BY CASE WHEN c.city = $3 THEN 0 ELSE 1 END, c.id, v.id LIMIT $4`, true, before.UTC(), city, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DemoOwner
+	for rows.Next() {
+		var o DemoOwner
+		if err := rows.Scan(&o.UserID, &o.CustomerID, &o.VehicleID, &o.SwapCapable); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
 )
@@ -50,6 +51,7 @@ func TestGenerateCheck(t *testing.T) {
 			{"VIN check digit", "UPDATE vehicles SET vin = substr(vin, 1, 8) || CASE WHEN substr(vin, 9, 1) = '1' THEN '2' ELSE '1' END || substr(vin, 10) WHERE id = 1"},
 			{"mobile format", "UPDATE customers SET mobile = '12345' WHERE id = 1"},
 			{"dates in order", "UPDATE work_orders SET opened_at = (SELECT delivered_at FROM vehicles v WHERE v.id = work_orders.vehicle_id) - INTERVAL '1 day' WHERE id = 1"},
+			{"accounts match customers", "UPDATE users SET mobile = '13000000000' WHERE id = (SELECT min(id) FROM users WHERE role = 'owner')"},
 			{"generation complete", "UPDATE system_meta SET value = 'running'"},
 		}
 		for _, c := range corruptions {
@@ -69,6 +71,31 @@ func TestGenerateCheck(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestGeneratedAccounts checks the generated logins: every staff account and
+// about three owners in four have an account marked account.DemoHash (a
+// login in demo mode only), owners by their customer's mobile.
+func TestGeneratedAccounts(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	generateT(t, d, 1000, 3)
+	var staff, staffDemo, owners, ownerAccounts, ownerDemo int
+	err := d.QueryRow(`SELECT
+		(SELECT count(*) FROM users WHERE role <> 'owner'),
+		(SELECT count(*) FROM users WHERE role <> 'owner' AND password_hash = $1),
+		(SELECT count(*) FROM customers WHERE kind = 'owner'),
+		(SELECT count(*) FROM users u JOIN customers c ON c.id = u.customer_id AND c.mobile = u.mobile WHERE u.role = 'owner' AND c.kind = 'owner'),
+		(SELECT count(*) FROM users WHERE role = 'owner' AND password_hash = $1)`, account.DemoHash).
+		Scan(&staff, &staffDemo, &owners, &ownerAccounts, &ownerDemo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if staff == 0 || staffDemo != staff {
+		t.Errorf("%d of %d staff accounts marked for demo logins", staffDemo, staff)
+	}
+	if share := float64(ownerAccounts) / float64(owners); share < 0.65 || share > 0.85 || ownerDemo != ownerAccounts {
+		t.Errorf("%d of %d owners have accounts (%d marked for demo logins), want about 75 %%", ownerAccounts, owners, ownerDemo)
+	}
 }
 
 // replaceInterval rewrites the one PostgreSQL interval expression of the

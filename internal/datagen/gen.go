@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/db"
 )
 
@@ -42,7 +43,7 @@ type campaign struct {
 }
 
 type tables struct {
-	sites, models, users, customers, vehicles, capacity, campaigns, participations,
+	sites, models, users, customers, ownerUsers, vehicles, capacity, campaigns, participations,
 	leads, opportunities, testDrives, orders, followUps, charging, appointments, slotUsage,
 	swapUsage, swaps, parts, partStock, workOrders, woLabour, woParts, movements, posts,
 	comments, likes, news, announcements, kb, tickets, conversations, messages, feedback, audit *table
@@ -50,9 +51,12 @@ type tables struct {
 
 // gen holds the state of one generation run.
 type gen struct {
-	ctx  context.Context
-	opt  Options
-	r    *rand.Rand
+	ctx context.Context
+	opt Options
+	r   *rand.Rand
+	// acct draws who of the owners has an app account. A stream of its
+	// own, so that the accounts leave every other generated row as it was.
+	acct *rand.Rand
 	l    *loader
 	t    tables
 	now  time.Time
@@ -94,6 +98,9 @@ func (g *gen) declareTables() {
 		customers: l.table("customers", "id", "name", "mobile", "gender", "birth_year", "province", "city", "kind", "stage", "source",
 			"store_id", "sales_user_id", "budget_fen", "preferred_model_id", "preferred_powertrain", "interests", "preferred_contact",
 			"consent_marketing", "consent_at", "created_at", "updated_at"),
+		// Owner accounts are users rows too, declared after customers (whom
+		// they refer to); their ids come from users.next.
+		ownerUsers: l.table("users", "id", "mobile", "display_name", "role", "password_hash", "customer_id", "active", "created_at", "updated_at"),
 		vehicles: l.table("vehicles", "id", "vin", "plate", "customer_id", "model_id", "store_id", "color", "purchased_on", "delivered_at",
 			"mileage_km", "battery_soh", "fast_charge_share", "software_version", "warranty_end", "battery_warranty_end", "created_at", "updated_at"),
 		capacity: l.table("site_capacity", "site_id", "service_kind", "places_per_slot"),
@@ -146,7 +153,8 @@ func generate(ctx context.Context, d *db.DB, opt Options, prog *progress) error 
 	if err != nil {
 		return err
 	}
-	g := &gen{ctx: ctx, opt: opt, r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15)), l: l, now: opt.Now,
+	g := &gen{ctx: ctx, opt: opt, r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15)),
+		acct: rand.New(rand.NewPCG(uint64(opt.Seed), 0x6a09e667f3bcc908)), l: l, now: opt.Now,
 		tdUsage: map[[3]int]int{}, openKinds: map[openKey]bool{}, plates: map[string]int{}}
 	g.declareTables()
 	g.setupCalendar()
@@ -278,7 +286,7 @@ func (g *gen) referenceData() {
 	for i := 0; i < 3; i++ {
 		id := t.users.next()
 		g.admins = append(g.admins, id)
-		l.add(t.users, id, fmt.Sprintf("adm%03d", i+1), chineseName(g.r, g.chance(0.6)), "admin", "!", nil, true, start, start)
+		l.add(t.users, id, fmt.Sprintf("adm%03d", i+1), chineseName(g.r, g.chance(0.6)), "admin", account.DemoHash, nil, true, start, start)
 	}
 	g.makeSites(start)
 	g.makeCampaigns()
@@ -359,7 +367,7 @@ func (g *gen) makeSites(start time.Time) {
 						nSvc++
 						uname, role = fmt.Sprintf("svc%04d", nSvc), "service"
 					}
-					l.add(t.users, id, uname, chineseName(g.r, g.chance(0.6)), role, "!", s.id, true, start, start)
+					l.add(t.users, id, uname, chineseName(g.r, g.chance(0.6)), role, account.DemoHash, s.id, true, start, start)
 					s.staff = append(s.staff, id)
 				}
 				g.byCity[ci][k] = append(g.byCity[ci][k], len(g.sites))
