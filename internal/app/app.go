@@ -19,6 +19,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/content"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/jobs"
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
@@ -32,12 +33,14 @@ type App struct {
 	Logger   *slog.Logger
 	Accounts *account.Service
 	Booking  *booking.Service
+	Jobs     *jobs.Service // workers started by New when Config.Worker
 	Handler  http.Handler
 	table    []httpx.Route
 }
 
 // New opens the database, migrates it (unless disabled) and refuses a stale
-// schema, loads the demo data when asked, and builds the handler.
+// schema, loads the demo data when asked, builds the handler and, when
+// cfg.Worker, starts the background-job workers (Close stops them).
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, error) {
 	d, err := db.Open(ctx, cfg.DB)
 	if err != nil {
@@ -79,6 +82,14 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 	j := api.New(api.Deps{Accounts: a.Accounts, Sites: site.NewService(d), Vehicles: vehicle.NewService(d), Booking: a.Booking,
 		Logger: logger, TrustProxy: cfg.TrustProxy})
 	a.Handler = a.routes(w, j)
+	if a.Jobs, err = newJobs(cfg, logger, d, a.Accounts); err != nil {
+		return nil, err
+	}
+	if cfg.Worker {
+		if err := a.Jobs.Start(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return a, nil
 }
 
@@ -113,5 +124,8 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close stops the job workers (waiting up to 10 s for running jobs) and
+// releases the database.
+func (a *App) Close() error {
+	return errors.Join(a.stopJobs(), a.DB.Close())
+}
