@@ -138,6 +138,19 @@ func (e *env) wait(s *jobs.Service, id int64, what string, cond func(*jobs.Info)
 	}
 }
 
+// waitStarted waits (10 s at most) for blockArgs job id to start.
+func (e *env) waitStarted(id int64) {
+	e.t.Helper()
+	select {
+	case got := <-e.started:
+		if got != id {
+			e.t.Fatalf("started job %d, want %d", got, id)
+		}
+	case <-time.After(10 * time.Second):
+		e.t.Fatalf("job %d did not start", id)
+	}
+}
+
 func (e *env) waitState(s *jobs.Service, id int64, want jobs.State) *jobs.Info {
 	e.t.Helper()
 	return e.wait(s, id, string(want), func(i *jobs.Info) bool { return i.State == want })
@@ -220,14 +233,7 @@ func TestCancelRunningJob(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		select {
-		case got := <-e.started:
-			if got != id {
-				t.Fatalf("started job %d, want %d", got, id)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("job did not start")
-		}
+		e.waitStarted(id)
 		info, err := s.Get(e.ctx, e.alice, id)
 		if err != nil {
 			t.Fatal(err)
@@ -246,6 +252,21 @@ func TestCancelRunningJob(t *testing.T) {
 		}
 		// Cancelling a finished job is a conflict.
 		apperrtest.WantCode(t, s.Cancel(e.ctx, e.admin, id), apperr.Conflict)
+
+		// Cancelled from another process (serve --no-worker), the request
+		// reaches the worker through the database.
+		id3, err := idle.Enqueue(e.ctx, e.alice, blockArgs{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitStarted(id3)
+		if err := idle.Cancel(e.ctx, e.admin, id3); err != nil {
+			t.Fatal(err)
+		}
+		if info, err := idle.Get(e.ctx, e.alice, id3); err != nil || (info.State == jobs.Running && !info.CancelRequested) {
+			t.Fatalf("after a cancel request: %+v, %v; want cancel requested", info, err)
+		}
+		e.waitState(idle, id3, jobs.Cancelled)
 
 		// The waiting job cancelled before the worker started never ran.
 		info, err = s.Get(e.ctx, e.bob, waiting)
@@ -563,7 +584,7 @@ func TestStopWaitsThenCancels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		<-e.started
+		e.waitStarted(id)
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		if err := s.Stop(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
