@@ -184,7 +184,9 @@ type KindOptions struct {
 	// Title is the kind's Chinese name for pages, e.g. "清理过期会话".
 	Title string
 	// Timeout ends an attempt that runs longer (its context is cancelled and
-	// the attempt counts as failed); 0 means Options.JobTimeout.
+	// the attempt counts as failed); 0 means Options.JobTimeout. Keep it
+	// below Options.JobTimeout + 1 h: River takes a job running longer than
+	// that for one whose process died, and runs it again.
 	Timeout time.Duration
 	// MaxAttempts is how often a failing job runs before it is discarded;
 	// 0 means River's default (25, with growing pauses between attempts).
