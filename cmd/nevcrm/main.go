@@ -1,6 +1,8 @@
 // Command nevcrm is the NEV CRM server and its tools.
 //
 //	nevcrm serve [--addr 127.0.0.1:8080] [--db nevcrm.db|postgres://...] [--demo] [--metrics-addr 127.0.0.1:9090]
+//	nevcrm serve [--addr 127.0.0.1:8080] [--db nevcrm.db|postgres://...] [--demo] [--no-worker]
+//	nevcrm worker [--db ...] [--job-workers N]
 //	nevcrm migrate [--db ...]
 //	nevcrm user add --username U --name 姓名 --role sales|service|admin [--site CODE] [--mobile M]
 //	nevcrm generate [--scale small|medium|large|N] [--seed N] [--months N] [--as-of RFC3339]
@@ -31,6 +33,8 @@ const usage = `nevcrm — 新能源汽车客户关系与售后服务系统
 用法:
   nevcrm serve     [--addr 127.0.0.1:8080] [--db nevcrm.db|postgres://...] [--demo]  启动服务
                    [--metrics-addr 127.0.0.1:9090]  Prometheus 指标单独监听（默认关闭）
+                   [--no-worker] 不在本进程运行后台任务  [--job-workers N] 同时运行的任务数（默认 4）
+  nevcrm worker    [--db ...] [--job-workers N]               只运行后台任务（与 serve --no-worker 配合）
   nevcrm migrate   [--db ...]                                 执行数据库迁移
   nevcrm user add  --username U --name 姓名 --role sales|service|admin [--site 网点编码]
                    (密码取自环境变量 NEVCRM_PASSWORD，或从标准输入读取一行)
@@ -41,6 +45,7 @@ const usage = `nevcrm — 新能源汽车客户关系与售后服务系统
   nevcrm version                                              显示版本
 环境变量: NEVCRM_DB, NEVCRM_ADDR, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT,
           NEVCRM_METRICS_ADDR, NEVCRM_METRICS_TOKEN（/metrics 的 Bearer 令牌，至少 24 个字符）
+环境变量: NEVCRM_DB, NEVCRM_ADDR, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT, NEVCRM_WORKER (on/off), NEVCRM_JOB_WORKERS
 `
 
 func main() {
@@ -63,6 +68,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
+	case "worker":
+		return worker(ctx, args[1:], stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
 	case "user":
@@ -152,6 +159,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		err = fmt.Errorf("metrics server: %w", merr)
 	}
 	return err
+}
+
+// worker runs background jobs until ctx is cancelled (SIGINT, SIGTERM), then
+// lets running jobs finish for up to 10 s. It refuses a stale schema.
+func worker(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, err := config.ParseWorker(args, os.Getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg.LogFormat, stderr)
+	a, err := app.New(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	logger.Info("NEV CRM worker running", "db", a.DB.Dialect, "job_workers", cfg.JobWorkers)
+	<-ctx.Done()
+	logger.Info("worker stopping")
+	return a.Close()
 }
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

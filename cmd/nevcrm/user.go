@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -54,7 +55,10 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err := d.CheckSchema(ctx); err != nil {
 		return err
 	}
-	svc := app.NewServices(d, nil)
+	svc, err := app.NewServices(d, &config.Config{}, slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		return err
+	}
 	in := account.StaffInput{Username: *username, DisplayName: *name, Role: identity.Role(*role), Mobile: *mobile, Password: password}
 	if *siteCode != "" {
 		s, err := svc.Sites.GetByCode(ctx, *siteCode)

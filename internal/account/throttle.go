@@ -142,8 +142,7 @@ func sweep(ctx context.Context, tx *sql.Tx, now time.Time) error {
 	if rand.IntN(64) != 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE first_failed_at <= $1 AND (locked_until IS NULL OR locked_until <= $2)`,
-		now.Add(-throttleWindow), now)
+	_, err := deleteStaleFailures(ctx, tx, now)
 	return err
 }
 

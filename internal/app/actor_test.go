@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"reflect"
 	"testing"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
 	"github.com/nevcrm/nevcrm/internal/identity"
@@ -17,7 +19,10 @@ import (
 // A new service or method is covered as soon as it is on Services.
 func TestNilActorRefused(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
-	s := NewServices(d, nil)
+	s, err := NewServices(d, &config.Config{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
 	actorType := reflect.TypeFor[*identity.User]()
 	ctxType := reflect.TypeFor[context.Context]()
 	errType := reflect.TypeFor[error]()

@@ -21,6 +21,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/datagen"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/jobs"
 	"github.com/nevcrm/nevcrm/internal/notify"
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/site"
@@ -39,11 +40,15 @@ type Services struct {
 	Content   *content.Service
 	Reports   *report.Service
 	Notify    *notify.Service
+	Jobs      *jobs.Service // the job queue; workers run only when started
 }
 
-// NewServices builds every service on d with the clock now (nil: time.Now).
-func NewServices(d *db.DB, now func() time.Time) *Services {
-	return &Services{
+// NewServices builds every service on d with cfg's clock (nil: time.Now)
+// and the job queue with every kind of job registered (workers are not
+// started: see jobs.Service.Start).
+func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, error) {
+	now := cfg.Now
+	s := &Services{
 		Accounts:  account.NewService(d, now),
 		Customers: customer.NewService(d, now),
 		Sites:     site.NewService(d),
@@ -53,6 +58,9 @@ func NewServices(d *db.DB, now func() time.Time) *Services {
 		Reports:   report.NewService(d, now),
 		Notify:    notify.NewService(d, now),
 	}
+	var err error
+	s.Jobs, err = newJobs(cfg, logger, d, s)
+	return s, err
 }
 
 // App is a configured server.
@@ -70,7 +78,8 @@ type App struct {
 
 // New opens the database, migrates it (unless disabled), refuses a stale
 // schema and an unfinished data generation (ErrIncompleteData), turns on demo
-// logins and loads the demo data when asked, and builds the handler.
+// logins and loads the demo data when asked, builds the handler and, when
+// cfg.Worker, starts the background-job workers (Close stops them).
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, error) {
 	d, err := db.Open(ctx, cfg.DB)
 	if err != nil {
@@ -96,7 +105,11 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 	if err := checkGeneration(ctx, d); err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, DB: d, Logger: logger, Services: NewServices(d, cfg.Now),
+	s, err := NewServices(d, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, DB: d, Logger: logger, Services: s,
 		Metrics: telemetry.New(telemetry.Options{DB: d.DB, Logger: logger})}
 	if cfg.Demo {
 		// Demo mode: accounts marked account.DemoHash log in with DemoPassword.
@@ -112,6 +125,11 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 		return nil, err
 	}
 	a.Handler = h
+	if cfg.Worker {
+		if err := a.Jobs.Start(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return a, nil
 }
 
@@ -193,5 +211,8 @@ func (a *App) serve(ctx context.Context, ln net.Listener, h http.Handler) error 
 	return nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close stops the job workers (waiting up to 10 s for running jobs) and
+// releases the database.
+func (a *App) Close() error {
+	return errors.Join(a.stopJobs(), a.DB.Close())
+}

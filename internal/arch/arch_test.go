@@ -34,6 +34,7 @@ var layers = [][]string{
 	{"internal/apperr/apperrtest", "internal/db/dbtest", "internal/audit", "internal/httpx", "internal/listing"},
 	{"internal/listing/xlsx", "internal/telemetry"},
 	// Domain packages, lowest first.
+	{"internal/jobs"},
 	{"internal/customer", "internal/site", "internal/content", "internal/notify"},
 	{"internal/vehicle", "internal/account"},
 	{"internal/booking"},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,6 +28,12 @@ type Config struct {
 	// when a token is set. From the environment only (NEVCRM_METRICS_TOKEN):
 	// a flag would show in the process list.
 	MetricsToken string
+	// Worker runs background jobs in this process: serve's default (off with
+	// --no-worker or NEVCRM_WORKER=off, when `nevcrm worker` processes do
+	// the work); always on for `nevcrm worker`.
+	Worker bool
+	// JobWorkers is how many jobs one process runs at once (default 4).
+	JobWorkers int
 	// Now is the clock of the services; nil means time.Now. Not a flag:
 	// end-to-end tests set it to move time forward.
 	Now func() time.Time
@@ -43,6 +50,7 @@ func DefaultDB(getenv func(string) string) string {
 // ParseServe parses the serve command's flags; environment variables give the
 // defaults (NEVCRM_ADDR, NEVCRM_DB, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT,
 // NEVCRM_METRICS_ADDR). NEVCRM_METRICS_TOKEN is read from the environment only.
+// NEVCRM_WORKER, NEVCRM_JOB_WORKERS).
 func ParseServe(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -57,6 +65,32 @@ func ParseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", getenv("NEVCRM_METRICS_ADDR"),
 		"listen address of the Prometheus /metrics endpoint alone, e.g. 127.0.0.1:9090; empty: none (env NEVCRM_METRICS_ADDR)")
 	c.MetricsToken = getenv("NEVCRM_METRICS_TOKEN")
+	worker, err := onOff(getenv, "NEVCRM_WORKER", true)
+	if err != nil {
+		return nil, err
+	}
+	noWorker := fs.Bool("no-worker", !worker, "do not run background jobs in this process (run `nevcrm worker` instead; env NEVCRM_WORKER=off)")
+	jobWorkersFlag(fs, c, getenv)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	c.Worker = !*noWorker
+	return c, c.validate()
+}
+
+// ParseWorker parses the worker command's flags (--db, --job-workers,
+// --log-format, with the same environment defaults as serve). The worker
+// runs background jobs only; it never migrates the schema.
+func ParseWorker(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &Config{Addr: "127.0.0.1:0", Worker: true}
+	fs.StringVar(&c.DB, "db", DefaultDB(getenv), "SQLite file path or postgres:// URL (env NEVCRM_DB)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "NEVCRM_LOG_FORMAT", "text"), "log format: text or json")
+	jobWorkersFlag(fs, c, getenv)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -64,6 +98,29 @@ func ParseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	return c, c.validate()
+}
+
+// jobWorkersFlag defines --job-workers (env NEVCRM_JOB_WORKERS, default 4).
+func jobWorkersFlag(fs *flag.FlagSet, c *Config, getenv func(string) string) {
+	def := 4
+	if n, err := strconv.Atoi(getenv("NEVCRM_JOB_WORKERS")); err == nil {
+		def = n
+	}
+	fs.IntVar(&c.JobWorkers, "job-workers", def, "background jobs run at once by this process (env NEVCRM_JOB_WORKERS)")
+}
+
+// onOff reads a switch from the environment: on/off, true/false, 1/0, or
+// unset for def.
+func onOff(getenv func(string) string, key string, def bool) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(getenv(key))) {
+	case "":
+		return def, nil
+	case "on", "true", "1", "yes":
+		return true, nil
+	case "off", "false", "0", "no":
+		return false, nil
+	}
+	return def, fmt.Errorf("invalid %s=%q: want on or off", key, getenv(key))
 }
 
 func (c *Config) validate() error {
@@ -87,6 +144,9 @@ func (c *Config) validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("invalid -log-format %q: want text or json", c.LogFormat)
+	}
+	if c.JobWorkers < 1 || c.JobWorkers > 64 {
+		return fmt.Errorf("invalid -job-workers %d: want 1 to 64", c.JobWorkers)
 	}
 	return nil
 }

@@ -49,3 +49,59 @@ func TestParseServeMetrics(t *testing.T) {
 		t.Error("a short metrics token was accepted")
 	}
 }
+
+func TestWorkerSwitches(t *testing.T) {
+	cases := []struct {
+		name       string
+		env        map[string]string
+		args       []string
+		wantWorker bool
+		wantN      int
+		wantErr    bool
+	}{
+		{name: "serve runs workers by default", wantWorker: true, wantN: 4},
+		{name: "--no-worker", args: []string{"--no-worker"}, wantN: 4},
+		{name: "NEVCRM_WORKER=off", env: map[string]string{"NEVCRM_WORKER": "off"}, wantN: 4},
+		{name: "flag overrides env", env: map[string]string{"NEVCRM_WORKER": "off"}, args: []string{"--no-worker=false"}, wantWorker: true, wantN: 4},
+		{name: "NEVCRM_WORKER=on", env: map[string]string{"NEVCRM_WORKER": "on"}, wantWorker: true, wantN: 4},
+		{name: "bad NEVCRM_WORKER", env: map[string]string{"NEVCRM_WORKER": "maybe"}, wantErr: true},
+		{name: "job workers from env", env: map[string]string{"NEVCRM_JOB_WORKERS": "2"}, wantWorker: true, wantN: 2},
+		{name: "job workers flag", args: []string{"--job-workers", "8"}, wantWorker: true, wantN: 8},
+		{name: "zero job workers", args: []string{"--job-workers", "0"}, wantErr: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseServe(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("accepted: %+v", c)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Worker != tc.wantWorker || c.JobWorkers != tc.wantN {
+				t.Fatalf("worker %v, job workers %d; want %v, %d", c.Worker, c.JobWorkers, tc.wantWorker, tc.wantN)
+			}
+		})
+	}
+}
+
+func TestParseWorker(t *testing.T) {
+	getenv := func(k string) string {
+		return map[string]string{"NEVCRM_DB": "postgres://x/y", "NEVCRM_WORKER": "off"}[k]
+	}
+	c, err := ParseWorker([]string{"--job-workers", "3"}, getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Worker || c.Migrate || c.Demo || c.DB != "postgres://x/y" || c.JobWorkers != 3 {
+		t.Fatalf("worker config = %+v", c)
+	}
+	for _, bad := range [][]string{{"--db", ""}, {"--addr", "x"}, {"--job-workers", "100"}, {"extra"}} {
+		if _, err := ParseWorker(bad, getenv, io.Discard); err == nil {
+			t.Errorf("ParseWorker(%v) accepted bad input", bad)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/nevcrm/nevcrm/internal/db"
@@ -29,6 +30,21 @@ func TestMigrateAndCheckSchema(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCheckSchemaSeesJobQueue: a database whose goose migrations are current
+// but whose River (job-queue) migrations are not is refused too.
+func TestCheckSchemaSeesJobQueue(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.ExecContext(ctx, `DELETE FROM river_migration WHERE version = (SELECT MAX(version) FROM river_migration)`); err != nil {
+			t.Fatal(err)
+		}
+		err := d.CheckSchema(ctx)
+		if !errors.Is(err, db.ErrSchemaOutdated) || !strings.Contains(err.Error(), "job queue") {
+			t.Fatalf("CheckSchema with a River migration missing = %v, want ErrSchemaOutdated naming the job queue", err)
+		}
+	})
 }
 
 func TestUniqueViolationDetected(t *testing.T) {

@@ -25,7 +25,9 @@ func (d *DB) provider() (*goose.Provider, error) {
 	return goose.NewProvider(gooseDialect, d.DB, sub)
 }
 
-// Migrate applies every pending migration.
+// Migrate applies every pending migration: the project's goose migrations
+// (migrations/sqlite or migrations/postgres), then River's (the job queue's
+// river_* tables, see river.go).
 func (d *DB) Migrate(ctx context.Context) error {
 	p, err := d.provider()
 	if err != nil {
@@ -34,15 +36,16 @@ func (d *DB) Migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("apply migrations: %w", err)
 	}
-	return nil
+	return d.migrateRiver(ctx)
 }
 
 // ErrSchemaOutdated is returned by CheckSchema when migrations are pending.
 var ErrSchemaOutdated = errors.New("database schema is out of date: run `nevcrm migrate`")
 
 // CheckSchema returns ErrSchemaOutdated (wrapped with the versions) when the
-// database is not at the newest embedded migration, so that serve refuses to
-// start on a stale or half-migrated schema.
+// database is not at the newest embedded migration or River's job-queue
+// migrations are pending, so that serve and worker refuse to start on a
+// stale or half-migrated schema.
 func (d *DB) CheckSchema(ctx context.Context) error {
 	p, err := d.provider()
 	if err != nil {
@@ -55,7 +58,7 @@ func (d *DB) CheckSchema(ctx context.Context) error {
 	if current != target {
 		return fmt.Errorf("%w (database at %d, binary expects %d)", ErrSchemaOutdated, current, target)
 	}
-	return nil
+	return d.checkRiver(ctx)
 }
 
 // SchemaVersion returns the newest applied migration version.
