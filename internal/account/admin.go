@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
@@ -570,4 +571,42 @@ func (s *Service) GetUser(ctx context.Context, actor *identity.User, id int64) (
 		return nil, err
 	}
 	return &UserDetail{User: u, History: h}, nil
+}
+
+// CountUsers returns exactly how many accounts match f (no cap: for the
+// progress of an export). Only an admin may call it (Forbidden); a bad
+// filter is Invalid as for ListUsers.
+func (s *Service) CountUsers(ctx context.Context, actor *identity.User, f UserFilter) (int, error) {
+	if err := identity.Require(actor); err != nil {
+		return 0, err
+	}
+	if !actor.Is(identity.RoleAdmin) {
+		return 0, ErrNotAdmin
+	}
+	f.Limit, f.Cursor = 0, ""
+	if err := f.check(); err != nil {
+		return 0, err
+	}
+	where := f.where(true)
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u`+where.SQL(), where.Args...).Scan(&n)
+	return n, err
+}
+
+// ExportUsersJob is the background job that exports the accounts matching
+// Filter (a large export: see listing.BackgroundThreshold) as Format; its
+// file is kept with the job. The worker runs ExportUsers as the admin who
+// started the job.
+type ExportUsersJob struct {
+	Filter UserFilter
+	Format string // listing.Format: csv or xlsx
+}
+
+// Kind names the job.
+func (ExportUsersJob) Kind() string { return "export_users" }
+
+// ExportFileName is the file name of an account export made at t in the
+// given format's extension, e.g. "账号-20261129-1430.csv" (Shanghai time).
+func ExportFileName(t time.Time, ext string) string {
+	return "账号-" + t.In(listing.Shanghai).Format("20060102-1504") + "." + ext
 }

@@ -111,6 +111,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 	}
 	a := &App{Config: cfg, DB: d, Logger: logger, Services: s,
 		Metrics: telemetry.New(telemetry.Options{DB: d.DB, Logger: logger})}
+	a.SetQueueDepth(s.Jobs.QueueDepth)
 	if cfg.Demo {
 		// Demo mode: accounts marked account.DemoHash log in with DemoPassword.
 		if err := a.Accounts.SetDemoPassword(DemoPassword); err != nil {

@@ -50,7 +50,8 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Owner{Renderer: w, Vehicles: s.Vehicles, Booking: s.Booking},
 		&web.Booking{Renderer: w, Booking: s.Booking, Sites: s.Sites, Vehicles: s.Vehicles, Customers: s.Customers},
 		&web.Reports{Renderer: w, Reports: s.Reports},
-		&web.Users{Renderer: w, Accounts: s.Accounts, Sites: s.Sites},
+		&web.Users{Renderer: w, Accounts: s.Accounts, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
+		&web.Jobs{Renderer: w, Jobs: s.Jobs},
 		&web.Notifications{Renderer: w, Notify: s.Notify},
 	)
 	mount(j.Deny, j,
@@ -58,6 +59,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Owner{Base: j, Vehicles: s.Vehicles},
 		&api.Booking{Base: j, Booking: s.Booking, Sites: s.Sites},
 		&api.Users{Base: j, Accounts: s.Accounts},
+		&api.Jobs{Base: j, Jobs: s.Jobs},
 		&api.Notifications{Base: j, Notify: s.Notify},
 	)
 	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})

@@ -34,6 +34,10 @@ type Config struct {
 	Worker bool
 	// JobWorkers is how many jobs one process runs at once (default 4).
 	JobWorkers int
+	// ExportThreshold is the number of rows above which an export runs as a
+	// background job instead of streaming in the request; 0 means
+	// listing.BackgroundThreshold. Set by tests, not by a flag.
+	ExportThreshold int
 	// Now is the clock of the services; nil means time.Now. Not a flag:
 	// end-to-end tests set it to move time forward.
 	Now func() time.Time

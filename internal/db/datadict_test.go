@@ -350,6 +350,7 @@ var pgType = map[string]string{
 	"BOOLEAN":  "boolean",
 	"DATE":     "date",
 	"DATETIME": "timestamp with time zone",
+	"BLOB":     "bytea",
 }
 
 // TestPostgresSchemaMatchesSQLite checks the two migration folders produce the

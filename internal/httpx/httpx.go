@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -176,4 +177,11 @@ const StatusClientClosed = 499
 // answered with StatusClientClosed.
 func ClientGone(r *http.Request, err error) bool {
 	return r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
+
+// Attachment sets the headers of a download named name (any UTF-8 name,
+// encoded per RFC 6266) of media type ctype.
+func Attachment(w http.ResponseWriter, name, ctype string) {
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
 }

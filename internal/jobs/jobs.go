@@ -18,6 +18,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -671,4 +672,36 @@ func nullID(id int64) any {
 		return nil
 	}
 	return id
+}
+
+// Kinds returns the registered kinds of job with their Chinese titles (the
+// kind itself when it has none), for filters.
+func (s *Service) Kinds() map[string]string {
+	out := make(map[string]string, len(s.kinds))
+	for name, k := range s.kinds {
+		out[name] = cmp.Or(k.opts.Title, name)
+	}
+	return out
+}
+
+// QueueDepth returns, per queue, how many jobs wait to run (available,
+// scheduled or waiting for a retry), for the job-queue depth metric. It
+// reads River's job table; it acts for no user.
+func (s *Service) QueueDepth(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT queue, COUNT(*) FROM river_job
+		WHERE state IN ('available', 'scheduled', 'retryable') GROUP BY queue`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var q string
+		var n int
+		if err := rows.Scan(&q, &n); err != nil {
+			return nil, err
+		}
+		out[q] = n
+	}
+	return out, rows.Err()
 }

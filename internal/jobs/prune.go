@@ -25,6 +25,10 @@ func (s *Service) prune(ctx context.Context, j *Job[pruneArgs]) error {
 // returns how many it deleted. It runs daily as a scheduled job; callers:
 // that job and tests (system work, no actor).
 func (s *Service) Prune(ctx context.Context) (int64, error) {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM job_file_chunks
+		WHERE NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = job_file_chunks.job_id)`); err != nil {
+		return 0, err
+	}
 	res, err := s.db.ExecContext(ctx, `DELETE FROM job_runs
 		WHERE NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = job_runs.job_id)`)
 	if err != nil {

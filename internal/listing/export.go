@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +77,15 @@ func ParseFormat(s string) (Format, error) {
 		return XLSX, nil
 	}
 	return "", apperr.Field("format", "导出格式须为 CSV 或 Excel（xlsx）")
+}
+
+// ContentTypeOf is the media type of an export file named name (by its
+// extension), application/octet-stream for another kind of file.
+func ContentTypeOf(name string) string {
+	if f, err := ParseFormat(strings.TrimPrefix(path.Ext(name), ".")); err == nil {
+		return f.ContentType()
+	}
+	return "application/octet-stream"
 }
 
 // ContentType is the media type of the format.

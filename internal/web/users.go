@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/jobs"
 	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/nevcrm/nevcrm/internal/listing/xlsx"
 	"github.com/nevcrm/nevcrm/internal/site"
@@ -22,6 +24,10 @@ type Users struct {
 	*Renderer
 	Accounts *account.Service
 	Sites    *site.Service
+	Jobs     *jobs.Service
+	// ExportThreshold is the row count above which an export runs as a
+	// background job (listing.BackgroundThreshold when 0).
+	ExportThreshold int
 }
 
 // Routes returns the account-management pages.
@@ -109,7 +115,8 @@ func withParam(u *url.URL, key, value string) string {
 }
 
 // export streams every account that matches the list's filter as CSV or
-// XLSX, without a row cap.
+// XLSX, without a row cap; above the threshold it starts a background job
+// and sends the admin to its progress page instead.
 func (h *Users) export(rw http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	format, err := listing.ParseFormat(q.Get("format"))
@@ -123,13 +130,24 @@ func (h *Users) export(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The permission and the filter are checked before anything is written.
-	if _, _, err := h.Accounts.ListUsers(r.Context(), httpx.User(r), account.UserFilter{Limit: 1}); err != nil {
+	first := f
+	first.Limit = 1
+	_, total, err := h.Accounts.ListUsers(r.Context(), httpx.User(r), first)
+	if err != nil {
 		h.fail(rw, r, err)
 		return
 	}
-	name := "账号-" + time.Now().In(site.Shanghai).Format("20060102-1504") + "." + string(format)
-	rw.Header().Set("Content-Type", format.ContentType())
-	rw.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+	if total.Capped || total.N > cmp.Or(h.ExportThreshold, listing.BackgroundThreshold) {
+		id, err := h.Jobs.Enqueue(r.Context(), httpx.User(r), account.ExportUsersJob{Filter: f, Format: string(format)})
+		if err != nil {
+			h.fail(rw, r, err)
+			return
+		}
+		redirect(rw, r, "/jobs/"+strconv.FormatInt(id, 10), "export_job")
+		return
+	}
+	name := account.ExportFileName(time.Now(), string(format))
+	httpx.Attachment(rw, name, format.ContentType())
 	w, err := xlsx.Open(format, rw)
 	if err != nil {
 		h.fail(rw, r, err)

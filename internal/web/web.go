@@ -23,6 +23,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/nevcrm/nevcrm/internal/site"
 )
 
@@ -81,14 +82,16 @@ func New(o Options) (*Renderer, error) {
 			}
 			return "", fmt.Errorf("unknown asset %q", p)
 		},
-		"local":    func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02 15:04") },
-		"day":      func(t time.Time) string { return t.Format("2006-01-02") },
-		"localday": func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02") },
-		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) }, // machine-readable datetime attributes
-		"yuan":     func(fen int64) string { return fmt.Sprintf("¥%d.%02d", fen/100, fen%100) },
-		"mask":     identity.MaskMobile,
-		"pct":      func(f float64) string { return fmt.Sprintf("%.1f", f) },
-		"percent":  func(share float64) string { return fmt.Sprintf("%.0f", share*100) },
+		"local":       func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02 15:04") },
+		"day":         func(t time.Time) string { return t.Format("2006-01-02") },
+		"localday":    func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02") },
+		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) }, // machine-readable datetime attributes
+		"yuan":        func(fen int64) string { return fmt.Sprintf("¥%d.%02d", fen/100, fen%100) },
+		"mask":        identity.MaskMobile,
+		"pct":         func(f float64) string { return fmt.Sprintf("%.1f", f) },
+		"percent":     func(share float64) string { return fmt.Sprintf("%.0f", share*100) },
+		"thousands64": func(n int64) string { return listing.Thousands(n) },
+		"duration":    duration,
 		"thousands": func(n int) string {
 			s := fmt.Sprint(n)
 			for i := len(s) - 3; i > 0; i -= 3 {
@@ -346,18 +349,20 @@ func (w *Renderer) serveStatic(rw http.ResponseWriter, r *http.Request) {
 // flashes are the messages a redirect can ask the next page to show; only
 // these fixed texts can appear, so a crafted link cannot put words on a page.
 var flashes = map[string]string{
-	"booked":      "预约成功，我们将在服务开始前提醒您。",
-	"cancelled":   "预约已取消，名额已释放。",
-	"rescheduled": "改约成功。",
-	"registered":  "注册成功，欢迎加入！",
-	"done":        "操作成功。",
-	"allread":     "已将全部通知标为已读。",
-	"user":        "员工账号已创建。",
-	"saved":       "修改已保存。",
-	"disabled":    "账号已停用，其登录会话已全部结束。",
-	"enabled":     "账号已启用。",
-	"password":    "密码已重置，该账号需用新密码重新登录。",
-	"logout":      "您已安全退出。",
+	"booked":        "预约成功，我们将在服务开始前提醒您。",
+	"cancelled":     "预约已取消，名额已释放。",
+	"rescheduled":   "改约成功。",
+	"registered":    "注册成功，欢迎加入！",
+	"done":          "操作成功。",
+	"allread":       "已将全部通知标为已读。",
+	"user":          "员工账号已创建。",
+	"saved":         "修改已保存。",
+	"disabled":      "账号已停用，其登录会话已全部结束。",
+	"enabled":       "账号已启用。",
+	"password":      "密码已重置，该账号需用新密码重新登录。",
+	"cancelled_job": "已请求取消任务。",
+	"export_job":    "导出的账号较多，已转为后台任务；完成后可在本页下载，也可以离开此页稍后回来。",
+	"logout":        "您已安全退出。",
 }
 
 // redirect sends the browser to target with an optional flash code (a key of flashes).
@@ -370,4 +375,17 @@ func redirect(rw http.ResponseWriter, r *http.Request, target, flash string) {
 		target += sep + "ok=" + url.QueryEscape(flash)
 	}
 	http.Redirect(rw, r, target, http.StatusSeeOther)
+}
+
+// duration says d in Chinese, to the second under a minute, to the minute
+// under an hour ("约 3 分钟"), else in hours and minutes.
+func duration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d 秒", int(d.Round(time.Second)/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("约 %d 分钟", int(d.Round(time.Minute)/time.Minute))
+	}
+	d = d.Round(time.Minute)
+	return fmt.Sprintf("约 %d 小时 %d 分钟", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }

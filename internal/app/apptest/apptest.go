@@ -50,12 +50,17 @@ func (c *Clock) Set(t time.Time) {
 }
 
 // Start runs a server with the demo data on a fresh database of dialect,
-// stopped when the test ends. Log output goes to the test log on failure only.
-func Start(t testing.TB, dialect db.Dialect) *Server {
+// stopped when the test ends. Log output goes to the test log on failure
+// only. Each option may change the configuration first (for example to
+// run background-job workers, which test servers do not by default).
+func Start(t testing.TB, dialect db.Dialect, options ...func(*config.Config)) *Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	clock := &Clock{}
 	cfg := &config.Config{Addr: "127.0.0.1:0", DB: dbtest.DSN(t, dialect), Demo: true, Migrate: true, LogFormat: "text", Now: clock.Now}
+	for _, o := range options {
+		o(cfg)
+	}
 	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		cancel()
