@@ -1,7 +1,6 @@
 package api
 
 import (
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -130,12 +129,7 @@ func (h *Jobs) cancel(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, err)
 		return
 	}
-	info, err := h.Jobs.Get(r.Context(), httpx.User(r), id)
-	if err != nil {
-		h.fail(rw, r, err)
-		return
-	}
-	writeJSON(rw, http.StatusOK, toJob(info, httpx.User(r)))
+	h.get(rw, r)
 }
 
 func (h *Jobs) file(rw http.ResponseWriter, r *http.Request) {
@@ -150,8 +144,7 @@ func (h *Jobs) file(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rc.Close()
-	httpx.Attachment(rw, info.Result, listing.ContentTypeOf(info.Result))
-	if _, err := io.Copy(rw, rc); err != nil && !httpx.ClientGone(r, err) {
+	if err := httpx.Download(rw, r, info.Result, listing.ContentTypeOf(info.Result), rc); err != nil {
 		h.Logger.ErrorContext(r.Context(), "job file", "err", err, "job", id, "request_id", httpx.RequestID(r.Context()))
 	}
 }

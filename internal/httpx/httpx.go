@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -184,4 +185,15 @@ func ClientGone(r *http.Request, err error) bool {
 func Attachment(w http.ResponseWriter, name, ctype string) {
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+}
+
+// Download sends src as the attachment name of media type ctype. Once the
+// first byte is sent no error page can follow: it returns the copy's error
+// for the log, nil when the client simply went away.
+func Download(w http.ResponseWriter, r *http.Request, name, ctype string, src io.Reader) error {
+	Attachment(w, name, ctype)
+	if _, err := io.Copy(w, src); err != nil && !ClientGone(r, err) {
+		return err
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"io"
 	"net/http"
 	"strconv"
 
@@ -27,7 +26,8 @@ func (h *Jobs) Routes() []httpx.Route {
 	return []httpx.Route{
 		httpx.Only(admin, "GET", "/admin/jobs", h.list),
 		httpx.Only(loggedIn, "GET", "/jobs/{id}", h.detail),
-		httpx.Only(loggedIn, "GET", "/jobs/{id}/progress", h.progress),
+		// The page's progress fragment, polled by htmx while the job runs.
+		httpx.Only(loggedIn, "GET", "/jobs/{id}/progress", h.detail),
 		httpx.Only(loggedIn, "POST", "/jobs/{id}/cancel", h.cancel),
 		httpx.Only(loggedIn, "GET", "/jobs/{id}/file", h.file),
 	}
@@ -86,17 +86,6 @@ func (h *Jobs) detail(rw http.ResponseWriter, r *http.Request) {
 	h.render(rw, r, http.StatusOK, "job", &page{Title: info.Title, Nav: "jobs", Data: info})
 }
 
-// progress is the htmx fragment of the progress bar, polled every second
-// while the job is not finished.
-func (h *Jobs) progress(rw http.ResponseWriter, r *http.Request) {
-	info, err := h.load(r)
-	if err != nil {
-		h.fail(rw, r, err)
-		return
-	}
-	h.render(rw, r, http.StatusOK, "job", &page{Title: info.Title, Nav: "jobs", Data: info})
-}
-
 func (h *Jobs) cancel(rw http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
@@ -123,8 +112,7 @@ func (h *Jobs) file(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rc.Close()
-	httpx.Attachment(rw, info.Result, listing.ContentTypeOf(info.Result))
-	if _, err := io.Copy(rw, rc); err != nil && !httpx.ClientGone(r, err) {
+	if err := httpx.Download(rw, r, info.Result, listing.ContentTypeOf(info.Result), rc); err != nil {
 		h.Logger.ErrorContext(r.Context(), "job file", "err", err, "job", id, "request_id", httpx.RequestID(r.Context()))
 	}
 }
