@@ -25,6 +25,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/listing"
 )
 
 // Kind says what a notification is about, as "area.event", for example
@@ -270,16 +271,18 @@ type Page struct {
 	NextCursor string
 }
 
-// Cursors are the id of the last notification shown. (The list toolkit of
-// issue 7 will replace this with its shared cursor.)
-func encodeCursor(id int64) string { return strconv.FormatInt(id, 10) }
+// newest is the inbox's one order; its cursors are the list toolkit's,
+// holding the id of the last notification shown.
+var newest = listing.Order{Name: "newest", Key: "id", ID: "id", Kind: listing.KeyInt, Desc: true}
+
+func encodeCursor(id int64) string { return newest.Encode(id, id) }
 
 func decodeCursor(c string) (int64, error) {
-	id, err := strconv.ParseInt(c, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.Field("cursor", "分页游标无效，请从第一页重新查看")
+	cur, err := newest.Decode(c)
+	if err != nil {
+		return 0, err
 	}
-	return id, nil
+	return cur.ID, nil
 }
 
 const columns = `id, user_id, kind, title, body, link, created_at, read_at`
