@@ -444,7 +444,7 @@ func TestIndexPlans(t *testing.T) {
 			index     string
 		}
 		var qs []query
-		for _, f := range []notify.Filter{{Limit: 20}, {Limit: 20, Cursor: "1000"}, {Unread: true, Limit: 20}, {Unread: true, Limit: 20, Cursor: "1000"}} {
+		for _, f := range []notify.Filter{{Limit: 20}, {Limit: 20, Cursor: notify.Cursor(1000)}, {Unread: true, Limit: 20}, {Unread: true, Limit: 20, Cursor: notify.Cursor(1000)}} {
 			q, args, err := notify.ListSQL(uid, f)
 			if err != nil {
 				t.Fatal(err)
