@@ -4,4 +4,6 @@ package notify
 var (
 	ListSQL   = listSQL
 	UnreadSQL = unreadSQL
+	// Cursor is the cursor of the page that follows notification id.
+	Cursor = encodeCursor
 )

@@ -168,7 +168,7 @@ func testNotifications(t *testing.T, s *apptest.Server) {
 			t.Fatal("full list's first page")
 		}
 		res, b := get(t, owner, s.URL+"/notifications?cursor=abc")
-		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(b, "分页游标无效") {
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(b, "翻页位置无效") {
 			t.Fatalf("bad cursor: %d", res.StatusCode)
 		}
 
