@@ -1,7 +1,6 @@
 // Command nevcrm is the NEV CRM server and its tools.
 //
-//	nevcrm serve [--addr 127.0.0.1:8080] [--db nevcrm.db|postgres://...] [--demo] [--metrics-addr 127.0.0.1:9090]
-//	nevcrm serve [--addr 127.0.0.1:8080] [--db nevcrm.db|postgres://...] [--demo] [--no-worker]
+//	nevcrm serve [--addr 127.0.0.1:8080] [--db nevcrm.db|postgres://...] [--demo] [--metrics-addr 127.0.0.1:9090] [--no-worker]
 //	nevcrm worker [--db ...] [--job-workers N]
 //	nevcrm migrate [--db ...]
 //	nevcrm user add --username U --name 姓名 --role sales|service|admin [--site CODE] [--mobile M]
@@ -43,9 +42,8 @@ const usage = `nevcrm — 新能源汽车客户关系与售后服务系统
   nevcrm check     [--db ...]                                 校验生成数据的一致性
   nevcrm export    --format csv --out DIR                     导出全部表为 CSV
   nevcrm version                                              显示版本
-环境变量: NEVCRM_DB, NEVCRM_ADDR, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT,
+环境变量: NEVCRM_DB, NEVCRM_ADDR, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT, NEVCRM_WORKER (on/off), NEVCRM_JOB_WORKERS,
           NEVCRM_METRICS_ADDR, NEVCRM_METRICS_TOKEN（/metrics 的 Bearer 令牌，至少 24 个字符）
-环境变量: NEVCRM_DB, NEVCRM_ADDR, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT, NEVCRM_WORKER (on/off), NEVCRM_JOB_WORKERS
 `
 
 func main() {

@@ -240,7 +240,7 @@ var UserExportHeader = []string{"编号", "用户名", "姓名", "手机号", "�
 //
 // Only an admin may call it (apperr.Forbidden otherwise); a bad filter
 // gives apperr.Invalid as for ListUsers. It returns the rows written.
-func (s *Service) ExportUsers(ctx context.Context, actor *identity.User, f UserFilter, w listing.Writer) (int, error) {
+func (s *Service) ExportUsers(ctx context.Context, actor *identity.User, f UserFilter, w listing.Writer) (n int, err error) {
 	if err := identity.Require(actor); err != nil {
 		return 0, err
 	}
@@ -260,7 +260,29 @@ func (s *Service) ExportUsers(ctx context.Context, actor *identity.User, f UserF
 	if total.Capped {
 		where = f.where(false)
 	}
-	n, err := listing.Export(w, UserExportHeader, func(emit func(...any) error) error {
+	// The export is audited whether it ends or not (an aborted download
+	// too), with the rows written.
+	detail := map[string]any{"sort": order.Name}
+	defer func() {
+		detail["rows"], detail["completed"] = n, err == nil
+		aerr := audit.Record(context.WithoutCancel(ctx), s.db, s.now(), audit.Entry{UserID: actor.ID, Action: "export_users", Entity: "users", Detail: detail})
+		if err == nil {
+			err = aerr
+		}
+	}()
+	if f.Query != "" {
+		detail["q"] = f.Query
+	}
+	if f.Role != "" {
+		detail["role"] = f.Role
+	}
+	if f.SiteID != 0 {
+		detail["site_id"] = f.SiteID
+	}
+	if f.Active != nil {
+		detail["active"] = *f.Active
+	}
+	n, err = listing.Export(w, UserExportHeader, func(emit func(...any) error) error {
 		var cur *listing.Cursor
 		for {
 			users, err := s.usersPage(ctx, where, order, cur, listing.ExportBatch)
@@ -284,23 +306,6 @@ func (s *Service) ExportUsers(ctx context.Context, actor *identity.User, f UserF
 			cur = &listing.Cursor{Sort: order.Name, Key: sortKey(order, last), ID: last.ID}
 		}
 	})
-	if err != nil {
-		return n, err
-	}
-	detail := map[string]any{"rows": n, "sort": order.Name}
-	if f.Query != "" {
-		detail["q"] = f.Query
-	}
-	if f.Role != "" {
-		detail["role"] = f.Role
-	}
-	if f.SiteID != 0 {
-		detail["site_id"] = f.SiteID
-	}
-	if f.Active != nil {
-		detail["active"] = *f.Active
-	}
-	err = audit.Record(ctx, s.db, s.now(), audit.Entry{UserID: actor.ID, Action: "export_users", Entity: "users", Detail: detail})
 	return n, err
 }
 
@@ -335,7 +340,7 @@ func (s *Service) target(ctx context.Context, actor *identity.User, id int64) (*
 // site_id: a store for sales, a service center for service, an existing site
 // for an admin, none for an owner; mobile: 11 digits or empty for staff, not
 // used by another account; an owner's mobile is their login and is not
-// changed here. The change and its audit entry (update_user, with the
+// changed here (left empty, it stays as it is). The change and its audit entry (update_user, with the
 // fields that changed; mobile numbers masked) commit together. Open
 // sessions stay: every request reads the account afresh.
 func (s *Service) UpdateUser(ctx context.Context, actor *identity.User, id int64, in UserUpdate) (*identity.User, error) {
@@ -350,6 +355,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor *identity.User, id int64
 	in.Mobile = strings.TrimSpace(in.Mobile)
 	var v apperr.Validator
 	v.Check(validName(in.DisplayName), "display_name", "姓名须为 2 到 20 个字")
+	if u.Role == identity.RoleOwner && in.Mobile == "" {
+		in.Mobile = u.Mobile // an owner's mobile is left out: it stays
+	}
 	if u.Role == identity.RoleOwner {
 		v.Check(in.Role == identity.RoleOwner, "role", "车主账号不能改为员工角色")
 		v.Check(in.SiteID == 0, "site_id", "车主账号不归属网点")

@@ -12,9 +12,9 @@ import (
 // Sweep deletes the sessions that have expired at now (expires_at <= now:
 // SessionUser already refuses them) and the login and registration
 // counters whose window and lock have both ended at now, and returns how
-// many rows of each it deleted. Callers are the scheduled sweep job (every
-// hour, see internal/app) and the command line, as the system actor (an
-// admin may too); others are Forbidden, a nil actor Unauthenticated.
+// many rows of each it deleted. The caller is the scheduled sweep job
+// (every hour, see internal/app), as the system actor (an admin may too);
+// others are Forbidden, a nil actor Unauthenticated.
 func (s *Service) Sweep(ctx context.Context, actor *identity.User, now time.Time) (sessions, failures int64, err error) {
 	if err := identity.Require(actor); err != nil {
 		return 0, 0, err

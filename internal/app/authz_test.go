@@ -42,7 +42,7 @@ var matrix = map[string]string{
 	"GET /admin/users":                         "admin",
 	"GET /admin/users/new":                     "admin",
 	"POST /admin/users/new":                    "admin",
-	"GET /admin/users/export":                  "admin",
+	"POST /admin/users/export":                 "admin",
 	"GET /admin/jobs":                          "admin",
 	"GET /jobs/{id}":                           "owner sales service admin",
 	"GET /jobs/{id}/progress":                  "owner sales service admin",

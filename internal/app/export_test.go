@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ func TestLargeExportRunsAsJob(t *testing.T) {
 			if err := s.App.DB.QueryRow(`SELECT COUNT(*) FROM users WHERE role = 'owner'`).Scan(&owners); err != nil {
 				t.Fatal(err)
 			}
-			res, err := adm.Get(s.URL + "/admin/users/export?role=owner&format=csv")
+			res, err := s.PostForm(adm, "/admin/users/export?role=owner", url.Values{"format": {"csv"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,6 +71,11 @@ func TestLargeExportRunsAsJob(t *testing.T) {
 				t.Errorf("finished job = %+v, want %d of %d rows, 100%%, a file", job, owners, owners)
 			}
 
+			var notices int
+			if err := s.App.DB.QueryRow(`SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id
+				WHERE u.username = 'admin' AND n.kind = 'job.completed' AND n.link = $1`, "/jobs/"+id).Scan(&notices); err != nil || notices != 1 {
+				t.Errorf("admin has %d job.completed notifications (%v), want 1", notices, err)
+			}
 			page := get(t, adm, s.URL+"/jobs/"+id)
 			if !strings.Contains(page, "下载 账号-") || !strings.Contains(page, "已完成") {
 				t.Errorf("job page shows no download or state")
@@ -103,6 +109,23 @@ func TestLargeExportRunsAsJob(t *testing.T) {
 			}
 			if list := get(t, adm, s.URL+"/admin/jobs?kind=export_users"); !strings.Contains(list, fmt.Sprintf(`href="/jobs/%s"`, id)) {
 				t.Error("admin job list does not show the export")
+			}
+			// An admin who is no longer one loses the job and its file.
+			if _, err := s.App.DB.Exec(`UPDATE users SET role = 'sales', site_id = (SELECT MIN(id) FROM sites WHERE kind = 'store') WHERE username = 'admin'`); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []string{"/api/v1/jobs/" + id, job.File} {
+				r, err := adm.Get(s.URL + p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Body.Close()
+				if r.StatusCode != http.StatusNotFound && r.StatusCode != http.StatusForbidden {
+					t.Errorf("demoted admin GET %s: %d, want 404 or 403", p, r.StatusCode)
+				}
+			}
+			if _, err := s.App.DB.Exec(`UPDATE users SET role = 'admin', site_id = NULL WHERE username = 'admin'`); err != nil {
+				t.Fatal(err)
 			}
 			// A finished job cannot be cancelled.
 			res, err = s.PostForm(adm, "/jobs/"+id+"/cancel", nil)

@@ -4,15 +4,18 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/jobs"
 	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/nevcrm/nevcrm/internal/listing/xlsx"
+	"github.com/nevcrm/nevcrm/internal/notify"
 )
 
 // SessionSweepArgs is the hourly job that deletes expired sessions and
@@ -40,8 +43,8 @@ func newJobs(cfg *config.Config, logger *slog.Logger, d *db.DB, s *Services) (*j
 	}, jobs.KindOptions{Title: "清理过期会话与登录失败计数", Timeout: 5 * time.Minute, MaxAttempts: 5})
 	js.Schedule(time.Hour, SessionSweepArgs{})
 	jobs.Register(js, func(ctx context.Context, j *jobs.Job[account.ExportUsersJob]) error {
-		return exportUsers(ctx, js, s.Accounts, j)
-	}, jobs.KindOptions{Title: "导出账号", Timeout: time.Hour, MaxAttempts: 3})
+		return exportUsers(ctx, d, js, s.Accounts, j)
+	}, jobs.KindOptions{Title: "导出账号", Timeout: time.Hour, MaxAttempts: 3, Readers: []identity.Role{identity.RoleAdmin}})
 	return js, nil
 }
 
@@ -55,10 +58,14 @@ func (a *App) stopJobs() error {
 
 // exportUsers runs a large account export as the admin who asked for it,
 // reporting rows done out of the exact count, into the job's file.
-func exportUsers(ctx context.Context, js *jobs.Service, accounts *account.Service, j *jobs.Job[account.ExportUsersJob]) error {
+func exportUsers(ctx context.Context, d *db.DB, js *jobs.Service, accounts *account.Service, j *jobs.Job[account.ExportUsersJob]) error {
 	actor, err := accounts.User(ctx, j.StartedBy)
 	if err != nil {
 		return err
+	}
+	if !actor.Active {
+		// ExportUsers checks the role; a disabled account exports nothing.
+		return apperr.New(apperr.Forbidden, "发起导出的账号已停用")
 	}
 	format, err := listing.ParseFormat(j.Args.Format)
 	if err != nil {
@@ -67,6 +74,9 @@ func exportUsers(ctx context.Context, js *jobs.Service, accounts *account.Servic
 	total, err := accounts.CountUsers(ctx, actor, j.Args.Filter)
 	if err != nil {
 		return err
+	}
+	if format == listing.XLSX && total > xlsx.MaxRows {
+		return xlsx.ErrTooManyRows
 	}
 	j.Progress.SetTotal(ctx, int64(total))
 	name := account.ExportFileName(time.Now(), string(format))
@@ -78,11 +88,18 @@ func exportUsers(ctx context.Context, js *jobs.Service, accounts *account.Servic
 	if err != nil {
 		return err
 	}
-	if _, err := accounts.ExportUsers(ctx, actor, j.Args.Filter, &countingWriter{Writer: w, ctx: ctx, p: j.Progress}); err != nil {
+	rows, err := accounts.ExportUsers(ctx, actor, j.Args.Filter, &countingWriter{Writer: w, ctx: ctx, p: j.Progress})
+	if err != nil {
 		return err
 	}
-	j.Progress.Message(ctx, fmt.Sprintf("已导出 %d 个账号", total))
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("已导出 %d 个账号", rows)
+	j.Progress.Message(ctx, msg)
+	// The admin may have left the page: the bell says the file is ready.
+	return notify.Notify(ctx, d, notify.Notification{UserID: actor.ID, Kind: notify.JobCompleted,
+		Title: "账号导出已完成", Body: msg + "，文件 " + name + " 可在任务页下载", Link: "/jobs/" + strconv.FormatInt(j.ID, 10)})
 }
 
 // countingWriter reports each row written as one unit of progress.

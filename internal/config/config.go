@@ -53,8 +53,8 @@ func DefaultDB(getenv func(string) string) string {
 
 // ParseServe parses the serve command's flags; environment variables give the
 // defaults (NEVCRM_ADDR, NEVCRM_DB, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT,
-// NEVCRM_METRICS_ADDR). NEVCRM_METRICS_TOKEN is read from the environment only.
-// NEVCRM_WORKER, NEVCRM_JOB_WORKERS).
+// NEVCRM_METRICS_ADDR, NEVCRM_WORKER, NEVCRM_JOB_WORKERS). NEVCRM_METRICS_TOKEN
+// is read from the environment only.
 func ParseServe(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -74,7 +74,9 @@ func ParseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 		return nil, err
 	}
 	noWorker := fs.Bool("no-worker", !worker, "do not run background jobs in this process (run `nevcrm worker` instead; env NEVCRM_WORKER=off)")
-	jobWorkersFlag(fs, c, getenv)
+	if err := jobWorkersFlag(fs, c, getenv); err != nil {
+		return nil, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -94,7 +96,9 @@ func ParseWorker(args []string, getenv func(string) string, stderr io.Writer) (*
 	c := &Config{Addr: "127.0.0.1:0", Worker: true}
 	fs.StringVar(&c.DB, "db", DefaultDB(getenv), "SQLite file path or postgres:// URL (env NEVCRM_DB)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "NEVCRM_LOG_FORMAT", "text"), "log format: text or json")
-	jobWorkersFlag(fs, c, getenv)
+	if err := jobWorkersFlag(fs, c, getenv); err != nil {
+		return nil, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -105,12 +109,17 @@ func ParseWorker(args []string, getenv func(string) string, stderr io.Writer) (*
 }
 
 // jobWorkersFlag defines --job-workers (env NEVCRM_JOB_WORKERS, default 4).
-func jobWorkersFlag(fs *flag.FlagSet, c *Config, getenv func(string) string) {
+func jobWorkersFlag(fs *flag.FlagSet, c *Config, getenv func(string) string) error {
 	def := 4
-	if n, err := strconv.Atoi(getenv("NEVCRM_JOB_WORKERS")); err == nil {
+	if v := getenv("NEVCRM_JOB_WORKERS"); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("NEVCRM_JOB_WORKERS=%q: want a number from 1 to 64", v)
+		}
 		def = n
 	}
 	fs.IntVar(&c.JobWorkers, "job-workers", def, "background jobs run at once by this process (env NEVCRM_JOB_WORKERS)")
+	return nil
 }
 
 // onOff reads a switch from the environment: on/off, true/false, 1/0, or

@@ -68,6 +68,7 @@ func TestWorkerSwitches(t *testing.T) {
 		{name: "job workers from env", env: map[string]string{"NEVCRM_JOB_WORKERS": "2"}, wantWorker: true, wantN: 2},
 		{name: "job workers flag", args: []string{"--job-workers", "8"}, wantWorker: true, wantN: 8},
 		{name: "zero job workers", args: []string{"--job-workers", "0"}, wantErr: true},
+		{name: "job workers env not a number", env: map[string]string{"NEVCRM_JOB_WORKERS": "abc"}, wantErr: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

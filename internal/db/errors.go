@@ -1,7 +1,6 @@
 package db
 
 import (
-	"context"
 	"errors"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -112,25 +111,6 @@ func IsBusy(err error) bool {
 		return true
 	}
 	return false
-}
-
-// IsCanceled reports whether err means the caller gave up rather than the
-// database failing: context.Canceled or context.DeadlineExceeded anywhere in
-// the chain (database/sql, pgx and modernc.org/sqlite all return or wrap the
-// context's error when a query is cut short by its context; pgx wraps a
-// deadline as "timeout: context deadline exceeded"), or an SQLite statement
-// interrupted by sqlite3_interrupt (SQLITE_INTERRUPT), which is how that
-// driver stops a running statement when its context ends.
-//
-// A PostgreSQL statement_timeout (SQLSTATE 57014 query_canceled) is not a
-// cancellation by the caller but a server limit, and is not reported here.
-// The HTTP layer uses IsCanceled to tell a client that went away from a
-// server error, so that only the latter is logged as a 500.
-func IsCanceled(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	return sqliteCode(err)&0xff == sqlite3.SQLITE_INTERRUPT
 }
 
 // retryable reports whether err ends a transaction that can simply be run

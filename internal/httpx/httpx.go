@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
@@ -177,6 +178,9 @@ const StatusClientClosed = 499
 // away (its context was cancelled): not a server error, logged as such and
 // answered with StatusClientClosed.
 func ClientGone(r *http.Request, err error) bool {
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+		return true // a write to a connection the client closed
+	}
 	return r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
@@ -192,8 +196,29 @@ func Attachment(w http.ResponseWriter, name, ctype string) {
 // for the log, nil when the client simply went away.
 func Download(w http.ResponseWriter, r *http.Request, name, ctype string, src io.Reader) error {
 	Attachment(w, name, ctype)
-	if _, err := io.Copy(w, src); err != nil && !ClientGone(r, err) {
+	if _, err := io.Copy(Streaming(w), src); err != nil && !ClientGone(r, err) {
 		return err
 	}
 	return nil
+}
+
+// streamWindow is how long one write of a long download may take.
+const streamWindow = time.Minute
+
+// Streaming returns a writer for a long answer (a download of any size): each
+// write gets its own deadline of a minute, instead of the server's one write
+// timeout for the whole answer, so a slow client still receives a large file
+// while a stalled one is dropped.
+func Streaming(w http.ResponseWriter) io.Writer {
+	return &streamWriter{w: w, rc: http.NewResponseController(w)}
+}
+
+type streamWriter struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (s *streamWriter) Write(p []byte) (int, error) {
+	_ = s.rc.SetWriteDeadline(time.Now().Add(streamWindow)) // unsupported by a test recorder: ignored
+	return s.w.Write(p)
 }

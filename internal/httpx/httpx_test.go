@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"syscall"
 	"testing"
 	"time"
 
@@ -111,6 +112,9 @@ func TestClientGone(t *testing.T) {
 	cancel()
 	if !ClientGone(r, fmt.Errorf("query: %w", context.Canceled)) {
 		t.Error("cancelled request with a cancellation error: want client gone")
+	}
+	if !ClientGone(httptest.NewRequest(http.MethodGet, "/", nil), fmt.Errorf("write tcp: %w", syscall.EPIPE)) {
+		t.Error("a write to a closed connection (EPIPE) is the client gone")
 	}
 	if ClientGone(r, errors.New("disk on fire")) {
 		t.Error("another error of a cancelled request is still a server error")

@@ -169,7 +169,15 @@ type KindOptions struct {
 	Timeout time.Duration
 	// MaxAttempts is how often a failing job runs before it is discarded;
 	// 0 means River's default (25, with growing pauses between attempts).
+	// A handler error that is an apperr Invalid, NotFound, Forbidden or
+	// Unauthenticated error is not retried: the job ends cancelled with the
+	// error's message.
 	MaxAttempts int
+	// Readers, when set, are the only roles that may read or cancel jobs of
+	// this kind besides the system, their starter included: the rule is
+	// checked again on every read, so a starter who lost the role (an admin
+	// made sales) no longer sees the job or its file.
+	Readers []identity.Role
 }
 
 // Options configure a Service.
@@ -499,6 +507,9 @@ func (s *Service) Get(ctx context.Context, actor *identity.User, id int64) (*Inf
 	if !mayReadAll(actor) && info.StartedBy != identity.ID(actor) {
 		return nil, errNotFound
 	}
+	if k, ok := s.kinds[info.Kind]; ok && len(k.opts.Readers) > 0 && !actor.Is(identity.RoleSystem) && !actor.Is(k.opts.Readers...) {
+		return nil, errNotFound
+	}
 	return info, nil
 }
 
@@ -694,7 +705,7 @@ func (s *Service) QueueDepth(ctx context.Context) (map[string]int, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	out := map[string]int{river.QueueDefault: 0} // an empty queue reads 0, not absent
 	for rows.Next() {
 		var q string
 		var n int

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/riverqueue/river"
 )
 
@@ -35,12 +36,25 @@ func (w *worker[T]) Work(ctx context.Context, rj *river.Job[T]) error {
 		ID: rj.ID, Attempt: rj.Attempt, MaxAttempts: rj.MaxAttempts,
 		Args: rj.Args, StartedBy: meta.StartedBy, Progress: p,
 	})
+	permanent := false
+	if e := apperr.As(err); e != nil {
+		switch e.Code {
+		case apperr.Invalid, apperr.NotFound, apperr.Forbidden, apperr.Unauthenticated:
+			// Another attempt would be refused the same way: stop, and
+			// say why on the job's page.
+			permanent = true
+			p.Message(ctx, e.Message)
+		}
+	}
 	if ferr := p.Flush(context.WithoutCancel(ctx)); ferr != nil {
 		w.s.logger.WarnContext(ctx, "job progress not saved", "job_id", rj.ID, "kind", rj.Kind, "err", ferr)
 	}
 	if err != nil {
 		w.s.logger.WarnContext(ctx, "job attempt failed", "job_id", rj.ID, "kind", rj.Kind,
 			"attempt", rj.Attempt, "max_attempts", rj.MaxAttempts, "err", err)
+	}
+	if permanent {
+		return river.JobCancel(err)
 	}
 	return err
 }

@@ -122,9 +122,25 @@ func (c *csvWriter) write(cells []any) error {
 	}
 	c.record = c.record[:0]
 	for _, v := range cells {
-		c.record = append(c.record, CellText(v))
+		text := CellText(v)
+		if _, isText := v.(string); isText {
+			text = defuse(text)
+		}
+		c.record = append(c.record, text)
 	}
 	return c.w.Write(c.record)
+}
+
+// defuse keeps a spreadsheet from reading text as a formula (CSV
+// injection: a customer named "=HYPERLINK(...)"): text that starts with
+// = + - @, a tab or a carriage return gets a leading apostrophe, which Excel
+// and LibreOffice show as text. Numbers and dates are not text cells and
+// keep their sign.
+func defuse(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func (c *csvWriter) WriteHeader(titles ...string) error {

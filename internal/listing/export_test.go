@@ -52,7 +52,7 @@ func TestCSV(t *testing.T) {
 		{"姓名", "备注", "金额（元）", "时间", "启用", "数量"},
 		{"王小明", `说 "你好", 然后`, "12345.60", "2026-11-29 14:30", "是", "3"},
 		{"多行\n文本", "", "-0.05", "", "否", "-7"},
-		{"=1+1", "", "0.00", "2026-11-30 14:30", "是", "1.5"},
+		{"'=1+1", "", "0.00", "2026-11-30 14:30", "是", "1.5"},
 	}
 	if len(records) != len(want) {
 		t.Fatalf("records = %q", records)
@@ -90,5 +90,30 @@ func TestParseFormat(t *testing.T) {
 	}
 	if !strings.HasPrefix(listing.CSV.ContentType(), "text/csv") || !strings.Contains(listing.XLSX.ContentType(), "spreadsheetml") {
 		t.Error("content types")
+	}
+}
+
+// TestCSVDefusesFormulas: text that a spreadsheet would run as a formula
+// gets a leading apostrophe; numbers keep their sign.
+func TestCSVDefusesFormulas(t *testing.T) {
+	var b strings.Builder
+	w := listing.NewCSVWriter(&b)
+	if err := w.WriteHeader("姓名", "金额"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"=1+2", "+86", "-x", "@SUM(A1)", "\tTAB", "王芳"} {
+		if err := w.WriteRow(name, int64(-5)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimPrefix(b.String(), "\ufeff"), "\r\n")
+	want := []string{"姓名,金额", "'=1+2,-5", "'+86,-5", "'-x,-5", "'@SUM(A1),-5", "'\tTAB,-5", "王芳,-5"}
+	for i, line := range want {
+		if got[i] != line {
+			t.Errorf("line %d = %q, want %q", i, got[i], line)
+		}
 	}
 }

@@ -41,6 +41,7 @@ const (
 	AppointmentCancelled   Kind = "appointment.cancelled"
 	AppointmentBooked      Kind = "appointment.booked"
 	AppointmentRescheduled Kind = "appointment.rescheduled"
+	JobCompleted           Kind = "job.completed"
 )
 
 var kindPattern = regexp.MustCompile(`^[a-z][a-z_]*\.[a-z][a-z_]*$`)
@@ -48,6 +49,7 @@ var kindPattern = regexp.MustCompile(`^[a-z][a-z_]*\.[a-z][a-z_]*$`)
 // areaLabels are the Chinese names of the areas that send notifications.
 var areaLabels = map[string]string{
 	"appointment": "预约",
+	"job":         "任务",
 }
 
 // Label is the Chinese name of the kind's area ("预约"), or "通知".

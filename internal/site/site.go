@@ -163,6 +163,9 @@ func (s *Service) AssignStations(ctx context.Context, actor *identity.User, city
 		return apperr.New(apperr.Forbidden, "只有管理员可以调整网点归属")
 	}
 	center, err := s.Get(ctx, centerID)
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return err
+	}
 	if err != nil || center.Kind != ServiceCenter {
 		return apperr.Field("center_id", "请选择一个服务中心")
 	}

@@ -34,7 +34,7 @@ type Users struct {
 func (h *Users) Routes() []httpx.Route {
 	return []httpx.Route{
 		httpx.Only(admin, "GET", "/admin/users", h.list),
-		httpx.Only(admin, "GET", "/admin/users/export", h.export),
+		httpx.Only(admin, "POST", "/admin/users/export", h.export),
 		httpx.Only(admin, "GET", "/admin/users/new", h.newUserForm),
 		httpx.Only(admin, "POST", "/admin/users/new", h.createUser),
 		httpx.Only(admin, "GET", "/admin/users/{id}", h.detail),
@@ -55,7 +55,7 @@ type usersView struct {
 	Roles    []identity.Role
 	Sites    []*site.Site
 	Sorts    listing.Orders
-	ExportQS string // the filter as a query string, for the export links
+	ExportURL string // the export form's address: the list's filter
 }
 
 func (h *Users) list(rw http.ResponseWriter, r *http.Request) {
@@ -95,7 +95,10 @@ func (h *Users) list(rw http.ResponseWriter, r *http.Request) {
 			eq.Set(k, q.Get(k))
 		}
 	}
-	v.ExportQS = eq.Encode()
+	v.ExportURL = "/admin/users/export"
+	if len(eq) > 0 {
+		v.ExportURL += "?" + eq.Encode()
+	}
 	h.render(rw, r, http.StatusOK, "admin_users", p)
 }
 
@@ -116,10 +119,11 @@ func withParam(u *url.URL, key, value string) string {
 
 // export streams every account that matches the list's filter as CSV or
 // XLSX, without a row cap; above the threshold it starts a background job
-// and sends the admin to its progress page instead.
+// and sends the admin to its progress page instead. It is a POST: it is
+// audited and may start a job, which a cross-site link must not do.
 func (h *Users) export(rw http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	format, err := listing.ParseFormat(q.Get("format"))
+	q := r.URL.Query() // the list's filter; the format is the button pressed
+	format, err := listing.ParseFormat(r.PostFormValue("format"))
 	if err != nil {
 		h.fail(rw, r, err)
 		return
@@ -148,12 +152,12 @@ func (h *Users) export(rw http.ResponseWriter, r *http.Request) {
 	}
 	name := account.ExportFileName(time.Now(), string(format))
 	httpx.Attachment(rw, name, format.ContentType())
-	w, err := xlsx.Open(format, rw)
+	w, err := xlsx.Open(format, httpx.Streaming(rw))
 	if err != nil {
 		h.fail(rw, r, err)
 		return
 	}
-	if _, err := h.Accounts.ExportUsers(r.Context(), httpx.User(r), f, w); err != nil {
+	if _, err := h.Accounts.ExportUsers(r.Context(), httpx.User(r), f, w); err != nil && !httpx.ClientGone(r, err) {
 		// Headers are gone: the download ends short, and the log says why.
 		h.Logger.ErrorContext(r.Context(), "export users", "err", err, "request_id", httpx.RequestID(r.Context()))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -70,7 +71,15 @@ func testAdminUsers(t *testing.T, dialect db.Dialect) {
 	})
 
 	t.Run("export is exactly the filtered set", func(t *testing.T) {
-		res, b := get(t, adm, s.URL+"/admin/users/export?role=service&format=csv")
+		export := func(query, format string) (*http.Response, string) {
+			t.Helper()
+			res, err := s.PostForm(adm, "/admin/users/export?"+query, url.Values{"format": {format}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res, body(t, res)
+		}
+		res, b := export("role=service", "csv")
 		if res.StatusCode != 200 || !strings.HasPrefix(b, "\ufeff") || !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
 			t.Fatalf("csv export: %d %q", res.StatusCode, res.Header.Get("Content-Disposition"))
 		}
@@ -81,7 +90,7 @@ func testAdminUsers(t *testing.T, dialect db.Dialect) {
 		if len(rows) != services+1 {
 			t.Errorf("csv has %d rows, want header + %d", len(rows), services)
 		}
-		res, b = get(t, adm, s.URL+"/admin/users/export?role=service&format=xlsx")
+		res, b = export("role=service", "xlsx")
 		if res.StatusCode != 200 {
 			t.Fatalf("xlsx export: %d", res.StatusCode)
 		}
@@ -93,7 +102,19 @@ func testAdminUsers(t *testing.T, dialect db.Dialect) {
 		if err != nil || len(x) != services+1 {
 			t.Errorf("xlsx has %d rows (%v), want %d", len(x), err, services+1)
 		}
-		if res, _ := get(t, adm, s.URL+"/admin/users/export?format=pdf"); res.StatusCode != 422 {
+		// The list's own export form carries its filter.
+		_, page := get(t, adm, s.URL+"/admin/users?role=service&active=1")
+		i := strings.Index(page, `id="export-form"`)
+		j := strings.LastIndex(page[:i], `action="`)
+		action := strings.ReplaceAll(page[j+len(`action="`):strings.Index(page[j+len(`action="`):], `"`)+j+len(`action="`)], "&amp;", "&")
+		if action != "/admin/users/export?active=1&role=service" {
+			t.Errorf("export form action = %q", action)
+		}
+		res, b = export(strings.TrimPrefix(action, "/admin/users/export?"), "csv")
+		if rows, _ := csv.NewReader(strings.NewReader(strings.TrimPrefix(b, "\ufeff"))).ReadAll(); res.StatusCode != 200 || len(rows) != services+1 {
+			t.Errorf("export through the form: %d, %d rows, want %d", res.StatusCode, len(rows), services+1)
+		}
+		if res, _ := export("", "pdf"); res.StatusCode != 422 {
 			t.Errorf("unknown format: %d", res.StatusCode)
 		}
 	})
@@ -194,6 +215,28 @@ func testAdminUsers(t *testing.T, dialect db.Dialect) {
 		res.Body.Close()
 		if res.StatusCode != 303 || res.Header.Get("Location") != "/service/" {
 			t.Errorf("login with the new password: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+	})
+
+	t.Run("an owner's page never holds their full mobile", func(t *testing.T) {
+		var owner int64
+		var mobile string
+		if err := s.App.DB.QueryRow(`SELECT id, mobile FROM users WHERE role = 'owner' ORDER BY id LIMIT 1`).Scan(&owner, &mobile); err != nil {
+			t.Fatal(err)
+		}
+		p := fmt.Sprintf("/admin/users/%d", owner)
+		_, b := get(t, adm, s.URL+p)
+		if strings.Contains(b, mobile) {
+			t.Error("the owner's full mobile is in the page")
+		}
+		res, err := s.PostForm(adm, p, url.Values{"display_name": {"车主改名"}, "role": {"owner"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		var got string
+		if err := s.App.DB.QueryRow(`SELECT mobile FROM users WHERE id = $1`, owner).Scan(&got); err != nil || res.StatusCode != 303 || got != mobile {
+			t.Errorf("owner rename: %d, mobile %q (was %q)", res.StatusCode, got, mobile)
 		}
 	})
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/xuri/excelize/v2"
 )
@@ -27,6 +28,13 @@ func Open(f listing.Format, out io.Writer) (listing.Writer, error) {
 
 // Sheet is the name of the exported worksheet.
 const Sheet = "Sheet1"
+
+// MaxRows is how many data rows one sheet holds below its header (Excel's
+// limit is 1,048,576 rows). Larger exports must use CSV.
+const MaxRows = excelize.TotalRows - 1
+
+// ErrTooManyRows refuses an XLSX export larger than one sheet.
+var ErrTooManyRows = apperr.Field("format", "Excel 文件最多 1,048,575 行，请改用 CSV 导出")
 
 // writer writes one worksheet with excelize's StreamWriter, which keeps
 // rows in a temporary file past a small buffer; Close writes the workbook
@@ -92,6 +100,9 @@ func (x *writer) WriteHeader(titles ...string) error {
 }
 
 func (x *writer) setRow(cells []any) error {
+	if x.row > excelize.TotalRows {
+		return ErrTooManyRows
+	}
 	cell, err := excelize.CoordinatesToCellName(1, x.row)
 	if err != nil {
 		return err
