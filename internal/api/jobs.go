@@ -80,16 +80,7 @@ func (h *Jobs) list(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, err)
 		return
 	}
-	f := jobs.ListFilter{State: jobs.State(q.Get("state")), Kind: q.Get("kind"), Limit: p.Limit}
-	if p.Cursor != "" {
-		id, err := strconv.ParseInt(p.Cursor, 10, 64)
-		if err != nil || id <= 0 {
-			h.fail(rw, r, listing.ErrBadCursor)
-			return
-		}
-		f.BeforeID = id
-	}
-	page, err := h.Jobs.List(r.Context(), httpx.User(r), f)
+	page, err := h.Jobs.List(r.Context(), httpx.User(r), jobs.ListFilter{State: jobs.State(q.Get("state")), Kind: q.Get("kind"), Limit: p.Limit, Cursor: p.Cursor})
 	if err != nil {
 		h.fail(rw, r, err)
 		return
@@ -98,11 +89,7 @@ func (h *Jobs) list(rw http.ResponseWriter, r *http.Request) {
 	for _, info := range page.Items {
 		items = append(items, toJob(info, httpx.User(r)))
 	}
-	next := ""
-	if page.NextBeforeID != 0 {
-		next = strconv.FormatInt(page.NextBeforeID, 10)
-	}
-	writeJSON(rw, http.StatusOK, listing.Page[jobJSON]{Items: items, NextCursor: next})
+	writeJSON(rw, http.StatusOK, listing.Page[jobJSON]{Items: items, NextCursor: page.NextCursor})
 }
 
 func (h *Jobs) get(rw http.ResponseWriter, r *http.Request) {

@@ -36,6 +36,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/listing"
 )
 
 // Args are a job's arguments: a JSON-encodable struct whose Kind names the
@@ -563,23 +564,23 @@ func (s *Service) info(row *rivertype.JobRow, r *run) *Info {
 
 // ListFilter selects jobs for List. The zero filter lists the newest jobs.
 type ListFilter struct {
-	State    State  // empty for every state
-	Kind     string // empty for every kind
-	BeforeID int64  // keyset cursor: only jobs with a smaller id (0: from the newest)
-	Limit    int    // page size, 1..200 (default 50)
+	State  State  // empty for every state
+	Kind   string // empty for every kind
+	Cursor string // NextCursor of the previous page; "" for the newest
+	Limit  int    // page size, 1..200 (default 50)
 }
 
-// Page is one page of List, newest job first. NextBeforeID is the
-// BeforeID of the next page, 0 on the last page.
-type Page struct {
-	Items        []*Info
-	NextBeforeID int64
-}
+// newest is the job list's one order; its cursors are the list toolkit's.
+var newest = listing.Order{Name: "newest", Key: "id", ID: "id", Kind: listing.KeyInt, Desc: true}
+
+// Page is one page of List, newest job first, in the list toolkit's JSON
+// shape; NextCursor is "" on the last page.
+type Page = listing.Page[*Info]
 
 // List returns jobs newest first, a page at a time (keyset by id, no
 // OFFSET). Admins and the system may call it; others get apperr.Forbidden.
-// An unknown state is apperr.Invalid (field "state"); without an actor:
-// apperr.Unauthenticated.
+// An unknown state is apperr.Invalid (field "state"), a bad cursor on
+// "cursor"; without an actor: apperr.Unauthenticated.
 func (s *Service) List(ctx context.Context, actor *identity.User, f ListFilter) (*Page, error) {
 	if err := identity.Require(actor); err != nil {
 		return nil, err
@@ -601,18 +602,23 @@ func (s *Service) List(ctx context.Context, actor *identity.User, f ListFilter) 
 	if f.Kind = strings.TrimSpace(f.Kind); f.Kind != "" {
 		p = p.Kinds(f.Kind)
 	}
-	if f.BeforeID > 0 {
-		p = p.Where("id < @before_id", river.NamedArgs{"before_id": f.BeforeID})
+	if f.Cursor != "" {
+		cur, err := newest.Decode(f.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		p = p.Where("id < @before_id", river.NamedArgs{"before_id": cur.ID})
 	}
 	res, err := s.client().JobList(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	rows := res.Jobs
-	page := &Page{}
+	page := &Page{Items: []*Info{}}
 	if len(rows) > f.Limit {
 		rows = rows[:f.Limit]
-		page.NextBeforeID = rows[len(rows)-1].ID
+		last := rows[len(rows)-1].ID
+		page.NextCursor = newest.Encode(last, last)
 	}
 	runs, err := s.runs(ctx, rows)
 	if err != nil {

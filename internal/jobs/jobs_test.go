@@ -406,13 +406,13 @@ func TestList(t *testing.T) {
 			for _, it := range p.Items {
 				got = append(got, it.ID)
 			}
-			if p.NextBeforeID == 0 {
+			if p.NextCursor == "" {
 				break
 			}
 			if pages > 5 {
 				t.Fatal("list does not end")
 			}
-			f.BeforeID = p.NextBeforeID
+			f.Cursor = p.NextCursor
 		}
 		want := []int64{ids[4], ids[3], ids[2], ids[1], ids[0]}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -437,8 +437,8 @@ func TestList(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(p.Items) != 2 || p.NextBeforeID != 0 {
-			t.Fatalf("state and kind: %d items, next %d", len(p.Items), p.NextBeforeID)
+		if len(p.Items) != 2 || p.NextCursor != "" {
+			t.Fatalf("state and kind: %d items, next %q", len(p.Items), p.NextCursor)
 		}
 		_, err = s.List(e.ctx, e.admin, jobs.ListFilter{State: "done"})
 		apperrtest.WantField(t, err, "state")

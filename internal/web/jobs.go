@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/jobs"
@@ -47,24 +46,18 @@ type jobsView struct {
 func (h *Jobs) list(rw http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := &jobsView{States: jobs.States, State: q.Get("state"), Kind: q.Get("kind"), Kinds: h.Jobs.Kinds()}
-	f := jobs.ListFilter{State: jobs.State(v.State), Kind: v.Kind}
-	if b := q.Get("before"); b != "" {
-		id, err := strconv.ParseInt(b, 10, 64)
-		if err != nil || id <= 0 {
-			h.fail(rw, r, apperr.Field("before", "翻页参数无效"))
-			return
-		}
-		f.BeforeID = id
-		v.First = withParam(r.URL, "before", "")
-	}
+	f := jobs.ListFilter{State: jobs.State(v.State), Kind: v.Kind, Cursor: q.Get("cursor")}
 	p, err := h.Jobs.List(r.Context(), httpx.User(r), f)
 	if err != nil {
 		h.fail(rw, r, err)
 		return
 	}
 	v.Jobs = p.Items
-	if p.NextBeforeID != 0 {
-		v.Next = withParam(r.URL, "before", strconv.FormatInt(p.NextBeforeID, 10))
+	if p.NextCursor != "" {
+		v.Next = withParam(r.URL, "cursor", p.NextCursor)
+	}
+	if f.Cursor != "" {
+		v.First = withParam(r.URL, "cursor", "")
 	}
 	h.render(rw, r, http.StatusOK, "admin_jobs", &page{Title: "后台任务", Nav: "jobs", Data: v})
 }

@@ -47,14 +47,14 @@ func (h *Users) Routes() []httpx.Route {
 
 // usersView is the data of the account list.
 type usersView struct {
-	Users    []*identity.User
-	Total    listing.Total
-	Next     string // URL of the next page, "" on the last
-	First    string // URL of the first page when not on it
-	Query    url.Values
-	Roles    []identity.Role
-	Sites    []*site.Site
-	Sorts    listing.Orders
+	Users     []*identity.User
+	Total     listing.Total
+	Next      string // URL of the next page, "" on the last
+	First     string // URL of the first page when not on it
+	Query     url.Values
+	Roles     []identity.Role
+	Sites     []*site.Site
+	Sorts     listing.Orders
 	ExportURL string // the export form's address: the list's filter
 }
 
