@@ -1022,6 +1022,9 @@ func (e *env) testAuthorization(t *testing.T) {
 		e.do(t, svc, "POST", act("start"), nil).wantError(t, 409, "conflict", "")
 		e.s.Clock.Set(step.ScheduledAt.Add(-time.Hour))
 		defer e.s.Clock.Set(time.Now())
+		// The move may outlast a service advisor's session (an hour idle):
+		// they log in again, as they would.
+		svc = e.s.Login(t, "service")
 		e.ok(t, svc, 200, "POST", act("start"), map[string]any{}, &step)
 		if step.Status != "in_progress" {
 			t.Fatalf("after start: %+v", step)

@@ -40,7 +40,11 @@ func (h *Accounts) loginForm(rw http.ResponseWriter, r *http.Request) {
 		http.Redirect(rw, r, u.Role.Home(), http.StatusSeeOther)
 		return
 	}
-	h.render(rw, r, http.StatusOK, "login", &page{Title: "登录", Nav: "login", Form: r.URL.Query()})
+	p := &page{Title: "登录", Nav: "login", Form: r.URL.Query()}
+	if r.URL.Query().Get("expired") != "" {
+		p.Data = map[string]string{"Notice": account.ErrSessionExpired.Message}
+	}
+	h.render(rw, r, http.StatusOK, "login", p)
 }
 
 func (h *Accounts) login(rw http.ResponseWriter, r *http.Request) {

@@ -194,12 +194,18 @@ func (w *Renderer) errorPage(rw http.ResponseWriter, r *http.Request, status int
 	w.render(rw, r, status, "error", &page{Title: titles[status], Data: map[string]any{"Status": status, "Message": message}})
 }
 
+// toLogin sends the visitor to the login page, which returns them to this
+// page afterwards and says when their session has ended (expired=1).
 func (w *Renderer) toLogin(rw http.ResponseWriter, r *http.Request) {
 	next := r.URL.RequestURI()
 	if r.Method != http.MethodGet {
 		next = "/"
 	}
-	http.Redirect(rw, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+	target := "/login?next=" + url.QueryEscape(next)
+	if httpx.SessionExpired(r) {
+		target += "&expired=1"
+	}
+	http.Redirect(rw, r, target, http.StatusSeeOther)
 }
 
 // Deny answers a request the route's rule refuses: anonymous visitors go to
