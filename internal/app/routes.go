@@ -86,8 +86,9 @@ func (a *App) Routes() []httpx.Route { return a.table }
 func allowed(mux *http.ServeMux, notFound, notAllowed http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		var methods []string
+		// The mux reads only the method, host and path of a probe.
+		probe := &http.Request{Host: r.Host, URL: r.URL, Header: http.Header{}}
 		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "/api/" {
 				methods = append(methods, m)
@@ -175,7 +176,12 @@ func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Req
 			}
 			return ""
 		}
-		field := check(r.URL.Query())
+		var field string
+		if q := r.URL.RawQuery; q != "" && (strings.IndexByte(q, '%') >= 0 || !cleanText(q)) {
+			// Only an escape (%XX) can decode to what the raw query,
+			// valid and NUL-free, does not already show.
+			field = check(r.URL.Query())
+		}
 		if field == "" && r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			switch mt {

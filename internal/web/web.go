@@ -4,7 +4,6 @@
 package web
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -44,6 +43,7 @@ type Renderer struct {
 	pages  map[string]*template.Template
 	assets map[string]string // "css/app.css" -> "/static/<hash>/css/app.css"
 	static fs.FS
+	nav    *navCache
 }
 
 // New parses the templates and fingerprints the static files.
@@ -92,8 +92,11 @@ func New(o Options) (*Renderer, error) {
 		},
 		"clock": site.Clock,
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
+	layout, err := w.parseFiles(template.New("layout.html").Funcs(funcs), "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
+		return nil, err
+	}
+	if err := checkNav(layout); err != nil {
 		return nil, err
 	}
 	pages, err := fs.Glob(files, "templates/pages/*.html")
@@ -101,12 +104,15 @@ func New(o Options) (*Renderer, error) {
 		return nil, err
 	}
 	for _, p := range pages {
-		t, err := template.Must(layout.Clone()).ParseFS(files, p)
+		t, err := w.parseFiles(template.Must(layout.Clone()), p)
 		if err != nil {
 			return nil, err
 		}
 		w.pages[strings.TrimSuffix(path.Base(p), ".html")] = t
 	}
+	// The layout itself is executed only for the navigation, after every
+	// page has been cloned from it.
+	w.nav = &navCache{tmpl: layout}
 	return w, nil
 }
 
@@ -121,6 +127,9 @@ type page struct {
 	Form   url.Values        // the user's values, for re-display
 	Data   any
 	Demo   bool // the server runs with demo accounts
+	// NavHTML is the rendered navigation (partials/nav.html) for User and
+	// Nav, set by render from the navigation cache.
+	NavHTML template.HTML
 }
 
 // Val returns the submitted value of a form field.
@@ -141,15 +150,23 @@ func (w *Renderer) render(rw http.ResponseWriter, r *http.Request, status int, n
 	}
 	p.User = httpx.User(r)
 	p.Demo = w.Demo
-	if p.Flash == "" {
+	if p.Flash == "" && r.URL.RawQuery != "" {
 		p.Flash = flashes[r.URL.Query().Get("ok")]
 	}
-	var buf bytes.Buffer
+	buf := getBuffer()
+	defer putBuffer(buf)
 	tmpl := "layout.html"
 	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") != "" && t.Lookup("fragment") != nil {
 		tmpl = "fragment"
+	} else {
+		nav, err := w.nav.html(p.User, p.Nav)
+		if err != nil {
+			w.internal(rw, r, err)
+			return
+		}
+		p.NavHTML = nav
 	}
-	if err := t.ExecuteTemplate(&buf, tmpl, p); err != nil {
+	if err := t.ExecuteTemplate(buf, tmpl, p); err != nil {
 		w.internal(rw, r, err)
 		return
 	}
