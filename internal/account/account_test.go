@@ -3,6 +3,7 @@ package account_test
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,28 +18,25 @@ import (
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"golang.org/x/crypto/argon2"
 )
 
 var start = time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
 
 const password = "s3cret-pass"
 
-// One precomputed hash for users inserted directly (argon2 costs ~30 ms).
-var (
-	hashOnce sync.Once
-	hashVal  string
-)
-
-func passwordHash() string {
-	hashOnce.Do(func() {
-		h, err := account.HashPassword(password)
-		if err != nil {
-			panic(err)
-		}
-		hashVal = h
-	})
-	return hashVal
-}
+// passwordHash is the hash of password for users the tests insert directly:
+// argon2id with the smallest parameters (64 KiB, one pass), which
+// CheckPassword reads from the hash itself, so that the throttling tests'
+// hundreds of login attempts cost microseconds instead of ~30 ms each. The
+// production parameters are checked in TestPassword; registration, staff
+// creation and the dummy hash of unknown logins still use them.
+var passwordHash = sync.OnceValue(func() string {
+	salt := []byte("fixture-salt-16b")
+	key := argon2.IDKey([]byte(password), salt, 1, 64, 1, 32)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=64,t=1,p=1$%s$%s", argon2.Version, b64.EncodeToString(salt), b64.EncodeToString(key))
+})
 
 type env struct {
 	t     *testing.T
@@ -110,6 +108,7 @@ func (e *env) owner(mobile string) *identity.User {
 }
 
 func TestPassword(t *testing.T) {
+	t.Parallel()
 	h, err := account.HashPassword("正确的密码 123")
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +153,7 @@ func badSalt(hash string) string {
 }
 
 func TestRegister(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
@@ -210,6 +210,7 @@ func TestRegister(t *testing.T) {
 // Self-registration never takes over an existing customer record, and the
 // answer does not tell an account from a customer.
 func TestRegisterExistingMobile(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
@@ -257,6 +258,7 @@ func TestRegisterExistingMobile(t *testing.T) {
 }
 
 func TestRegisterThrottling(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
@@ -310,6 +312,7 @@ func TestRegisterThrottling(t *testing.T) {
 // Every argon2id computation for a request waits for one of NumCPU slots,
 // and gives up after the wait with ErrBusy.
 func TestArgonLimit(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
@@ -354,6 +357,7 @@ func TestArgonLimit(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
@@ -407,6 +411,7 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestLoginThrottling(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
@@ -460,6 +465,7 @@ func TestLoginThrottling(t *testing.T) {
 }
 
 func TestLoginThrottlingPerAddress(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
@@ -486,6 +492,7 @@ func TestLoginThrottlingPerAddress(t *testing.T) {
 // Concurrent wrong passwords from one address: the attempt is counted before
 // the password is checked, so only five reach argon2id.
 func TestLoginConcurrent(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
@@ -535,6 +542,7 @@ func TestLoginConcurrent(t *testing.T) {
 // The username and the mobile of one user share one counter; an unknown
 // login is counted under its lower-cased name.
 func TestLoginSharedCounter(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
@@ -560,6 +568,7 @@ func TestLoginSharedCounter(t *testing.T) {
 // Failures of one account from many addresses add up to 100, which bounds
 // distributed guessing; successful logins do not count.
 func TestLoginAccountLimit(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
@@ -590,6 +599,7 @@ func TestLoginAccountLimit(t *testing.T) {
 // Many staff behind one office address: successful logins use up none of
 // the address's budget of 20 failures.
 func TestLoginSuccessesDoNotCount(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
@@ -620,6 +630,7 @@ func TestLoginSuccessesDoNotCount(t *testing.T) {
 }
 
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
@@ -713,6 +724,7 @@ func TestSessions(t *testing.T) {
 }
 
 func TestCreateStaff(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := e.ctx
@@ -803,6 +815,7 @@ func TestCreateStaff(t *testing.T) {
 }
 
 func TestHelpers(t *testing.T) {
+	t.Parallel()
 	if got := identity.MaskMobile("13812345678"); got != "138****5678" {
 		t.Errorf("MaskedMobile = %q", got)
 	}
@@ -827,6 +840,7 @@ func TestHelpers(t *testing.T) {
 // UTF-8, NUL and a cut inside a character would make PostgreSQL refuse the
 // login (a 500 after a correct password).
 func TestStartSessionCleansClientText(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		u := e.staff("clean.ua", identity.RoleAdmin, 0)
@@ -845,6 +859,7 @@ func TestStartSessionCleansClientText(t *testing.T) {
 // The account-wide limit does not lock the owner out of an address they have
 // logged in from before, however many other addresses fail.
 func TestAccountLimitSparesKnownAddress(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		u := e.staff("known.addr", identity.RoleSales, e.store)

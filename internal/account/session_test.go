@@ -17,6 +17,7 @@ import (
 // the shortest, an owner's the longest; every idle timeout is shorter than
 // its lifetime and much longer than the touch interval.
 func TestSessionPolicies(t *testing.T) {
+	t.Parallel()
 	owner, sales, service, admin := account.SessionPolicyFor(identity.RoleOwner), account.SessionPolicyFor(identity.RoleSales),
 		account.SessionPolicyFor(identity.RoleService), account.SessionPolicyFor(identity.RoleAdmin)
 	for _, r := range identity.Roles {
@@ -40,6 +41,7 @@ func TestSessionPolicies(t *testing.T) {
 // its absolute lifetime however active it is; last_seen_at and expires_at
 // are written at most once per TouchInterval.
 func TestSessionLifetimes(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		users := map[identity.Role]*identity.User{

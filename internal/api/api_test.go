@@ -69,6 +69,7 @@ func loadOpenAPI(t *testing.T, raw []byte) (*openapiDoc, any) {
 // are exactly the API's routes, so no route is left undocumented (or
 // documented but not served), and that the document hangs together.
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("openapi.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -518,8 +519,10 @@ func (e *env) login(t *testing.T, login, password string) *http.Client {
 // End-to-end tests, one server per dialect
 
 func TestAPI(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range dbtest.Dialects() {
 		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
 			began := time.Now()
 			e := &env{s: apptest.Start(t, dialect), ctx: context.Background()}
 			t.Logf("%s: server with demo data started in %v", dialect, time.Since(began).Round(time.Millisecond))

@@ -53,8 +53,10 @@ func near(got, want time.Time) bool {
 // an ended session sends the browser to a login page that says why, and
 // the API answers 401 with the same words.
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range dbtest.Dialects() {
 		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
 			s := apptest.Start(t, dialect)
 			owner := account.SessionPolicyFor(identity.RoleOwner)
 			service := account.SessionPolicyFor(identity.RoleService)
