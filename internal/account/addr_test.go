@@ -7,6 +7,7 @@ import (
 )
 
 func TestThrottleAddr(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"203.0.113.7":              "203.0.113.7",
 		"203.0.113.7:4431":         "203.0.113.7",
@@ -24,6 +25,7 @@ func TestThrottleAddr(t *testing.T) {
 }
 
 func TestCleanText(t *testing.T) {
+	t.Parallel()
 	ua := strings.Repeat("a", 299) + "中"
 	got := cleanText(ua, 300)
 	if !utf8.ValidString(got) || len(got) != 299 {

@@ -418,14 +418,14 @@ func TestSetActive(t *testing.T) {
 			t.Fatalf("disable: %+v, %v", u, err)
 		}
 		for _, tok := range []string{s1.Token, s2.Token} {
-			_, err := e.svc.SessionUser(ctx, tok)
+			_, _, err := e.svc.SessionUser(ctx, tok)
 			apperrtest.WantCode(t, err, apperr.Unauthenticated)
 		}
 		if n := e.count(`SELECT COUNT(*) FROM sessions WHERE user_id = $1`, sales.ID); n != 0 {
 			t.Errorf("sessions of the disabled account = %d", n)
 		}
 		for _, tok := range []string{so.Token, sa.Token} {
-			if _, err := e.svc.SessionUser(ctx, tok); err != nil {
+			if _, _, err := e.svc.SessionUser(ctx, tok); err != nil {
 				t.Errorf("another account's session ended: %v", err)
 			}
 		}
@@ -461,7 +461,7 @@ func TestSetActive(t *testing.T) {
 		if _, err := e.svc.SetActive(ctx, admin, owner.ID, false, "车主申请注销"); err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.svc.SessionUser(ctx, so.Token)
+		_, _, err = e.svc.SessionUser(ctx, so.Token)
 		apperrtest.WantCode(t, err, apperr.Unauthenticated)
 	})
 }
@@ -483,7 +483,7 @@ func TestResetPassword(t *testing.T) {
 		for _, pw := range []string{"", "short7!", strings.Repeat("p", 73)} {
 			apperrtest.WantField(t, e.svc.ResetPassword(ctx, admin, owner.ID, pw), "password")
 		}
-		if _, err := e.svc.SessionUser(ctx, s1.Token); err != nil {
+		if _, _, err := e.svc.SessionUser(ctx, s1.Token); err != nil {
 			t.Fatalf("refused reset ended a session: %v", err)
 		}
 		// The owner locked themselves out from one address.
@@ -496,9 +496,9 @@ func TestResetPassword(t *testing.T) {
 		if err := e.svc.ResetPassword(ctx, admin, owner.ID, "new-password-1"); err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.svc.SessionUser(ctx, s1.Token)
+		_, _, err = e.svc.SessionUser(ctx, s1.Token)
 		apperrtest.WantCode(t, err, apperr.Unauthenticated)
-		if _, err := e.svc.SessionUser(ctx, sa.Token); err != nil {
+		if _, _, err := e.svc.SessionUser(ctx, sa.Token); err != nil {
 			t.Errorf("the admin's session ended: %v", err)
 		}
 		_, err = e.svc.Authenticate(ctx, owner.Mobile, password, "")

@@ -10,14 +10,19 @@ import (
 
 // Every argon2id computation done for a request (hashing a new password,
 // checking a login, the dummy check for an unknown login) takes 19 MiB and
-// tens of milliseconds of one core. argonSlots bounds how many run at once in
-// this process, so that a flood of anonymous requests costs at most
-// NumCPU × 19 MiB instead of growing without limit; a request that finds no
-// free slot within argonWait is refused with ErrBusy.
-var (
-	argonSlots = make(chan struct{}, runtime.NumCPU())
-	argonWait  = 3 * time.Second
-)
+// tens of milliseconds of one core. An argonLimiter bounds how many run at
+// once, so that a flood of anonymous requests costs at most NumCPU × 19 MiB
+// instead of growing without limit; a request that finds no free slot within
+// wait is refused with ErrBusy. Each Service has its own (a process builds
+// one Service; tests build many and run in parallel).
+type argonLimiter struct {
+	slots chan struct{}
+	wait  time.Duration
+}
+
+func newArgonLimiter() argonLimiter {
+	return argonLimiter{slots: make(chan struct{}, runtime.NumCPU()), wait: 3 * time.Second}
+}
 
 // ErrBusy is returned when no argon2id slot frees up within argonWait. A
 // slot frees up within tens of milliseconds, so the client is told to try
@@ -29,26 +34,27 @@ const busyRetryAfter = 2 * time.Second
 
 // withArgonSlot runs fn while holding one argon2id slot.
 func (s *Service) withArgonSlot(ctx context.Context, fn func()) error {
+	slots := s.argon.slots
 	select {
-	case argonSlots <- struct{}{}:
+	case slots <- struct{}{}:
 	default:
-		t := time.NewTimer(argonWait)
+		t := time.NewTimer(s.argon.wait)
 		defer t.Stop()
 		select {
-		case argonSlots <- struct{}{}:
+		case slots <- struct{}{}:
 		case <-t.C:
 			return ErrBusy
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
-	defer func() { <-argonSlots }()
+	defer func() { <-slots }()
 	s.argonRuns.Add(1)
 	fn()
 	return nil
 }
 
-// hashPassword is HashPassword within the process-wide argon2id limit.
+// hashPassword is HashPassword within the service's argon2id limit.
 func (s *Service) hashPassword(ctx context.Context, password string) (string, error) {
 	var hash string
 	var err error
@@ -58,7 +64,7 @@ func (s *Service) hashPassword(ctx context.Context, password string) (string, er
 	return hash, err
 }
 
-// checkPassword is CheckPassword within the process-wide argon2id limit.
+// checkPassword is CheckPassword within the service's argon2id limit.
 func (s *Service) checkPassword(ctx context.Context, hash, password string) (bool, error) {
 	var ok bool
 	if err := s.withArgonSlot(ctx, func() { ok = CheckPassword(hash, password) }); err != nil {

@@ -21,7 +21,7 @@ const (
 
 // HashPassword returns an argon2id hash in PHC string form. It is not
 // limited: request handling goes through Service, which runs it within the
-// process-wide argon2id limit (see argonSlots); the command line, the demo
+// per-service argon2id limit (see argonLimiter); the command line, the demo
 // data and tests call it directly.
 func HashPassword(password string) (string, error) {
 	salt := make([]byte, 16)

@@ -2,11 +2,7 @@ package account
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -20,13 +16,11 @@ import (
 	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
-// SessionTTL is how long a session lasts.
-const SessionTTL = 7 * 24 * time.Hour
-
 // Service manages accounts and sessions.
 type Service struct {
-	db  *db.DB
-	now func() time.Time
+	db    *db.DB
+	now   func() time.Time
+	argon argonLimiter
 	// argonRuns counts the argon2id computations this service started (a
 	// measure for tests: throttled requests must not reach argon2id).
 	argonRuns atomic.Int64
@@ -37,7 +31,7 @@ type Service struct {
 
 // NewService returns a Service on d; now may be nil for time.Now.
 func NewService(d *db.DB, now func() time.Time) *Service {
-	return &Service{db: d, now: db.UTC(now)}
+	return &Service{db: d, now: db.UTC(now), argon: newArgonLimiter()}
 }
 
 // RegisterInput is what a person fills in to register an owner account.
@@ -67,8 +61,8 @@ var ErrMobileUnavailable = apperr.Field("mobile",
 // Cheap work comes first: validation, the per-address throttle (more than
 // maxRegisterAttempts valid attempts within the window: RateLimited with the
 // minutes left in the message and the exact time left in RetryAfter),
-// the mobile lookup; only then the argon2id hash, within the process-wide
-// limit (ErrBusy when no slot frees up in time).
+// the mobile lookup; only then the argon2id hash, within the service's
+// argon2id limit (ErrBusy when no slot frees up in time).
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*identity.User, error) {
 	in.Mobile = strings.TrimSpace(in.Mobile)
 	in.Name = strings.TrimSpace(in.Name)
@@ -277,7 +271,7 @@ var ErrBadCredentials = apperr.New(apperr.Unauthenticated, "用户名/手机号�
 //
 // An unknown login, a wrong password and a disabled account all return
 // ErrBadCredentials after the same work (an unknown login is checked against
-// a dummy hash). The check runs within the process-wide argon2id limit
+// a dummy hash). The check runs within the service's argon2id limit
 // (ErrBusy when no slot frees up in time; such an attempt is not counted).
 func (s *Service) Authenticate(ctx context.Context, login, password, clientIP string) (*identity.User, error) {
 	login = strings.TrimSpace(login)
@@ -397,80 +391,6 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*identity.User, *Se
 		return nil, nil, err
 	}
 	return u, sess, nil
-}
-
-// Session is an open login session.
-type Session struct {
-	Token     string // the cookie value; only its hash is stored
-	ExpiresAt time.Time
-}
-
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
-// StartSession opens a new session for userID, ending previous (the session
-// id is rotated at every login).
-func (s *Service) StartSession(ctx context.Context, userID int64, previousToken, clientIP, userAgent string) (*Session, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, err
-	}
-	token := base64.RawURLEncoding.EncodeToString(b)
-	now := s.now()
-	exp := now.Add(SessionTTL)
-	userAgent = cleanText(userAgent, 300)
-	clientIP = cleanText(clientIP, 64)
-	// The audit entry records the address the session was opened from (the
-	// login throttle reads it back to recognise a known address).
-	ctx = audit.WithMeta(ctx, audit.Meta{IP: clientIP, RequestID: audit.MetaFrom(ctx).RequestID})
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if previousToken != "" {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hashToken(previousToken)); err != nil {
-				return err
-			}
-		}
-		// Housekeeping: drop expired sessions of this user.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND expires_at < $2`, userID, now); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at, ip, user_agent)
-			VALUES ($1, $2, $3, $4, $3, $5, $6)`, hashToken(token), userID, now, exp, clientIP, userAgent)
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, now, audit.Entry{UserID: userID, Action: "login", Entity: "users", EntityID: userID})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &Session{Token: token, ExpiresAt: exp}, nil
-}
-
-// SessionUser returns the active user of a session token, or an
-// Unauthenticated error for an unknown, expired or disabled one.
-func (s *Service) SessionUser(ctx context.Context, token string) (*identity.User, error) {
-	if token == "" || len(token) > 100 {
-		return nil, apperr.New(apperr.Unauthenticated, "请先登录")
-	}
-	now := s.now()
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+userFrom+
-		`JOIN sessions x ON x.user_id = u.id WHERE x.token_hash = $1 AND x.expires_at > $2 AND u.active = $3`,
-		hashToken(token), now, true))
-	if db.NoRows(err) {
-		return nil, apperr.New(apperr.Unauthenticated, "登录已过期，请重新登录")
-	}
-	return u, err
-}
-
-// EndSession deletes the session of token (logout).
-func (s *Service) EndSession(ctx context.Context, token string) error {
-	if token == "" {
-		return nil
-	}
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hashToken(token))
-	return err
 }
 
 func nullID(id int64) any {

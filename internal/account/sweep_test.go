@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
@@ -20,7 +19,7 @@ func TestSweep(t *testing.T) {
 		session := func(token string, expires time.Time) {
 			t.Helper()
 			if _, err := d.ExecContext(e.ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at)
-				VALUES ($1, $2, $3, $4, $3)`, token, u.ID, expires.Add(-account.SessionTTL), expires); err != nil {
+				VALUES ($1, $2, $3, $4, $3)`, token, u.ID, expires.Add(-30*24*time.Hour), expires); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -35,11 +35,13 @@ const userColumns = `u.id, COALESCE(u.username, ''), COALESCE(u.mobile, ''), u.d
 
 const userFrom = ` FROM users u LEFT JOIN sites s ON s.id = u.site_id `
 
-func scanUser(row interface{ Scan(...any) error }) (*identity.User, error) {
+// scanUser scans userColumns, then into extra any further columns.
+func scanUser(row interface{ Scan(...any) error }, extra ...any) (*identity.User, error) {
 	var u identity.User
 	var last sql.NullTime
-	if err := row.Scan(&u.ID, &u.Username, &u.Mobile, &u.DisplayName, &u.Role,
-		&u.CustomerID, &u.SiteID, &u.SiteName, &u.Active, &u.CreatedAt, &last); err != nil {
+	dest := append([]any{&u.ID, &u.Username, &u.Mobile, &u.DisplayName, &u.Role,
+		&u.CustomerID, &u.SiteID, &u.SiteName, &u.Active, &u.CreatedAt, &last}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	u.LastLoginAt = last.Time

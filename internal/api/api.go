@@ -15,6 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
@@ -90,6 +91,10 @@ func (a *Base) fail(rw http.ResponseWriter, r *http.Request, err error) {
 // Deny answers a request the route's rule refuses: 401 for anonymous, 403 otherwise.
 func (a *Base) Deny(rw http.ResponseWriter, r *http.Request) {
 	if httpx.User(r) == nil {
+		if httpx.SessionExpired(r) {
+			a.fail(rw, r, account.ErrSessionExpired)
+			return
+		}
 		a.fail(rw, r, apperr.New(apperr.Unauthenticated, "请先登录"))
 		return
 	}

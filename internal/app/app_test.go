@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,10 +17,12 @@ import (
 )
 
 func TestRefusesStaleSchema(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range dbtest.Dialects() {
 		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
 			cfg := &config.Config{Addr: "127.0.0.1:0", DB: dbtest.DSN(t, dialect), Migrate: false, LogFormat: "text"}
-			_, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			_, err := app.New(context.Background(), cfg, apptest.Logger(t))
 			if !errors.Is(err, db.ErrSchemaOutdated) {
 				t.Fatalf("app.New on an unmigrated database = %v, want ErrSchemaOutdated", err)
 			}
@@ -30,6 +31,7 @@ func TestRefusesStaleSchema(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, db.SQLite)
 	res, err := http.Get(s.URL + "/healthz")
 	if err != nil {
@@ -49,6 +51,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestMethodNotAllowed(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, db.SQLite)
 	for _, tc := range []struct{ method, path, allow string }{
 		{http.MethodPut, "/api/v1/appointments", "GET, POST"},
@@ -76,8 +79,9 @@ func TestMethodNotAllowed(t *testing.T) {
 }
 
 func TestDemoLoginsOnlyInDemoMode(t *testing.T) {
+	t.Parallel()
 	cfg := &config.Config{Addr: "127.0.0.1:0", DB: dbtest.DSN(t, db.SQLite), Migrate: true, LogFormat: "text"}
-	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := app.New(context.Background(), cfg, apptest.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +104,10 @@ func TestDemoLoginsOnlyInDemoMode(t *testing.T) {
 }
 
 func TestInvalidTextRefused(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range dbtest.Dialects() {
 		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
 			s := apptest.Start(t, dialect)
 			owner := s.Login(t, "owner")
 			before := 0
@@ -149,6 +155,7 @@ func TestInvalidTextRefused(t *testing.T) {
 }
 
 func TestDemoRefusesRealData(t *testing.T) {
+	t.Parallel()
 	dsn := dbtest.DSN(t, db.SQLite)
 	d, err := db.Open(context.Background(), dsn)
 	if err != nil {
@@ -162,7 +169,7 @@ func TestDemoRefusesRealData(t *testing.T) {
 	}
 	d.Close()
 	cfg := &config.Config{Addr: "127.0.0.1:0", DB: dsn, Demo: true, Migrate: true, LogFormat: "text"}
-	if _, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil || !strings.Contains(err.Error(), "refusing --demo") {
+	if _, err := app.New(context.Background(), cfg, apptest.Logger(t)); err == nil || !strings.Contains(err.Error(), "refusing --demo") {
 		t.Fatalf("--demo on real data: %v", err)
 	}
 }

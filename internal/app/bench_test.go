@@ -2,13 +2,16 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -17,13 +20,12 @@ import (
 	"github.com/nevcrm/nevcrm/internal/httpx"
 )
 
-// BenchmarkPages measures the main pages through the full handler stack
-// (middleware, session lookup, services, SQL, templates) beside a baseline:
-// a primary-key lookup of one customer on the same database in the same run.
-// scripts/bench-pages.sh prints the ratios. The database is the demo data
-// (1,000 customers) unless NEVCRM_BENCH_DB names a generated database, e.g.
-// one made with `nevcrm generate --scale large`.
-func BenchmarkPages(b *testing.B) {
+// benchApp opens the benchmark database with the demo accounts and returns
+// the app and a session token per demo account. The database is the demo
+// data (1,000 customers) unless NEVCRM_BENCH_DB names a generated database,
+// e.g. one made with `nevcrm generate --scale large`. Requests are logged
+// as in production (text, formatted) but to io.Discard.
+func benchApp(b *testing.B) (*app.App, map[string]string) {
 	ctx := context.Background()
 	dsn := os.Getenv("NEVCRM_BENCH_DB")
 	if dsn == "" {
@@ -34,7 +36,7 @@ func BenchmarkPages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer a.Close()
+	b.Cleanup(func() { a.Close() })
 	var customers int
 	if err := a.DB.QueryRow(`SELECT COUNT(*) FROM customers`).Scan(&customers); err != nil {
 		b.Fatal(err)
@@ -53,6 +55,20 @@ func BenchmarkPages(b *testing.B) {
 		}
 		cookies[name] = s.Token
 	}
+	return a, cookies
+}
+
+// BenchmarkPages measures the main pages through the full handler stack
+// (middleware, session lookup, services, SQL, templates) beside a baseline:
+// a primary-key lookup of one customer on the same database in the same run.
+// scripts/bench-pages.sh prints the ratios; NEVCRM_BENCH_DB names another
+// database (see benchApp).
+func BenchmarkPages(b *testing.B) {
+	a, cookies := benchApp(b)
+	var customers int
+	if err := a.DB.QueryRow(`SELECT MAX(id) FROM customers`).Scan(&customers); err != nil {
+		b.Fatal(err)
+	}
 	var swapSite int64
 	if err := a.DB.QueryRow(`SELECT st.id FROM users u JOIN customers c ON c.id = u.customer_id JOIN sites st ON st.city = c.city
 		WHERE u.username = 'owner' AND st.kind = 'swap_station' ORDER BY st.id LIMIT 1`).Scan(&swapSite); err != nil {
@@ -69,6 +85,7 @@ func BenchmarkPages(b *testing.B) {
 		}
 	})
 	pages := []struct{ name, user, path string }{
+		{"healthz", "", "/healthz"},
 		{"home", "", "/"},
 		{"owner-dashboard", "owner", "/owner/"},
 		{"owner-appointments", "owner", "/owner/appointments"},
@@ -93,5 +110,71 @@ func BenchmarkPages(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkThroughput serves /healthz and the owner's dashboard (/owner/,
+// logged in) from a real listener to concurrent keep-alive clients in the
+// same process, one after the other in the same run, and reports each in
+// requests per second and in CPU time of the whole process (server and
+// clients) per request; NEVCRM_BENCH_ROUNDS repeats the pair. The ratio of
+// the two is what docs/测试说明.md reports (scripts/bench-throughput.sh prints
+// it per round). Requests per second depend on what else the machine runs;
+// CPU time per request does not, and with the cores saturated throughput is
+// the cores divided by it.
+func BenchmarkThroughput(b *testing.B) {
+	a, cookies := benchApp(b)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, ln) }()
+	b.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			b.Error(err)
+		}
+	})
+	base := "http://" + ln.Addr().String()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64}}
+	defer client.CloseIdleConnections()
+	rounds, _ := strconv.Atoi(os.Getenv("NEVCRM_BENCH_ROUNDS"))
+	for round := range max(rounds, 1) {
+		for _, p := range []struct{ name, user, path string }{
+			{"healthz", "", "/healthz"},
+			{"owner-dashboard", "owner", "/owner/"},
+		} {
+			b.Run(fmt.Sprintf("round%d/%s", round+1, p.name), func(b *testing.B) {
+				b.SetParallelism(4) // 4 × GOMAXPROCS clients
+				cpu0 := cpuTime()
+				b.RunParallel(func(pb *testing.PB) {
+					req, err := http.NewRequest(http.MethodGet, base+p.path, nil)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					if p.user != "" {
+						req.AddCookie(&http.Cookie{Name: httpx.SessionCookie, Value: cookies[p.user]})
+					}
+					for pb.Next() {
+						res, err := client.Do(req)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						_, _ = io.Copy(io.Discard, res.Body)
+						res.Body.Close()
+						if res.StatusCode != http.StatusOK {
+							b.Errorf("%s: %d", p.path, res.StatusCode)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+				b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/req")
+			})
+		}
 	}
 }

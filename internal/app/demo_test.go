@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,6 +84,14 @@ func login(t *testing.T, url, username, password string) (*http.Client, int) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		return nil, res.StatusCode
+	}
+	// The server's clock is fixed (10:40 today) while the jar follows the
+	// real one: keep the session cookie regardless of its Expires (a staff
+	// session's idle timeout may already be over by the real clock).
+	u, _ := neturl.Parse(url)
+	for _, ck := range res.Cookies() {
+		ck.Expires, ck.MaxAge = time.Time{}, 0
+		jar.SetCookies(u, []*http.Cookie{ck})
 	}
 	return c, res.StatusCode
 }

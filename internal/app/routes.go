@@ -97,8 +97,9 @@ func (a *App) Routes() []httpx.Route { return a.table }
 func allowed(mux *http.ServeMux, notFound, notAllowed http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		var methods []string
+		// The mux reads only the method, host and path of a probe.
+		probe := &http.Request{Host: r.Host, URL: r.URL, Header: http.Header{}}
 		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "/api/" {
 				methods = append(methods, m)
@@ -139,14 +140,25 @@ func (a *App) healthz(rw http.ResponseWriter, r *http.Request) {
 }
 
 // session loads the acting user from the session cookie. An unknown or
-// expired token simply means an anonymous visitor.
+// ended session means an anonymous visitor whose cookie is cleared and whose
+// request is marked (httpx.SessionExpired) so that the login page can say
+// why; a session renewed by this request gets its cookie again with the new
+// expiry (at most once a minute, see account.TouchInterval).
 func (a *App) session(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		ctx := audit.WithMeta(r.Context(), audit.Meta{IP: httpx.ClientIP(r, a.Config.TrustProxy), RequestID: httpx.RequestID(r.Context())})
 		if tok := httpx.SessionToken(r); tok != "" && !strings.HasPrefix(r.URL.Path, "/static/") {
-			if u, err := a.Accounts.SessionUser(ctx, tok); err == nil {
+			u, sess, err := a.Accounts.SessionUser(ctx, tok)
+			switch {
+			case err == nil:
 				ctx = identity.WithUser(ctx, u)
-			} else if apperr.CodeOf(err) != apperr.Unauthenticated {
+				if sess.Renewed {
+					httpx.SetSessionCookie(rw, r, a.Config.TrustProxy, tok, sess.ExpiresAt)
+				}
+			case apperr.CodeOf(err) == apperr.Unauthenticated:
+				ctx = httpx.WithSessionExpired(ctx)
+				httpx.ClearSessionCookie(rw, r, a.Config.TrustProxy)
+			default:
 				a.Logger.ErrorContext(ctx, "session lookup failed", "err", err, "request_id", httpx.RequestID(ctx))
 			}
 		}
@@ -175,7 +187,12 @@ func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Req
 			}
 			return ""
 		}
-		field := check(r.URL.Query())
+		var field string
+		if q := r.URL.RawQuery; q != "" && (strings.IndexByte(q, '%') >= 0 || !cleanText(q)) {
+			// Only an escape (%XX) can decode to what the raw query,
+			// valid and NUL-free, does not already show.
+			field = check(r.URL.Query())
+		}
 		if field == "" && r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			switch mt {

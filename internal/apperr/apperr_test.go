@@ -7,6 +7,7 @@ import (
 )
 
 func TestCodes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		err  error
 		code Code
@@ -25,6 +26,7 @@ func TestCodes(t *testing.T) {
 }
 
 func TestValidator(t *testing.T) {
+	t.Parallel()
 	var v Validator
 	v.Check(true, "a", "never")
 	if err := v.Err(); err != nil {

@@ -18,6 +18,7 @@ import (
 )
 
 func TestBookValidation(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		// One existing booking so that counters are not all zero.
@@ -132,6 +133,7 @@ func TestBookValidation(t *testing.T) {
 }
 
 func TestBookSlotsAndCancel(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
@@ -199,6 +201,12 @@ func TestBookSlotsAndCancel(t *testing.T) {
 		if err != nil || len(up) != 1 || up[0].ID != a.ID || len(past) != 0 {
 			t.Fatalf("Mine = %v, %v, %v", up, past, err)
 		}
+		if up, err := f.Svc.Upcoming(ctx, f.OwnerA, 10); err != nil || len(up) != 1 || up[0].ID != a.ID {
+			t.Fatalf("Upcoming = %v, %v", up, err)
+		}
+		if up, err := f.Svc.Upcoming(ctx, f.OwnerA, 0); err != nil || len(up) != 0 {
+			t.Fatalf("Upcoming(0) = %v, %v", up, err)
+		}
 
 		// Owner cancels: place released, status cancelled, audit written.
 		c, err := f.Svc.Cancel(ctx, f.OwnerA, a.ID, "", "")
@@ -221,6 +229,9 @@ func TestBookSlotsAndCancel(t *testing.T) {
 		if len(up) != 0 || len(past) != 1 || past[0].Status != booking.Cancelled {
 			t.Fatalf("Mine after cancel = %v, %v", up, past)
 		}
+		if up, err := f.Svc.Upcoming(ctx, f.OwnerA, 10); err != nil || len(up) != 0 {
+			t.Fatalf("Upcoming after cancel = %v, %v", up, err)
+		}
 		// The same vehicle may book the slot again once the old one is cancelled.
 		f.book(f.OwnerA, f.repair(f.VehA, tomorrow, hm(10, 0)))
 
@@ -237,6 +248,7 @@ func TestBookSlotsAndCancel(t *testing.T) {
 }
 
 func TestOwnerChangeCutoff(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
@@ -266,6 +278,7 @@ func TestOwnerChangeCutoff(t *testing.T) {
 }
 
 func TestReschedule(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
@@ -346,6 +359,7 @@ func TestReschedule(t *testing.T) {
 }
 
 func TestSwapBatteryDayLimit(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
@@ -426,6 +440,7 @@ func TestSwapBatteryDayLimit(t *testing.T) {
 }
 
 func TestStaffStatusMachine(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
@@ -530,6 +545,7 @@ func TestStaffStatusMachine(t *testing.T) {
 }
 
 func TestNoShowAndStaffCancel(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
@@ -576,6 +592,7 @@ func TestNoShowAndStaffCancel(t *testing.T) {
 }
 
 func TestScope(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
@@ -662,10 +679,15 @@ func TestScope(t *testing.T) {
 		apperrtest.WantField(t, err, "date")
 		_, _, err = f.Svc.Mine(ctx, f.ServiceA, 10)
 		apperrtest.WantCode(t, err, apperr.Forbidden)
+		_, err = f.Svc.Upcoming(ctx, f.ServiceA, 10)
+		apperrtest.WantCode(t, err, apperr.Forbidden)
+		_, err = f.Svc.Upcoming(ctx, nil, 10)
+		apperrtest.WantCode(t, err, apperr.Unauthenticated)
 	})
 }
 
 func TestSlotsValidation(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
@@ -696,6 +718,7 @@ func TestSlotsValidation(t *testing.T) {
 // of one slot: exactly the free places are taken, everyone else gets ErrFull,
 // and the counter matches the appointments.
 func TestConcurrentBookingNeverOversells(t *testing.T) {
+	t.Parallel()
 	const racers = 30
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
@@ -752,6 +775,7 @@ func TestConcurrentBookingNeverOversells(t *testing.T) {
 // TestConcurrentSwapBatteriesNeverOversold races owners for swaps spread over
 // many slots of one day: the station's charged batteries (3) bound the day.
 func TestConcurrentSwapBatteriesNeverOversold(t *testing.T) {
+	t.Parallel()
 	const racers = 30
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
@@ -806,6 +830,7 @@ func TestConcurrentSwapBatteriesNeverOversold(t *testing.T) {
 // appointment, on many days at once: every call must end in success or a
 // domain error, never a database deadlock, and the counters must match.
 func TestConcurrentRescheduleAndCancel(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
@@ -855,6 +880,7 @@ func TestConcurrentRescheduleAndCancel(t *testing.T) {
 }
 
 func TestStaffActOnMovedAppointment(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
@@ -872,6 +898,7 @@ func TestStaffActOnMovedAppointment(t *testing.T) {
 }
 
 func TestNoShowReleasesSwapBattery(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()

@@ -109,22 +109,30 @@ func (s *Service) load(ctx context.Context, q db.Querier, id int64) (*Appointmen
 }
 
 // Mine returns the acting owner's upcoming (open or in progress, soonest
-// first) and past appointments (newest first, at most limit).
+// first) and past appointments (newest first), at most limit of each. Only
+// an owner may call it (Forbidden otherwise).
 func (s *Service) Mine(ctx context.Context, actor *identity.User, limit int) (upcoming, past []*Appointment, err error) {
-	if err := identity.Require(actor); err != nil {
-		return nil, nil, err
-	}
-	if !actor.Is(identity.RoleOwner) || actor.CustomerID == 0 {
-		return nil, nil, apperr.New(apperr.Forbidden, "只有车主可以查看自己的预约")
-	}
-	upcoming, err = s.query(ctx, `WHERE a.customer_id = $1 AND a.status IN ('booked', 'confirmed', 'in_progress')
-		ORDER BY a.scheduled_at LIMIT $2`, actor.CustomerID, limit)
+	upcoming, err = s.Upcoming(ctx, actor, limit)
 	if err != nil {
 		return nil, nil, err
 	}
 	past, err = s.query(ctx, `WHERE a.customer_id = $1 AND a.status IN ('completed', 'cancelled', 'no_show')
 		ORDER BY a.scheduled_at DESC LIMIT $2`, actor.CustomerID, limit)
 	return upcoming, past, err
+}
+
+// Upcoming returns the acting owner's open or in-progress appointments,
+// soonest first, at most limit (the owner's dashboard needs no more). Only
+// an owner may call it (Forbidden otherwise).
+func (s *Service) Upcoming(ctx context.Context, actor *identity.User, limit int) ([]*Appointment, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
+	if !actor.Is(identity.RoleOwner) || actor.CustomerID == 0 {
+		return nil, apperr.New(apperr.Forbidden, "只有车主可以查看自己的预约")
+	}
+	return s.query(ctx, `WHERE a.customer_id = $1 AND a.status IN ('booked', 'confirmed', 'in_progress')
+		ORDER BY a.scheduled_at LIMIT $2`, actor.CustomerID, limit)
 }
 
 // Queue returns the appointments of a local date ("2006-01-02") at the acting

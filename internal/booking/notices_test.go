@@ -58,7 +58,6 @@ func (f *fixture) wantNotice(u *identity.User, kind notify.Kind, title, link str
 // one notification in its owner's inbox, in the step's transaction.
 func TestOwnerNotifiedOfStaffActions(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newFixture(t, d)
 		ctx := context.Background()
 		a := f.book(f.OwnerA, booking.BookInput{VehicleID: f.VehA, SiteID: f.Swap, Kind: booking.Swap, Date: tomorrow, Minute: hm(10, 0)})
@@ -144,7 +143,6 @@ func TestOwnerNotifiedOfStaffActions(t *testing.T) {
 // and charging bookings notify nobody.
 func TestStaffNotifiedOfOwnerChanges(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newFixture(t, d)
 		ctx := context.Background()
 		staff := func() string {

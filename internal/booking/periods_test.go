@@ -3,6 +3,7 @@ package booking
 import "testing"
 
 func TestPeriods(t *testing.T) {
+	t.Parallel()
 	var d Day
 	for m := 8 * 60; m < 20*60; m += 60 {
 		d.Slots = append(d.Slots, Slot{Minute: m, Bookable: m >= 13*60})

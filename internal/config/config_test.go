@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseServe(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"NEVCRM_DB": "postgres://x/y", "NEVCRM_ADDR": "0.0.0.0:9000"}
 	getenv := func(k string) string { return env[k] }
 	c, err := ParseServe(nil, getenv, io.Discard)

@@ -134,14 +134,17 @@ func (g *gen) bookSite(s *site, kind string, pool []owner, rate float64) {
 			}
 			if b.status == "booked" || b.status == "confirmed" || b.status == "in_progress" {
 				// A vehicle holds at most one open appointment per kind
-				// (unique index appointments_vehicle_kind_open).
+				// and one per slot (unique indexes
+				// appointments_vehicle_kind_open, _slot_open).
 				key := openKey{b.owner.vehicle, kind}
-				if g.openKinds[key] {
+				slot := [3]int64{b.owner.vehicle, int64(d), int64(b.minute)}
+				if g.openKinds[key] || g.openSlots[slot] {
 					usage[(b.minute-s.open)/s.slot]--
 					booked--
 					continue
 				}
 				g.openKinds[key] = true
+				g.openSlots[slot] = true
 			}
 			day = append(day, b)
 		}

@@ -36,6 +36,7 @@ func checkT(t *testing.T, d *db.DB) []Problem {
 // TestGenerateCheck generates the small scale and expects every invariant
 // to hold, then corrupts rows one at a time and expects Check to notice.
 func TestGenerateCheck(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		generateT(t, d, 1000, 7)
@@ -108,6 +109,7 @@ func replaceInterval(q string) string {
 // TestDeterministicExport generates twice with the same options and
 // expects byte-identical CSV exports, with a BOM and a header.
 func TestDeterministicExport(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var dirs []string
 	for i := 0; i < 2; i++ {
@@ -142,6 +144,7 @@ func TestDeterministicExport(t *testing.T) {
 // TestDemoCity checks what serve --demo relies on: a city with every kind
 // of site and owners of swap-capable vehicles, and free capacity ahead.
 func TestDemoCity(t *testing.T) {
+	t.Parallel()
 	d := dbtest.Open(t, db.SQLite)
 	generateT(t, d, 1000, 1)
 	var n int
@@ -173,6 +176,7 @@ type cancelWriter func()
 func (c cancelWriter) Write(p []byte) (int, error) { c(); return len(p), nil }
 
 func TestInterruptedRunLooksIncomplete(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()

@@ -78,9 +78,11 @@ type gen struct {
 	tdUsage  map[[3]int]int // (store site index, day, minute) -> booked test drives
 	// openKinds holds (vehicle, kind) of open bookings: a vehicle holds at
 	// most one open appointment per kind of service (unique index
-	// appointments_vehicle_kind_open), which also keeps open bookings in
-	// distinct slots (appointments_vehicle_slot_open).
+	// appointments_vehicle_kind_open); openSlots holds (vehicle, day,
+	// minute) of open bookings, since two kinds may not share a slot either
+	// (appointments_vehicle_slot_open).
 	openKinds map[openKey]bool
+	openSlots map[[3]int64]bool
 	plates    map[string]int
 }
 
@@ -155,7 +157,7 @@ func generate(ctx context.Context, d *db.DB, opt Options, prog *progress) error 
 	}
 	g := &gen{ctx: ctx, opt: opt, r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15)),
 		acct: rand.New(rand.NewPCG(uint64(opt.Seed), 0x6a09e667f3bcc908)), l: l, now: opt.Now,
-		tdUsage: map[[3]int]int{}, openKinds: map[openKey]bool{}, plates: map[string]int{}}
+		tdUsage: map[[3]int]int{}, openKinds: map[openKey]bool{}, openSlots: map[[3]int64]bool{}, plates: map[string]int{}}
 	g.declareTables()
 	g.setupCalendar()
 	prog.note("datagen: %d customers, %d days of history, seed %d", opt.Customers, g.days, opt.Seed)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestVINCheckDigit(t *testing.T) {
+	t.Parallel()
 	// 1M8GDM9AXKP042788 is the worked example of the North American VIN
 	// standard (check digit X), 1HGCM82633A004352 a widely quoted valid VIN
 	// (check digit 3); GB 16735 uses the same weights and transliteration.
@@ -32,6 +33,7 @@ func TestVINCheckDigit(t *testing.T) {
 }
 
 func TestPlate(t *testing.T) {
+	t.Parallel()
 	for _, p := range []string{"沪AD12345", "粤BFA1234", "京AD91234"} {
 		if !ValidPlate(p) {
 			t.Errorf("ValidPlate(%s) = false", p)
@@ -56,6 +58,7 @@ func TestPlate(t *testing.T) {
 }
 
 func TestMobile(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	seen := map[string]bool{}
 	for n := range 100000 {
@@ -73,6 +76,7 @@ func TestMobile(t *testing.T) {
 }
 
 func TestConversionModel(t *testing.T) {
+	t.Parallel()
 	base := LeadFeatures{Source: "website", ResponseMinutes: 30}
 	better := base
 	better.TestDrive, better.StoreVisits, better.Campaign = true, 2, true
@@ -85,6 +89,7 @@ func TestConversionModel(t *testing.T) {
 }
 
 func TestScaleCustomers(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]int{"small": 1000, "medium": 100000, "large": 1000000, "2500": 2500} {
 		if got, err := ScaleCustomers(in); err != nil || got != want {
 			t.Errorf("ScaleCustomers(%q) = %d, %v", in, got, err)

@@ -256,6 +256,7 @@ func sqliteSchema(t *testing.T, d *db.DB) map[string][]schemaColumn {
 // migrations but not in docs/数据字典.md, or the reverse, or when a column's
 // type or nullability differs between the two.
 func TestDataDictionaryMatchesSchema(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := dbtest.OpenEmpty(t, db.SQLite)
 	if err := d.Migrate(ctx); err != nil {
@@ -357,6 +358,7 @@ var pgType = map[string]string{
 // same tables and columns, with corresponding types and nullability, so the
 // one data dictionary describes both. It runs when NEVCRM_TEST_POSTGRES_URL is set.
 func TestPostgresSchemaMatchesSQLite(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(dbtest.EnvPostgres) == "" {
 		t.Skipf("PostgreSQL comparison skipped: set %s to run it", dbtest.EnvPostgres)
 	}
@@ -436,6 +438,7 @@ func TestPostgresSchemaMatchesSQLite(t *testing.T) {
 // TestParseDictionaryRejectsMalformed keeps the parser strict: a malformed row
 // must be an error, not a silently skipped column.
 func TestParseDictionaryRejectsMalformed(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, text string
 		wantErr    bool

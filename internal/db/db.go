@@ -32,6 +32,8 @@ type DB struct {
 	Dialect Dialect
 	// DSN is the address the handle was opened with (a file path or a URL).
 	DSN string
+	// stmts caches prepared statements (SQLite only; nil on PostgreSQL).
+	stmts *stmtCache
 }
 
 // IsPostgresURL reports whether dsn addresses a PostgreSQL server.
@@ -74,7 +76,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &DB{DB: sqlDB, Dialect: dialect, DSN: dsn}, nil
+	d := &DB{DB: sqlDB, Dialect: dialect, DSN: dsn}
+	if dialect == SQLite {
+		d.stmts = &stmtCache{stmts: map[string]*sql.Stmt{}}
+	}
+	return d, nil
 }
 
 // sqliteDSN turns a file path into a modernc.org/sqlite DSN with the pragmas

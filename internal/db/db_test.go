@@ -11,8 +11,10 @@ import (
 )
 
 func TestMigrateAndCheckSchema(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range dbtest.Dialects() {
 		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			d := dbtest.OpenEmpty(t, dialect)
 			if err := d.CheckSchema(ctx); !errors.Is(err, db.ErrSchemaOutdated) {
@@ -48,6 +50,7 @@ func TestCheckSchemaSeesJobQueue(t *testing.T) {
 }
 
 func TestUniqueViolationDetected(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		q := `INSERT INTO parts (sku, name, category, price_fen, cost_fen) VALUES ($1, $2, $3, $4, $5)`

@@ -19,7 +19,10 @@ import (
 // test: the tests below make their own small tables.
 func forEachEmpty(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 	for _, dialect := range dbtest.Dialects() {
-		t.Run(string(dialect), func(t *testing.T) { fn(t, dbtest.OpenEmpty(t, dialect)) })
+		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
+			fn(t, dbtest.OpenEmpty(t, dialect))
+		})
 	}
 }
 
@@ -63,6 +66,7 @@ func wantOnly(t *testing.T, err error, want string) {
 }
 
 func TestConstraintViolationsClassified(t *testing.T) {
+	t.Parallel()
 	forEachEmpty(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		mustExec(t, d,
@@ -144,6 +148,7 @@ func TestConstraintViolationsClassified(t *testing.T) {
 // count: errors whose text looks like a driver's are not classified, and InTx
 // does not retry them.
 func TestClassifiersIgnoreMessageText(t *testing.T) {
+	t.Parallel()
 	fakes := []error{
 		nil,
 		errors.New("constraint failed: UNIQUE constraint failed: users.mobile (2067)"),
@@ -188,6 +193,7 @@ func isDeadlock(err error) bool {
 // the other has done so, then update the other's row. The victim's InTx runs
 // it again, and both finally commit.
 func TestInTxRetriesRealDeadlock(t *testing.T) {
+	t.Parallel()
 	d := dbtest.OpenEmpty(t, db.Postgres) // skips without PostgreSQL
 	// (SQLite takes the write lock at BEGIN: two writers queue, never deadlock.)
 	mustExec(t, d,
@@ -255,6 +261,7 @@ func TestInTxRetriesRealDeadlock(t *testing.T) {
 // TestInTxDoesNotRetryBusy: a lock wait that gives up is reported by IsBusy
 // and returned by InTx at once, not retried.
 func TestInTxDoesNotRetryBusy(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) {
 		ctx := context.Background()
 		dsn := dbtest.DSN(t, db.SQLite)
@@ -355,6 +362,7 @@ func canceled(err error) bool {
 // wraps the context's error (and is no other kind), which httpx.ClientGone
 // relies on.
 func TestCancellationIsContextError(t *testing.T) {
+	t.Parallel()
 	// Counts to a billion: far longer than the test waits, bounded all the same.
 	const long = `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT COUNT(*) FROM c`
 	forEachEmpty(t, func(t *testing.T, d *db.DB) {

@@ -60,7 +60,10 @@ func (r Route) Allows(role identity.Role) bool {
 
 type ctxKey int
 
-const requestIDKey ctxKey = 0
+const (
+	requestIDKey ctxKey = iota
+	sessionExpiredKey
+)
 
 // User returns the acting user of the request, or nil for an anonymous visitor.
 func User(r *http.Request) *identity.User { return identity.FromContext(r.Context()) }
@@ -74,6 +77,19 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey).(string)
 	return id
+}
+
+// WithSessionExpired returns ctx marked as the request of a visitor whose
+// session cookie no longer opens a session (it ended or is unknown).
+func WithSessionExpired(ctx context.Context) context.Context {
+	return context.WithValue(ctx, sessionExpiredKey, true)
+}
+
+// SessionExpired reports whether the request came with a session cookie
+// that no longer opens a session: the visitor was logged in and is not now.
+func SessionExpired(r *http.Request) bool {
+	v, _ := r.Context().Value(sessionExpiredKey).(bool)
+	return v
 }
 
 // NewRequestID returns a random 16-hex-digit id.
@@ -116,6 +132,7 @@ func NoStore(h http.Header) { h.Set("Cache-Control", "no-store") }
 // SetSessionCookie writes the session cookie; the response is marked no-store.
 func SetSessionCookie(w http.ResponseWriter, r *http.Request, trustProxy bool, token string, expires time.Time) {
 	NoStore(w.Header())
+	dropSessionCookie(w)
 	http.SetCookie(w, &http.Cookie{
 		Name: SessionCookie, Value: token, Path: "/", Expires: expires,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: IsHTTPS(r, trustProxy),
@@ -125,10 +142,33 @@ func SetSessionCookie(w http.ResponseWriter, r *http.Request, trustProxy bool, t
 // ClearSessionCookie removes the session cookie; the response is marked no-store.
 func ClearSessionCookie(w http.ResponseWriter, r *http.Request, trustProxy bool) {
 	NoStore(w.Header())
+	dropSessionCookie(w)
 	http.SetCookie(w, &http.Cookie{
 		Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: IsHTTPS(r, trustProxy),
 	})
+}
+
+// dropSessionCookie removes a session cookie already set on w (the session
+// middleware clears an ended session's cookie; a login in the same request
+// then sets a new one, and only that one must reach the browser).
+func dropSessionCookie(w http.ResponseWriter) {
+	h := w.Header()
+	list := h["Set-Cookie"]
+	if len(list) == 0 {
+		return
+	}
+	kept := list[:0]
+	for _, c := range list {
+		if !strings.HasPrefix(c, SessionCookie+"=") {
+			kept = append(kept, c)
+		}
+	}
+	if len(kept) == 0 {
+		h.Del("Set-Cookie")
+		return
+	}
+	h["Set-Cookie"] = kept
 }
 
 // SessionToken returns the session cookie's value, or "".

@@ -15,6 +15,7 @@ import (
 )
 
 func TestClientIPAndHTTPS(t *testing.T) {
+	t.Parallel()
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.RemoteAddr = "10.0.0.9:5555"
 	// The client sent "1.2.3.4" itself; the proxy appended what it saw.
@@ -32,6 +33,7 @@ func TestClientIPAndHTTPS(t *testing.T) {
 }
 
 func TestSessionCookie(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		trust, secure bool
 	}{{false, false}, {true, true}} {
@@ -79,6 +81,7 @@ func TestRetryAfter(t *testing.T) {
 }
 
 func TestRouteAllows(t *testing.T) {
+	t.Parallel()
 	pub := Public("GET", "/", nil)
 	staff := Only([]identity.Role{identity.RoleService, identity.RoleAdmin}, "GET", "/service/", nil)
 	if !pub.Allows("") || !pub.Allows(identity.RoleOwner) {
@@ -93,6 +96,7 @@ func TestRouteAllows(t *testing.T) {
 }
 
 func TestStatus(t *testing.T) {
+	t.Parallel()
 	for code, want := range map[apperr.Code]int{
 		apperr.Invalid: 422, apperr.NotFound: 404, apperr.Forbidden: 403, apperr.Conflict: 409,
 		apperr.Unauthenticated: 401, apperr.RateLimited: 429, apperr.Internal: 500, "other": 500,
@@ -104,6 +108,7 @@ func TestStatus(t *testing.T) {
 }
 
 func TestClientGone(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx)
 	if ClientGone(r, context.Canceled) {

@@ -93,7 +93,6 @@ func (w *world) send(u *identity.User, n int) {
 
 func TestNotifyValidation(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		w := newWorld(t, d)
 		u, _ := w.owner("车主甲")
 		ok := notify.Notification{UserID: u.ID, Kind: notify.AppointmentConfirmed, Title: "预约已确认", Link: "/owner/appointments#a1"}
@@ -177,7 +176,6 @@ func TestLocalLink(t *testing.T) {
 // with the caller's transaction.
 func TestNotifyInCallerTransaction(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		w := newWorld(t, d)
 		u, cust := w.owner("车主甲")
 		n := notify.Notification{UserID: u.ID, Kind: notify.AppointmentConfirmed, Title: "预约已确认", CreatedAt: start}
@@ -208,7 +206,6 @@ func TestNotifyInCallerTransaction(t *testing.T) {
 
 func TestRecipients(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		w := newWorld(t, d)
 		a, b := w.site("SC-A"), w.site("SC-B")
 		owner, cust := w.owner("车主甲")
@@ -255,7 +252,6 @@ func TestRecipients(t *testing.T) {
 
 func TestInbox(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		w := newWorld(t, d)
 		me, _ := w.owner("车主甲")
 		other, _ := w.owner("车主乙")
@@ -414,7 +410,6 @@ func TestInbox(t *testing.T) {
 // in order: no table scan, no sort of a user's rows, whatever their number.
 func TestIndexPlans(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		w := newWorld(t, d)
 		var users []*identity.User
 		for i := 0; i < 100; i++ {

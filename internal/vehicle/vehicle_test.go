@@ -15,6 +15,7 @@ import (
 )
 
 func TestVehiclesAndSites(t *testing.T) {
+	t.Parallel()
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)

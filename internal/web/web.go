@@ -4,7 +4,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"embed"
@@ -50,6 +49,7 @@ type Renderer struct {
 	pages  map[string]*template.Template
 	assets map[string]string // "css/app.css" -> "/static/<hash>/css/app.css"
 	static fs.FS
+	nav    *navCache
 }
 
 // New parses the templates and fingerprints the static files.
@@ -102,8 +102,11 @@ func New(o Options) (*Renderer, error) {
 		"clock":           site.Clock,
 		"rescheduleBlock": rescheduleBlock,
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
+	layout, err := w.parseFiles(template.New("layout.html").Funcs(funcs), "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
+		return nil, err
+	}
+	if err := checkNav(layout); err != nil {
 		return nil, err
 	}
 	pages, err := fs.Glob(files, "templates/pages/*.html")
@@ -111,12 +114,15 @@ func New(o Options) (*Renderer, error) {
 		return nil, err
 	}
 	for _, p := range pages {
-		t, err := template.Must(layout.Clone()).ParseFS(files, p)
+		t, err := w.parseFiles(template.Must(layout.Clone()), p)
 		if err != nil {
 			return nil, err
 		}
 		w.pages[strings.TrimSuffix(path.Base(p), ".html")] = t
 	}
+	// The layout itself is executed only for the navigation, after every
+	// page has been cloned from it.
+	w.nav = &navCache{tmpl: layout}
 	return w, nil
 }
 
@@ -138,6 +144,9 @@ type page struct {
 	Data   any
 	Demo   bool // the server runs with demo accounts
 	Unread int  // the user's unread notifications, for the header bell
+	// NavHTML is the rendered navigation (partials/nav.html) for User and
+	// Nav, set by render from the navigation cache.
+	NavHTML template.HTML
 }
 
 // Bell is the unread count as the bell shows it: "" for none, "99+" from 100.
@@ -169,16 +178,24 @@ func (w *Renderer) render(rw http.ResponseWriter, r *http.Request, status int, n
 	}
 	p.User = httpx.User(r)
 	p.Demo = w.Demo
-	if p.Flash == "" {
+	if p.Flash == "" && r.URL.RawQuery != "" {
 		p.Flash = flashes[r.URL.Query().Get("ok")]
 	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		p.URL = "" // already a GET address
 	}
-	var buf bytes.Buffer
+	buf := getBuffer()
+	defer putBuffer(buf)
 	tmpl := "layout.html"
 	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") != "" && t.Lookup("fragment") != nil {
 		tmpl = "fragment"
+	} else {
+		nav, err := w.nav.html(p.User, p.Nav)
+		if err != nil {
+			w.internal(rw, r, err)
+			return
+		}
+		p.NavHTML = nav
 	}
 	if tmpl == "layout.html" && p.User != nil && w.Unread != nil {
 		// A failed count costs the bell its number, never the page.
@@ -188,7 +205,7 @@ func (w *Renderer) render(rw http.ResponseWriter, r *http.Request, status int, n
 			p.Unread = n
 		}
 	}
-	if err := t.ExecuteTemplate(&buf, tmpl, p); err != nil {
+	if err := t.ExecuteTemplate(buf, tmpl, p); err != nil {
 		w.internal(rw, r, err)
 		return
 	}
@@ -244,7 +261,7 @@ func (w *Renderer) toLogin(rw http.ResponseWriter, r *http.Request) {
 		next = "/"
 	}
 	reason := "required"
-	if httpx.SessionToken(r) != "" {
+	if httpx.SessionExpired(r) || httpx.SessionToken(r) != "" {
 		reason = "expired"
 		httpx.ClearSessionCookie(rw, r, w.TrustProxy)
 	}

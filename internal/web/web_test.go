@@ -58,8 +58,12 @@ func ownerTarget(t *testing.T, s *apptest.Server) (vehicleID, siteID int64, date
 }
 
 func TestPages(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range dbtest.Dialects() {
-		t.Run(string(dialect), func(t *testing.T) { testPages(t, dialect) })
+		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
+			testPages(t, dialect)
+		})
 	}
 }
 

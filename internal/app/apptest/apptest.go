@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -20,6 +19,8 @@ import (
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 // Server is a running server.
@@ -50,8 +51,7 @@ func (c *Clock) Set(t time.Time) {
 }
 
 // Start runs a server with the demo data on a fresh database of dialect,
-// stopped when the test ends. Log output goes to the test log on failure
-// only. Each option may change the configuration first (for example to
+// stopped when the test ends. Its log goes to the test log (see Logger). Each option may change the configuration first (for example to
 // run background-job workers, which test servers do not by default).
 func Start(t testing.TB, dialect db.Dialect, options ...func(*config.Config)) *Server {
 	t.Helper()
@@ -61,7 +61,7 @@ func Start(t testing.TB, dialect db.Dialect, options ...func(*config.Config)) *S
 	for _, o := range options {
 		o(cfg)
 	}
-	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := app.New(ctx, cfg, Logger(t))
 	if err != nil {
 		cancel()
 		t.Fatalf("start app: %v", err)
@@ -105,6 +105,27 @@ func (s *Server) Login(t testing.TB, username string) *http.Client {
 		b, _ := io.ReadAll(res.Body)
 		t.Fatalf("login %s: %d %s", username, res.StatusCode, b)
 	}
+	return c
+}
+
+// Session returns a client with a new session of username, opened through
+// the account service without checking a password: for tests that need many
+// logged-in clients (one argon2id check costs tens of milliseconds). Login
+// tests go through Login.
+func (s *Server) Session(t testing.TB, username string) *http.Client {
+	t.Helper()
+	ctx := context.Background()
+	u, err := s.App.Accounts.UserByLogin(ctx, identity.System(), username)
+	if err != nil {
+		t.Fatalf("session for %s: %v", username, err)
+	}
+	sess, err := s.App.Accounts.StartSession(ctx, u.ID, "", "127.0.0.1", "apptest")
+	if err != nil {
+		t.Fatalf("session for %s: %v", username, err)
+	}
+	c := s.Client()
+	base, _ := url.Parse(s.URL)
+	c.Jar.SetCookies(base, []*http.Cookie{{Name: httpx.SessionCookie, Value: sess.Token, Path: "/"}})
 	return c
 }
 

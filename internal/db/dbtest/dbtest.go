@@ -21,12 +21,21 @@ import (
 const EnvPostgres = "NEVCRM_TEST_POSTGRES_URL"
 
 // ForEach runs fn as a subtest on SQLite and, when EnvPostgres is set, again
-// on PostgreSQL, each with a fresh migrated database.
+// on PostgreSQL, each with a fresh migrated database. The subtests run in
+// parallel (with each other and with other parallel tests), so ForEach must
+// be the last thing its test does, and fn may share nothing mutable with
+// other tests.
 func ForEach(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, Open(t, db.SQLite)) })
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, Open(t, db.SQLite))
+	})
 	if os.Getenv(EnvPostgres) != "" {
-		t.Run("postgres", func(t *testing.T) { fn(t, Open(t, db.Postgres)) })
+		t.Run("postgres", func(t *testing.T) {
+			t.Parallel()
+			fn(t, Open(t, db.Postgres))
+		})
 	}
 }
 
