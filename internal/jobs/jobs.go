@@ -447,8 +447,17 @@ func (s *Service) EnqueueTx(ctx context.Context, tx *sql.Tx, actor *identity.Use
 		return 0, fmt.Errorf("enqueue %s: %w", args.Kind(), err)
 	}
 	now := s.now()
+	// On SQLite River may hand out again the id of a job it deleted (the
+	// highest one) before the daily prune removed that job's rows: the new
+	// job replaces them.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM job_file_chunks WHERE job_id = $1`, res.Job.ID); err != nil {
+		return 0, fmt.Errorf("enqueue %s: %w", args.Kind(), err)
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO job_runs (job_id, kind, started_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $4)`, res.Job.ID, args.Kind(), nullID(identity.ID(actor)), now)
+		VALUES ($1, $2, $3, $4, $4)
+		ON CONFLICT (job_id) DO UPDATE SET kind = excluded.kind, started_by = excluded.started_by, done = 0, total = 0,
+			message = '', result = '', created_at = excluded.created_at, attempt_started_at = NULL, updated_at = excluded.updated_at`,
+		res.Job.ID, args.Kind(), nullID(identity.ID(actor)), now)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue %s: %w", args.Kind(), err)
 	}

@@ -601,3 +601,42 @@ func TestStopWaitsThenCancels(t *testing.T) {
 		}
 	})
 }
+
+// TestReusedIDReplacesStaleRows: a job that gets the id of one River has
+// deleted (SQLite hands out the highest deleted id again) starts with clean
+// progress and no file, even before the daily prune.
+func TestReusedIDReplacesStaleRows(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		s := e.service(false, jobs.Options{})
+		first, err := s.Enqueue(e.ctx, e.alice, countArgs{N: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Left over from a deleted job that had the next id.
+		next := first + 1
+		if _, err := d.ExecContext(e.ctx, `INSERT INTO job_runs (job_id, kind, started_by, done, total, result, created_at, updated_at)
+			VALUES ($1, 'export_users', $2, 7, 7, 'old.csv', $3, $3)`, next, e.bob.ID, time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ExecContext(e.ctx, `INSERT INTO job_file_chunks (job_id, seq, data) VALUES ($1, 0, $2)`, next, []byte("stale")); err != nil {
+			t.Fatal(err)
+		}
+		id, err := s.Enqueue(e.ctx, e.alice, countArgs{N: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id != next {
+			t.Fatalf("River gave id %d, want the next one %d", id, next)
+		}
+		info, err := s.Get(e.ctx, e.alice, id)
+		if err != nil || info.Kind != "test_count" || info.Result != "" || info.Done != 0 || info.StartedBy != e.alice.ID {
+			t.Errorf("reused id: %+v, %v", info, err)
+		}
+		var chunks int
+		if err := d.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM job_file_chunks WHERE job_id = $1`, id).Scan(&chunks); err != nil || chunks != 0 {
+			t.Errorf("stale chunks left: %d, %v", chunks, err)
+		}
+	})
+}
