@@ -135,8 +135,9 @@ func demoAccounts(ctx context.Context, d *db.DB, s *Services, now time.Time) (ow
 // fillDemoOwner books, as the demo owner and through the booking service, a
 // charging session tomorrow at a station of the owner's city and a
 // maintenance visit at the demo service center in two days, unless the
-// owner's vehicles already have an open appointment of that kind. Swap is
-// left for the visitor to try. It returns how many it booked.
+// owner's vehicles already have an open appointment of that kind; the
+// center confirms the maintenance visit, so the owner's bell has news. Swap
+// is left for the visitor to try. It returns how many it booked.
 func fillDemoOwner(ctx context.Context, s *Services, owner, service *identity.User) (int, error) {
 	vehicles, err := s.Vehicles.ListMine(ctx, owner)
 	if err != nil || len(vehicles) == 0 {
@@ -182,13 +183,19 @@ func fillDemoOwner(ctx context.Context, s *Services, owner, service *identity.Us
 			if !sl.Bookable || sl.Minute < 600 {
 				continue
 			}
-			_, err := s.Booking.Book(ctx, owner, booking.BookInput{VehicleID: vehicles[0].ID, SiteID: p.site, Kind: p.kind, Date: date, Minute: sl.Minute,
+			ap, err := s.Booking.Book(ctx, owner, booking.BookInput{VehicleID: vehicles[0].ID, SiteID: p.site, Kind: p.kind, Date: date, Minute: sl.Minute,
 				Note: map[booking.Kind]string{booking.Charging: "出行前补电", booking.Repair: "常规保养，顺便检查空调"}[p.kind]})
 			if apperr.Is(err, apperr.Conflict) {
 				continue
 			}
 			if err != nil {
 				return added, err
+			}
+			if p.kind == booking.Repair {
+				// The center confirms the visit: the owner's bell shows it.
+				if _, err := s.Booking.Act(ctx, service, ap.ID, booking.Confirm, booking.ActionInput{Date: date}); err != nil {
+					return added, err
+				}
 			}
 			added++
 			break

@@ -160,6 +160,9 @@ func TestDemo(t *testing.T) {
 				t.Error("owner home lacks the vehicle or the upcoming appointments")
 			}
 			ou, _ := a.Accounts.UserByLogin(ctx, identity.System(), "owner")
+			if n, err := a.Notify.UnreadCount(ctx, ou); err != nil || n == 0 {
+				t.Errorf("the demo owner's bell is empty: %d, %v", n, err)
+			}
 			up, _, err := a.Booking.Mine(ctx, ou, 10)
 			if err != nil || len(up) < 2 {
 				t.Errorf("demo owner's upcoming appointments: %d, %v", len(up), err)
