@@ -245,6 +245,26 @@ func TestBrowserUX(t *testing.T) {
 	if got := b.hrefs("#workspace-entry") + " | " + b.hrefs("#workspaces .card a"); got != "/admin/ | /admin/ /sales/ /service/" {
 		t.Errorf("admin's entry cards: %q", got)
 	}
+	// Cancelling asks in a dialog of the page, with an optional reason; going
+	// back changes nothing, confirming cancels with the reason.
+	b.logout()
+	b.login("owner", "车主")
+	b.navigate("/owner/appointments")
+	b.wait("my appointments again", fmt.Sprintf(`document.querySelector(%s) !== null`, jsString(upcoming)))
+	cancelBtn := upcoming + ` form[data-confirm] button`
+	b.do("cancel", chromedp.Click(chromedp.CSS(cancelBtn)))
+	b.wait("the cancel dialog", `document.querySelector('dialog[open] textarea') !== null`)
+	b.contains("dialog[open] h2", "确定取消该预约吗")
+	b.do("go back", chromedp.Click(chromedp.CSS(`dialog[open] button[value=cancel]`)))
+	b.wait("dialog closed", `document.querySelector('dialog[open]') === null`)
+	b.do("cancel again", chromedp.Click(chromedp.CSS(cancelBtn)))
+	b.wait("the cancel dialog again", `document.querySelector('dialog[open] textarea') !== null`)
+	b.do("type a reason", chromedp.SendKeys(chromedp.CSS(`dialog[open] textarea`), "行程有变"))
+	b.do("confirm", chromedp.Click(chromedp.CSS(`dialog[open] button[value=ok]`)))
+	b.wait("cancelled", `location.search.includes('ok=cancelled')`)
+	if got, err := s.App.Services.Booking.Get(ctx, ownerUser, open.ID); err != nil || got.Status != booking.Cancelled || got.CancelReason != "行程有变" {
+		t.Errorf("after the dialog: %+v, %v; want cancelled with the reason", got, err)
+	}
 }
 
 func shanghai(t *testing.T) *time.Location {

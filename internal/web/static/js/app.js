@@ -1,8 +1,46 @@
-// Asks for confirmation before submitting a form that has a data-confirm
-// attribute (kept out of inline handlers so the CSP can forbid inline script).
+// Asks for confirmation in a dialog of the page before submitting a form
+// that has a data-confirm attribute (the question); with data-confirm-reason
+// (the field's label) the dialog also asks for a reason, sent as the form's
+// "reason"; data-confirm-ok names the confirming button. Kept out of inline handlers so the CSP can forbid inline script.
 document.addEventListener("submit", function (e) {
-  var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
-  if (msg && !window.confirm(msg)) e.preventDefault();
+  var form = e.target;
+  var msg = form.getAttribute && form.getAttribute("data-confirm");
+  if (!msg || form.getAttribute("data-confirmed")) return;
+  var d = document.createElement("dialog");
+  if (!d.showModal) return; // no dialog support: submit as it is
+  e.preventDefault();
+  var submitter = e.submitter;
+  d.className = "dialog";
+  d.innerHTML = '<form method="dialog" class="form"><h2></h2><div class="field reason" hidden><label></label>' +
+    '<textarea rows="3" maxlength="200"></textarea></div><div class="form-actions">' +
+    '<button class="btn btn-danger" value="ok"></button> <button class="btn btn-link" value="cancel">返回</button></div></form>';
+  d.querySelector("h2").textContent = msg;
+  d.querySelector('button[value="ok"]').textContent = form.getAttribute("data-confirm-ok") || "确定";
+  var label = form.getAttribute("data-confirm-reason");
+  if (label) {
+    var field = d.querySelector(".reason");
+    field.hidden = false;
+    field.querySelector("label").textContent = label;
+  }
+  d.addEventListener("close", function () {
+    if (d.returnValue === "ok") {
+      if (label) {
+        var input = form.querySelector('input[name="reason"]');
+        if (!input) {
+          input = document.createElement("input");
+          input.type = "hidden";
+          input.name = "reason";
+          form.appendChild(input);
+        }
+        input.value = d.querySelector("textarea").value;
+      }
+      form.setAttribute("data-confirmed", "1");
+      if (form.requestSubmit) form.requestSubmit(submitter); else form.submit();
+    }
+    d.remove();
+  });
+  document.body.appendChild(d);
+  d.showModal();
 });
 
 // Opens the page's <dialog> named by a button's data-dialog attribute (a
