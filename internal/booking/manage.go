@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
@@ -121,9 +122,12 @@ func (s *Service) Mine(ctx context.Context, actor *identity.User, limit int) (up
 	return upcoming, past, err
 }
 
-// Upcoming returns the acting owner's open or in-progress appointments,
-// soonest first, at most limit (the owner's dashboard needs no more). Only
-// an owner may call it (Forbidden otherwise).
+// Upcoming returns the acting owner's open or in-progress appointments
+// whose slot starts from a day ago on, soonest first, at most limit (the
+// owner's dashboard needs no more; an open one older than that waits for
+// staff to close it and shows under 我的预约). The time bound lets the
+// index on (customer_id, scheduled_at) skip the owner's history. Only an
+// owner may call it (Forbidden otherwise).
 func (s *Service) Upcoming(ctx context.Context, actor *identity.User, limit int) ([]*Appointment, error) {
 	if err := identity.Require(actor); err != nil {
 		return nil, err
@@ -131,8 +135,8 @@ func (s *Service) Upcoming(ctx context.Context, actor *identity.User, limit int)
 	if !actor.Is(identity.RoleOwner) || actor.CustomerID == 0 {
 		return nil, apperr.New(apperr.Forbidden, "只有车主可以查看自己的预约")
 	}
-	return s.query(ctx, `WHERE a.customer_id = $1 AND a.status IN ('booked', 'confirmed', 'in_progress')
-		ORDER BY a.scheduled_at LIMIT $2`, actor.CustomerID, limit)
+	return s.query(ctx, `WHERE a.customer_id = $1 AND a.scheduled_at >= $2 AND a.status IN ('booked', 'confirmed', 'in_progress')
+		ORDER BY a.scheduled_at LIMIT $3`, actor.CustomerID, s.now().Add(-24*time.Hour), limit)
 }
 
 // Queue returns the appointments of a local date ("2006-01-02") at the acting
