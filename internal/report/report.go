@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
@@ -29,17 +30,20 @@ type Overview struct {
 }
 
 // Chart returns the breakdown as the JSON a chart element reads:
-// {"type": kind, "name": name, "labels": [...], "values": [...]}.
+// {"type": kind, "name": name, "labels": [...], "values": [...], "keys":
+// [...]}; the keys (statuses) let the chart use the product's status colours.
 func (o *Overview) Chart(kind, name string) (string, error) {
 	d := struct {
 		Type   string   `json:"type"`
 		Name   string   `json:"name"`
 		Labels []string `json:"labels"`
 		Values []int    `json:"values"`
-	}{Type: kind, Name: name, Labels: []string{}, Values: []int{}}
+		Keys   []string `json:"keys"`
+	}{Type: kind, Name: name, Labels: []string{}, Values: []int{}, Keys: []string{}}
 	for _, c := range o.Breakdown {
 		d.Labels = append(d.Labels, c.Label)
 		d.Values = append(d.Values, c.N)
+		d.Keys = append(d.Keys, c.Key)
 	}
 	b, err := json.Marshal(d)
 	return string(b), err
@@ -146,5 +150,9 @@ func (s *Service) Admin(ctx context.Context, actor *identity.User) (*Overview, e
 		c.Label = booking.Status(c.Key).Label()
 		ov.Breakdown = append(ov.Breakdown, c)
 	}
+	// Lifecycle order, as every legend and filter shows the statuses.
+	slices.SortFunc(ov.Breakdown, func(a, b Count) int {
+		return slices.Index(booking.Statuses, booking.Status(a.Key)) - slices.Index(booking.Statuses, booking.Status(b.Key))
+	})
 	return ov, rows.Err()
 }

@@ -2,10 +2,12 @@ package report_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/datagen"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
@@ -66,6 +68,14 @@ func TestOverviews(t *testing.T) {
 		}
 		if aov.Tiles[0].N != 300 {
 			t.Fatalf("admin tiles %+v", aov.Tiles)
+		}
+		if len(aov.Breakdown) < 3 {
+			t.Fatalf("admin breakdown has %d statuses; the generated month holds more", len(aov.Breakdown))
+		}
+		for i := 1; i < len(aov.Breakdown); i++ {
+			if slices.Index(booking.Statuses, booking.Status(aov.Breakdown[i-1].Key)) > slices.Index(booking.Statuses, booking.Status(aov.Breakdown[i].Key)) {
+				t.Errorf("breakdown not in lifecycle order: %+v", aov.Breakdown)
+			}
 		}
 		for _, u := range []*identity.User{sales, {Role: identity.RoleOwner}, {Role: identity.RoleService}} {
 			if _, err := s.Admin(ctx, u); !apperr.Is(err, apperr.Forbidden) {
