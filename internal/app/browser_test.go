@@ -163,7 +163,7 @@ func TestBrowserJourney(t *testing.T) {
 	b.do("confirm", chromedp.Click(chromedp.CSS(row+` form[action$="/confirm"] button`)))
 	b.waitStatus(row, "confirmed")
 	b.contains(row+" .badge-confirmed", "已确认")
-	b.contains(".alert-success", "操作成功")
+	b.contains(".alert-success", "已确认预约")
 	b.do("scroll the row into view", chromedp.ScrollIntoView(chromedp.CSS(row)))
 	b.shot("service-queue.png", "viewport")
 	b.do("start", chromedp.Click(chromedp.CSS(row+` form[action$="/start"] button`)))

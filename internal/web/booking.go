@@ -389,6 +389,10 @@ func (h *Booking) renderQueue(rw http.ResponseWriter, r *http.Request, date stri
 	h.render(rw, r, status, "service_queue", p)
 }
 
+// staffFlash names the message after each staff action (a key of flashes).
+var staffFlash = map[string]string{"confirm": "confirmed", "assign": "assigned", "start": "started",
+	"complete": "completed", "no-show": "no_show", "cancel": "staff_cancelled"}
+
 func (h *Booking) serviceAct(rw http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
@@ -420,5 +424,5 @@ func (h *Booking) serviceAct(rw http.ResponseWriter, r *http.Request) {
 	if date != "" {
 		back += "?date=" + date
 	}
-	redirect(rw, r, back, "done")
+	redirect(rw, r, back, staffFlash[r.PathValue("action")])
 }
