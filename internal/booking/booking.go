@@ -185,7 +185,7 @@ type Slot struct {
 	Places   int // places per slot
 	Left     int // places still free (also bounded by swap batteries)
 	Bookable bool
-	Reason   string // why not bookable: 已约满, 已过时
+	Reason   string // why not bookable: 已过 (started), 即将开始 (within the lead time), 已约满
 }
 
 // Day is the slot table of one site, service kind and date.

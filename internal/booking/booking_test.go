@@ -160,7 +160,11 @@ func TestBookSlotsAndCancel(t *testing.T) {
 		}
 		for _, s := range todayDay.Slots {
 			wantBookable := s.Minute >= hm(10, 0)
-			if s.Bookable != wantBookable || (!wantBookable && s.Reason != "已过时") {
+			wantReason := "即将开始"
+			if s.Start.Before(f.Clock.Now()) {
+				wantReason = "已过"
+			}
+			if s.Bookable != wantBookable || (!wantBookable && s.Reason != wantReason) {
 				t.Errorf("today %s bookable=%v reason=%q", s.Label, s.Bookable, s.Reason)
 			}
 		}

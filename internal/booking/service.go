@@ -150,8 +150,10 @@ func (s *Service) Slots(ctx context.Context, siteID int64, kind Kind, date strin
 			sl.Left = min(sl.Left, day.BatteriesLeft)
 		}
 		switch {
+		case sl.Start.Before(s.now()):
+			sl.Reason = "已过"
 		case sl.Start.Before(earliest):
-			sl.Reason = "已过时"
+			sl.Reason = "即将开始" // within the lead time: too late to book
 		case sl.Left == 0:
 			sl.Reason = "已约满"
 		default:
