@@ -27,20 +27,22 @@ import (
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/telemetry"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
+	"github.com/nevcrm/nevcrm/internal/workorder"
 )
 
 // Services are the domain services, built once per process and shared by
 // the web and API handlers, the command line and background jobs.
 type Services struct {
-	Accounts  *account.Service
-	Customers *customer.Service
-	Sites     *site.Service
-	Vehicles  *vehicle.Service
-	Booking   *booking.Service
-	Content   *content.Service
-	Reports   *report.Service
-	Notify    *notify.Service
-	Jobs      *jobs.Service // the job queue; workers run only when started
+	Accounts   *account.Service
+	Customers  *customer.Service
+	Sites      *site.Service
+	Vehicles   *vehicle.Service
+	Booking    *booking.Service
+	Content    *content.Service
+	Reports    *report.Service
+	Notify     *notify.Service
+	Jobs       *jobs.Service // the job queue; workers run only when started
+	WorkOrders *workorder.Service
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
@@ -58,6 +60,9 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 		Reports:   report.NewService(d, now),
 		Notify:    notify.NewService(d, now),
 	}
+	s.WorkOrders = workorder.NewService(d, s.Booking, now)
+	// A repair appointment is completed only once its work order is.
+	s.Booking.BeforeComplete(workorder.CheckAppointment)
 	var err error
 	s.Jobs, err = newJobs(cfg, logger, d, s)
 	return s, err

@@ -19,6 +19,18 @@ import (
 type Service struct {
 	db  *db.DB
 	now func() time.Time
+	// beforeComplete are the rules of other areas checked before an
+	// appointment is completed (see BeforeComplete).
+	beforeComplete []func(ctx context.Context, q db.Querier, a *Appointment) error
+}
+
+// BeforeComplete registers a rule checked in the transaction that completes
+// an appointment, before anything is written: an error refuses the
+// completion and is returned as it is. Areas above booking (work orders:
+// a repair appointment needs its work order complete) register theirs in
+// internal/app; call it before the service is used.
+func (s *Service) BeforeComplete(fn func(ctx context.Context, q db.Querier, a *Appointment) error) {
+	s.beforeComplete = append(s.beforeComplete, fn)
 }
 
 // NewService returns a Service on d; now may be nil for time.Now.

@@ -150,6 +150,11 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 			if utf8.RuneCountInString(in.Result) > maxResult {
 				return apperr.Field("result", fmt.Sprintf("服务结果不能超过 %d 个字", maxResult))
 			}
+			for _, rule := range s.beforeComplete {
+				if err := rule(ctx, tx, a); err != nil {
+					return err
+				}
+			}
 			set = "completed_at = $1, result = $2"
 			args = append(args, now, in.Result)
 		case MarkNoShow:

@@ -42,6 +42,8 @@ const (
 	AppointmentBooked      Kind = "appointment.booked"
 	AppointmentRescheduled Kind = "appointment.rescheduled"
 	JobCompleted           Kind = "job.completed"
+	WorkOrderHandedOver    Kind = "workorder.handed_over"
+	WorkOrderLowRating     Kind = "workorder.low_rating"
 )
 
 var kindPattern = regexp.MustCompile(`^[a-z][a-z_]*\.[a-z][a-z_]*$`)
@@ -50,6 +52,7 @@ var kindPattern = regexp.MustCompile(`^[a-z][a-z_]*\.[a-z][a-z_]*$`)
 var areaLabels = map[string]string{
 	"appointment": "预约",
 	"job":         "任务",
+	"workorder":   "工单",
 }
 
 // Label is the Chinese name of the kind's area ("预约"), or "通知".
