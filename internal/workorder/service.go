@@ -343,7 +343,9 @@ func nullID(id int64) any {
 // normCodes tidies a list of fault codes: upper case, separated by "，" or
 // spaces or commas, written back as "P0A80, U0100".
 func normCodes(s string) string {
-	f := strings.FieldsFunc(strings.ToUpper(s), func(r rune) bool { return r == ',' || r == '，' || r == ';' || r == '；' || r == ' ' || r == '\n' || r == '\t' })
+	f := strings.FieldsFunc(strings.ToUpper(s), func(r rune) bool {
+		return r == ',' || r == '，' || r == ';' || r == '；' || r == ' ' || r == '\n' || r == '\t'
+	})
 	return strings.Join(f, ", ")
 }
 

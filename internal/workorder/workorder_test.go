@@ -279,12 +279,18 @@ func (f *fixture) handedOver(minute int) *workorder.WorkOrder {
 			_, err := f.Svc.AddLabour(f.ctx, f.ServiceA, w.ID, workorder.LabourInput{OperationID: f.op("OP-CHECK")})
 			return err
 		},
-		func() error { _, err := f.Svc.Act(f.ctx, f.ServiceA, w.ID, "complete", workorder.ActInput{}); return err },
+		func() error {
+			_, err := f.Svc.Act(f.ctx, f.ServiceA, w.ID, "complete", workorder.ActInput{})
+			return err
+		},
 		func() error {
 			_, err := f.Book.Act(f.ctx, f.ServiceA, a.ID, booking.Complete, booking.ActionInput{Result: "完成"})
 			return err
 		},
-		func() error { _, err := f.Svc.Act(f.ctx, f.ServiceA, w.ID, "hand-over", workorder.ActInput{}); return err },
+		func() error {
+			_, err := f.Svc.Act(f.ctx, f.ServiceA, w.ID, "hand-over", workorder.ActInput{})
+			return err
+		},
 	}
 	for i, st := range steps {
 		if err = st(); err != nil {
