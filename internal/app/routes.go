@@ -47,12 +47,13 @@ func (a *App) routes() (http.Handler, error) {
 	mount(w.Deny, w,
 		&web.Content{Renderer: w, Content: s.Content},
 		&web.Accounts{Renderer: w, Accounts: s.Accounts},
-		&web.Owner{Renderer: w, Vehicles: s.Vehicles, Booking: s.Booking},
+		&web.Owner{Renderer: w, Vehicles: s.Vehicles, Booking: s.Booking, WorkOrders: s.WorkOrders},
 		&web.Booking{Renderer: w, Booking: s.Booking, Sites: s.Sites, Vehicles: s.Vehicles, Customers: s.Customers},
 		&web.Reports{Renderer: w, Reports: s.Reports},
 		&web.Users{Renderer: w, Accounts: s.Accounts, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
 		&web.Jobs{Renderer: w, Jobs: s.Jobs},
 		&web.Notifications{Renderer: w, Notify: s.Notify},
+		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports},
 	)
 	mount(j.Deny, j,
 		&api.Accounts{Base: j, Accounts: s.Accounts},
@@ -61,6 +62,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Users{Base: j, Accounts: s.Accounts},
 		&api.Jobs{Base: j, Jobs: s.Jobs},
 		&api.Notifications{Base: j, Notify: s.Notify},
+		&api.WorkOrders{Base: j, WorkOrders: s.WorkOrders, Reports: s.Reports},
 	)
 	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})
 	mux.Handle("GET /healthz", a.Metrics.Route("GET /healthz", http.HandlerFunc(a.healthz)))

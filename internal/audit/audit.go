@@ -87,6 +87,11 @@ var labels = map[string]string{
 	"update_user": "修改账号资料", "disable_user": "停用账号", "enable_user": "启用账号", "reset_password": "重置密码",
 	"export_users": "导出账号", "book": "预约", "reschedule": "改约", "cancel": "取消预约", "confirm": "确认预约",
 	"assign": "分配技师", "start": "开始服务", "complete": "完成服务", "no_show": "标记未到店",
+	"work_order.open": "开单", "work_order.update": "修改工单信息", "work_order.add_labour": "添加工时",
+	"work_order.remove_labour": "删除工时", "work_order.add_part": "领用备件", "work_order.remove_part": "退回备件",
+	"work_order.payer_override": "改判付费方", "work_order.start": "开始维修", "work_order.wait_parts": "转待料",
+	"work_order.resume": "恢复维修", "work_order.complete": "完工", "work_order.hand_over": "交车", "work_order.cancel": "取消工单",
+	"work_order.rate": "车主评价", "work_order.followup_close": "完成差评回访", "export_work_orders": "导出工单",
 }
 
 // Querier is satisfied by *sql.DB and *sql.Tx.

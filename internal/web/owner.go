@@ -6,6 +6,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
+	"github.com/nevcrm/nevcrm/internal/workorder"
 )
 
 // Owner serves the owner's personal center: vehicles and upcoming appointments.
@@ -13,6 +14,8 @@ type Owner struct {
 	*Renderer
 	Vehicles *vehicle.Service
 	Booking  *booking.Service
+	// WorkOrders, when set, gives the vehicle page the car's repair history.
+	WorkOrders *workorder.Service
 }
 
 // Routes returns the owner-center pages.
@@ -55,5 +58,14 @@ func (h *Owner) ownerVehicle(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, err)
 		return
 	}
-	h.render(rw, r, http.StatusOK, "owner_vehicle", &page{Title: v.ModelName, Nav: "owner", Data: map[string]any{"Vehicle": v, "Activity": act}})
+	var repairs *historyView
+	if h.WorkOrders != nil {
+		list, err := h.WorkOrders.VehicleHistory(r.Context(), u, id)
+		if err != nil {
+			h.fail(rw, r, err)
+			return
+		}
+		repairs = &historyView{Vehicle: v, Orders: list, Owner: true}
+	}
+	h.render(rw, r, http.StatusOK, "owner_vehicle", &page{Title: v.ModelName, Nav: "owner", Data: map[string]any{"Vehicle": v, "Activity": act, "Repairs": repairs}})
 }

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,6 +102,11 @@ func New(o Options) (*Renderer, error) {
 		},
 		"clock":           site.Clock,
 		"rescheduleBlock": rescheduleBlock,
+		"stars":           stars,
+		"payerDialog":     payerDialog,
+		"inc":             func(i int) int { return i + 1 },
+		"seq":             seq,
+		"has":             slices.Contains[[]string],
 	}
 	layout, err := w.parseFiles(template.New("layout.html").Funcs(funcs), "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
@@ -385,6 +391,19 @@ var flashes = map[string]string{
 	"cancelled_job":   "已请求取消任务。",
 	"export_job":      "导出的账号较多，已转为后台任务；完成后可在本页下载，也可以离开此页稍后回来。",
 	"logout":          "您已安全退出。",
+	"wo_opened":       "工单已开立。",
+	"wo_saved":        "工单信息已保存，质保判定已按新信息更新。",
+	"wo_labour":       "已添加工时。",
+	"wo_line_removed": "已删除该明细。",
+	"wo_payer":        "已改判付费方，并记入变更记录。",
+	"wo_started":      "工单已开始维修。",
+	"wo_waiting":      "工单已转为待料。",
+	"wo_resumed":      "工单已恢复维修。",
+	"wo_completed":    "工单已完工，可以在预约队列中完成该预约。",
+	"wo_handed_over":  "已交车，车主已收到评价邀请。",
+	"wo_cancelled":    "工单已取消，已领用的备件已退回库存。",
+	"followup_closed": "回访结果已记录。",
+	"rated":           "感谢您的评价！",
 }
 
 // redirect sends the browser to target with an optional flash code (a key of flashes).

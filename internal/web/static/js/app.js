@@ -66,3 +66,9 @@ document.addEventListener("DOMContentLoaded", function () {
     history.replaceState(null, "", u);
   }
 })();
+
+// A button with data-print prints the page (the print record of a work order).
+document.addEventListener("click", function (e) {
+  var t = e.target.closest && e.target.closest("[data-print]");
+  if (t) { e.preventDefault(); window.print(); }
+});
