@@ -376,7 +376,7 @@ func (h *WorkOrders) addLabour(rw http.ResponseWriter, r *http.Request) {
 		h.refuse(rw, r, id, "labour-dialog", err)
 		return
 	}
-	redirect(rw, r, fmt.Sprintf("/service/work-orders/%d#labour", id), "wo_labour")
+	redirect(rw, r, fmt.Sprintf("/service/work-orders/%d?ok=wo_labour#labour", id), "")
 }
 
 func (h *WorkOrders) removeLabour(rw http.ResponseWriter, r *http.Request) {
@@ -394,7 +394,7 @@ func (h *WorkOrders) removeLabour(rw http.ResponseWriter, r *http.Request) {
 		h.refuse(rw, r, id, "", err)
 		return
 	}
-	redirect(rw, r, fmt.Sprintf("/service/work-orders/%d#labour", id), "wo_line_removed")
+	redirect(rw, r, fmt.Sprintf("/service/work-orders/%d?ok=wo_line_removed#labour", id), "")
 }
 
 func (h *WorkOrders) setPayer(rw http.ResponseWriter, r *http.Request) {
@@ -413,7 +413,7 @@ func (h *WorkOrders) setPayer(rw http.ResponseWriter, r *http.Request) {
 		h.refuse(rw, r, id, fmt.Sprintf("payer-%s-%d", in.Line, in.LineID), err)
 		return
 	}
-	redirect(rw, r, fmt.Sprintf("/service/work-orders/%d#lines", id), "wo_payer")
+	redirect(rw, r, fmt.Sprintf("/service/work-orders/%d?ok=wo_payer#lines", id), "")
 }
 
 // woFlash names the message after each status step (a key of flashes).
