@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -275,78 +274,6 @@ func (g *gen) appointment(s *site, kind string, d int, b booking, st *stock) {
 
 var woKinds = []string{"maintenance", "maintenance", "maintenance", "maintenance", "maintenance", "maintenance", "maintenance", "maintenance", "maintenance",
 	"repair", "repair", "repair", "repair", "repair", "repair", "warranty", "warranty", "battery", "battery", "recall"}
-
-var labourItems = map[string][]string{
-	"maintenance": {"常规保养检查", "更换空调滤芯", "四轮定位"},
-	"repair":      {"故障诊断", "拆装更换", "路试检验"},
-	"warranty":    {"质保故障诊断", "质保件更换"},
-	"recall":      {"召回检查", "软件升级"},
-	"battery":     {"三电系统检测", "电池包绝缘检测", "高压部件更换"},
-}
-
-// workOrder writes the work order of a repair appointment with its labour,
-// parts and stock movements, and returns its id and completion time.
-func (g *gen) workOrder(s *site, d int, b booking, at, opened time.Time, tech int64, st *stock, appointment int64) (int64, time.Time) {
-	l, t, r := g.l, &g.t, g.r
-	kind := g.pick(woKinds)
-	id := t.workOrders.next()
-	code := fmt.Sprintf("WO%s%07d", at.In(shanghai).Format("20060102"), id)
-	var labourFen, partsFen int64
-	minutes := 0
-	for i := 0; i < 1+r.IntN(2); i++ {
-		mins := 30 + 15*r.IntN(11)
-		amount := int64(30000 * mins / 60)
-		minutes += mins
-		labourFen += amount
-		l.add(t.woLabour, t.woLabour.next(), id, g.pick(labourItems[kind]), mins, int64(30000), amount, tech)
-	}
-	want := map[string]string{"maintenance": "m", "repair": "r", "warranty": "r", "battery": "b"}[kind]
-	if want != "" {
-		var cand []int
-		for i, p := range partList {
-			if strings.Contains(p.kinds, want) {
-				cand = append(cand, i)
-			}
-		}
-		used := map[int]bool{}
-		for i := 0; i < 1+r.IntN(2); i++ {
-			pi := cand[r.IntN(len(cand))]
-			if used[pi] {
-				continue
-			}
-			used[pi] = true
-			p := partList[pi]
-			qty := 1
-			switch {
-			case strings.HasPrefix(p.sku, "P-TYRE"):
-				qty = 2 * (1 + r.IntN(2))
-			case p.sku == "P-WHEEL-BOLT" || p.sku == "P-WASHER":
-				qty = 1 + r.IntN(4)
-			}
-			price := int64(p.priceYuan) * 100
-			partsFen += price * int64(qty)
-			l.add(t.woParts, t.woParts.next(), id, int64(pi+1), qty, price, price*int64(qty))
-			g.consume(s, st, pi, qty, at, id, code, tech)
-		}
-	}
-	total := labourFen + partsFen
-	if kind == "warranty" || kind == "recall" {
-		total = 0
-	}
-	done := opened.Add(time.Duration(minutes) * time.Minute)
-	status, completed, closed := "in_progress", any(nil), any(nil)
-	if b.status == "completed" {
-		status, completed = "completed", done
-		if ct := done.Add(time.Duration(1+r.IntN(47)) * time.Hour); !ct.After(g.now) {
-			status, closed = "closed", ct
-			l.add(t.audit, t.audit.next(), tech, "work_order.close", "work_orders", id, code, ct)
-		}
-	}
-	mileage := int(float64(b.owner.kmPerDay) * float64(d-int(b.owner.day)))
-	l.add(t.workOrders, id, code, appointment, s.id, b.owner.vehicle, b.owner.customer, tech, kind, status,
-		g.pick(complaints[kind]), "已检查确认，按标准作业流程处理。", mileage, labourFen, partsFen, total, opened, completed, closed)
-	return id, done
-}
 
 // initStock stocks every part at a new service center.
 func (g *gen) initStock(s *site) *stock {

@@ -187,12 +187,29 @@ var countChecks = []struct{ invariant, detail, sql string }{
 	{"stock never negative", "negative quantity or balance",
 		`SELECT (SELECT count(*) FROM part_stock WHERE quantity < 0) + (SELECT count(*) FROM stock_movements WHERE balance_after < 0)`},
 	{"work-order parts come from stock", "parts used differ from the stock issued to the work order",
-		`SELECT count(*) FROM work_orders w WHERE COALESCE((SELECT sum(p.quantity) FROM work_order_parts p WHERE p.work_order_id = w.id), 0)
+		`SELECT count(*) FROM work_orders w WHERE COALESCE((SELECT sum(p.quantity) FROM work_order_parts p WHERE p.work_order_id = w.id AND p.returned = FALSE), 0)
 		 <> -COALESCE((SELECT sum(m.quantity) FROM stock_movements m WHERE m.work_order_id = w.id), 0)`},
-	{"work-order amounts add up", "labour_fen or parts_fen differ from their lines, or total is wrong",
+	// Work orders (internal/workorder): the totals split owner-paid and
+	// warranty, labour at standard time × rate, ratings and follow-ups.
+	{"work-order amounts add up", "labour_fen or parts_fen differ from their lines, or owner-paid and warranty do not split them",
 		`SELECT count(*) FROM work_orders w WHERE w.labour_fen <> COALESCE((SELECT sum(amount_fen) FROM work_order_labour l WHERE l.work_order_id = w.id), 0)
-		 OR w.parts_fen <> COALESCE((SELECT sum(amount_fen) FROM work_order_parts p WHERE p.work_order_id = w.id), 0)
-		 OR w.total_fen <> CASE WHEN w.kind IN ('warranty', 'recall') THEN 0 ELSE w.labour_fen + w.parts_fen END`},
+		 OR w.parts_fen <> COALESCE((SELECT sum(amount_fen) FROM work_order_parts p WHERE p.work_order_id = w.id AND p.returned = FALSE), 0)
+		 OR w.warranty_fen <> COALESCE((SELECT sum(amount_fen) FROM work_order_labour l WHERE l.work_order_id = w.id AND l.payer = 'warranty'), 0)
+			+ COALESCE((SELECT sum(amount_fen) FROM work_order_parts p WHERE p.work_order_id = w.id AND p.payer = 'warranty' AND p.returned = FALSE), 0)
+		 OR w.total_fen + w.warranty_fen <> w.labour_fen + w.parts_fen`},
+	{"work-order amounts add up", "labour line amount is not minutes × hourly rate / 60",
+		`SELECT count(*) FROM work_order_labour WHERE amount_fen <> minutes * rate_fen / 60`},
+	{"work-order ratings", "a rating of a work order not handed over, or of another customer's",
+		`SELECT count(*) FROM work_order_ratings r JOIN work_orders w ON w.id = r.work_order_id
+		 WHERE w.status <> 'closed' OR r.customer_id <> w.customer_id OR r.site_id <> w.site_id OR r.created_at < w.closed_at`},
+	{"work-order ratings", "a rating of 2 or lower without its follow-up case, or a follow-up of a higher rating",
+		`SELECT (SELECT count(*) FROM work_order_ratings r WHERE r.rating <= 2 AND NOT EXISTS (SELECT 1 FROM service_followups f WHERE f.rating_id = r.id))
+		 + (SELECT count(*) FROM service_followups f JOIN work_order_ratings r ON r.id = f.rating_id WHERE r.rating > 2 OR f.work_order_id <> r.work_order_id)`},
+	{"work-order ratings", "a closed follow-up without its outcome",
+		`SELECT count(*) FROM service_followups WHERE status = 'closed' AND (resolution = '' OR closed_at IS NULL)`},
+	{"repairs complete with their work order", "a completed repair appointment without a completed or handed-over work order",
+		`SELECT count(*) FROM appointments a WHERE a.service_kind = 'repair' AND a.status = 'completed'
+		 AND NOT EXISTS (SELECT 1 FROM work_orders w WHERE w.appointment_id = a.id AND w.status IN ('completed', 'closed'))`},
 	// Chronology: lead → order → delivery → service.
 	{"dates in order", "lead created before its customer",
 		`SELECT count(*) FROM leads l JOIN customers c ON c.id = l.customer_id WHERE l.created_at < c.created_at`},

@@ -53,6 +53,9 @@ func TestGenerateCheck(t *testing.T) {
 			{"mobile format", "UPDATE customers SET mobile = '12345' WHERE id = 1"},
 			{"dates in order", "UPDATE work_orders SET opened_at = (SELECT delivered_at FROM vehicles v WHERE v.id = work_orders.vehicle_id) - INTERVAL '1 day' WHERE id = 1"},
 			{"accounts match customers", "UPDATE users SET mobile = '13000000000' WHERE id = (SELECT min(id) FROM users WHERE role = 'owner')"},
+			{"work-order amounts add up", "UPDATE work_orders SET warranty_fen = warranty_fen + 100 WHERE id = (SELECT min(id) FROM work_orders)"},
+			{"work-order ratings", "DELETE FROM service_followups WHERE id = (SELECT min(id) FROM service_followups)"},
+			{"repairs complete with their work order", "UPDATE work_orders SET status = 'in_progress', completed_at = NULL, closed_at = NULL WHERE id = (SELECT min(w.id) FROM work_orders w JOIN appointments a ON a.id = w.appointment_id WHERE a.status = 'completed' AND w.id NOT IN (SELECT work_order_id FROM work_order_ratings))"},
 			{"generation complete", "UPDATE system_meta SET value = 'running'"},
 		}
 		for _, c := range corruptions {

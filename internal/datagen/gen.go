@@ -47,6 +47,8 @@ type tables struct {
 	leads, opportunities, testDrives, orders, followUps, charging, appointments, slotUsage,
 	swapUsage, swaps, parts, partStock, workOrders, woLabour, woParts, movements, posts,
 	comments, likes, news, announcements, kb, tickets, conversations, messages, feedback, audit *table
+	// workorder.go
+	woRates, woTerms, woRatings, woFollowups *table
 }
 
 // gen holds the state of one generation run.
@@ -129,9 +131,11 @@ func (g *gen) declareTables() {
 		parts:     l.table("parts", "id", "sku", "name", "category", "unit", "price_fen", "cost_fen", "reorder_level", "active"),
 		partStock: l.table("part_stock", "site_id", "part_id", "quantity", "reorder_level", "updated_at"),
 		workOrders: l.table("work_orders", "id", "code", "appointment_id", "site_id", "vehicle_id", "customer_id", "technician_user_id", "kind", "status",
-			"complaint", "diagnosis", "mileage_km", "labour_fen", "parts_fen", "total_fen", "opened_at", "completed_at", "closed_at"),
-		woLabour: l.table("work_order_labour", "id", "work_order_id", "description", "minutes", "rate_fen", "amount_fen", "technician_user_id"),
-		woParts:  l.table("work_order_parts", "id", "work_order_id", "part_id", "quantity", "unit_price_fen", "amount_fen"),
+			"complaint", "diagnosis", "mileage_km", "labour_fen", "parts_fen", "total_fen", "opened_at", "completed_at", "closed_at",
+			"fault_cause", "fault_codes", "warranty_fen", "bay", "updated_at"),
+		woLabour: l.table("work_order_labour", "id", "work_order_id", "description", "minutes", "rate_fen", "amount_fen", "technician_user_id",
+			"operation_id", "payer", "payer_reason"),
+		woParts: l.table("work_order_parts", "id", "work_order_id", "part_id", "quantity", "unit_price_fen", "amount_fen", "payer", "payer_reason"),
 		movements: l.table("stock_movements", "id", "site_id", "part_id", "kind", "quantity", "balance_after", "work_order_id", "reference",
 			"user_id", "created_at"),
 		posts:         l.table("posts", "id", "customer_id", "topic", "title", "body", "status", "like_count", "comment_count", "created_at", "updated_at"),
@@ -146,6 +150,11 @@ func (g *gen) declareTables() {
 		messages:      l.table("assistant_messages", "id", "conversation_id", "sender", "body", "kb_article_id", "confidence", "created_at"),
 		feedback:      l.table("feedback", "id", "customer_id", "appointment_id", "work_order_id", "ticket_id", "rating", "comment", "created_at"),
 		audit:         l.table("audit_log", "id", "user_id", "action", "entity", "entity_id", "detail", "created_at"),
+		woRates:       l.table("labour_rates", "site_id", "hourly_rate_fen", "updated_at"),
+		woTerms:       l.table("warranty_terms", "model_id", "vehicle_years", "vehicle_km", "battery_years", "battery_km"),
+		woRatings:     l.table("work_order_ratings", "id", "work_order_id", "customer_id", "site_id", "rating", "tags", "comment", "created_at"),
+		woFollowups: l.table("service_followups", "id", "work_order_id", "rating_id", "site_id", "status", "due_at", "resolution", "closed_by",
+			"created_at", "closed_at"),
 	}
 }
 
@@ -162,6 +171,7 @@ func generate(ctx context.Context, d *db.DB, opt Options, prog *progress) error 
 	g.setupCalendar()
 	prog.note("datagen: %d customers, %d days of history, seed %d", opt.Customers, g.days, opt.Seed)
 	g.referenceData()
+	g.workorderReference()
 	g.customerPass()
 	g.bookingPass()
 	return l.close(ctx)
