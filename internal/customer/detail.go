@@ -426,7 +426,9 @@ var Fields = []field{
 	textField("interests", "兴趣", "interests", 100, false, func(d *Detail) string { return d.Interests }),
 	enumField("preferred_contact", "联系偏好", "preferred_contact", Contacts, false, func(d *Detail) string { return d.PreferredContact }),
 	{name: "consent_marketing", label: "营销授权", column: "consent_marketing",
-		current: func(d *Detail) string { return map[bool]string{true: "已同意", false: "未同意"}[d.ConsentMarketing] },
+		current: func(d *Detail) string {
+			return map[bool]string{true: "已同意", false: "未同意"}[d.ConsentMarketing]
+		},
 		parse: func(_ *Service, _ context.Context, _ *Detail, t string) (any, string, string) {
 			switch strings.TrimSpace(t) {
 			case "1", "true", "是", "已同意", "同意", "TRUE":

@@ -93,4 +93,3 @@ func (s *Service) DeleteView(ctx context.Context, actor *identity.User, id int64
 	}
 	return nil
 }
-
