@@ -762,3 +762,32 @@ func TouchContact(ctx context.Context, q db.Querier, id int64, t time.Time) erro
 	_, err := q.ExecContext(ctx, `UPDATE customers SET last_contact_at = $1 WHERE id = $2 AND (last_contact_at IS NULL OR last_contact_at < $1)`, t.UTC(), id)
 	return err
 }
+
+// FieldNames are the names of the editable fields, in form order.
+func FieldNames() []string {
+	out := make([]string, len(Fields))
+	for i, f := range Fields {
+		out[i] = f.name
+	}
+	return out
+}
+
+// FormValues are d's current values as the edit form submits them (codes,
+// ids, amounts in yuan).
+func FormValues(d *Detail) map[string]string {
+	num := func(n int64) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.FormatInt(n, 10)
+	}
+	budget := ""
+	if d.HasBudget {
+		budget = yuanText(d.BudgetFen)
+	}
+	return map[string]string{"name": d.Name, "gender": d.Gender, "birth_year": num(d.BirthYear), "province": d.Province,
+		"city": d.City, "stage": d.Stage, "source": d.Source, "budget": budget, "model_id": num(d.ModelID), "powertrain": d.Powertrain,
+		"usage_purpose": d.UsagePurpose, "home_charging": d.HomeCharging, "family_size": num(d.FamilySize), "interests": d.Interests,
+		"preferred_contact": d.PreferredContact, "consent_marketing": map[bool]string{true: "1", false: "0"}[d.ConsentMarketing],
+		"notes": d.Notes, "sales_user_id": num(d.SalesUserID)}
+}
