@@ -12,7 +12,7 @@ import (
 
 // isStoreManager reports whether a sales user holds the store-manager
 // permission.
-func isStoreManager(u *identity.User) bool { return false }
+func isStoreManager(u *identity.User) bool { return u.Can(identity.PermStoreManager) }
 
 // SavedView is a named filter of the customer list, saved by one user.
 type SavedView struct {
