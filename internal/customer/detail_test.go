@@ -9,6 +9,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/customer"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 func TestGetUpdateAndHistory(t *testing.T) {
@@ -102,6 +103,15 @@ func TestGetUpdateAndHistory(t *testing.T) {
 		// Now bob's: alice may no longer edit it.
 		_, err = w.s.Update(w.ctx, w.alice, mine, map[string]string{"stage": "lost"})
 		apperrtest.WantCode(t, err, apperr.Forbidden)
+
+		// A store manager edits any customer of the store and reassigns it;
+		// not another store's.
+		manager := &identity.User{ID: w.alice.ID, Role: identity.RoleSales, SiteID: w.storeA, Perms: []identity.Perm{identity.PermStoreManager}}
+		if v, err := w.s.Update(w.ctx, manager, bobs, map[string]string{"stage": "lost", "sales_user_id": itoaID(w.alice.ID)}); err != nil || v.SalesName != "alice" || !v.CanManage {
+			t.Errorf("manager update: %+v, %v", v, err)
+		}
+		_, err = w.s.Update(w.ctx, manager, other, map[string]string{"stage": "lost"})
+		apperrtest.WantCode(t, err, apperr.NotFound)
 
 		// Tags.
 		if err := w.s.AddTag(w.ctx, w.bob, mine, "高意向"); err != nil {
