@@ -392,4 +392,3 @@ func (h *Customers) deleteView(rw http.ResponseWriter, r *http.Request) {
 	}
 	rw.WriteHeader(http.StatusNoContent)
 }
-

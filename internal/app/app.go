@@ -41,8 +41,8 @@ type Services struct {
 	Reports   *report.Service
 	// Customer360 reads a customer's vehicles and timeline across areas.
 	Customer360 *report.Customer360
-	Notify    *notify.Service
-	Jobs      *jobs.Service // the job queue; workers run only when started
+	Notify      *notify.Service
+	Jobs        *jobs.Service // the job queue; workers run only when started
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
