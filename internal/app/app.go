@@ -33,16 +33,18 @@ import (
 // Services are the domain services, built once per process and shared by
 // the web and API handlers, the command line and background jobs.
 type Services struct {
-	Accounts   *account.Service
-	Customers  *customer.Service
-	Sites      *site.Service
-	Vehicles   *vehicle.Service
-	Booking    *booking.Service
-	Content    *content.Service
-	Reports    *report.Service
-	Notify     *notify.Service
-	Jobs       *jobs.Service // the job queue; workers run only when started
-	WorkOrders *workorder.Service
+	Accounts  *account.Service
+	Customers *customer.Service
+	Sites     *site.Service
+	Vehicles  *vehicle.Service
+	Booking   *booking.Service
+	Content   *content.Service
+	Reports   *report.Service
+	// Customer360 reads a customer's vehicles and timeline across areas.
+	Customer360 *report.Customer360
+	Notify      *notify.Service
+	Jobs        *jobs.Service // the job queue; workers run only when started
+	WorkOrders  *workorder.Service
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
@@ -60,6 +62,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 		Reports:   report.NewService(d, now),
 		Notify:    notify.NewService(d, now),
 	}
+	s.Customer360 = report.NewCustomer360(d, s.Customers)
 	s.WorkOrders = workorder.NewService(d, s.Booking, now)
 	// A repair appointment is completed only once its work order is.
 	s.Booking.BeforeComplete(workorder.CheckAppointment)
