@@ -13,6 +13,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/workorder"
 )
 
 // demoTarget is how many appointments of each status the demo queue holds
@@ -50,8 +51,9 @@ const swapReserve = 4
 type demoFill struct {
 	ctx    context.Context
 	s      *Services
-	bk     *booking.Service // the booking service on the replay clock
-	at     time.Time        // the replay clock
+	bk     *booking.Service   // the booking service on the replay clock
+	wo     *workorder.Service // the work orders on the replay clock
+	at     time.Time          // the replay clock
 	now    time.Time
 	r      *rand.Rand
 	owners []datagen.DemoOwner
@@ -109,6 +111,8 @@ func fillDemoQueue(ctx context.Context, d *db.DB, s *Services, owner, service *i
 	f := &demoFill{ctx: ctx, s: s, now: now, r: rand.New(rand.NewPCG(seed.Sum64(), uint64(center.ID))), owners: owners,
 		users: map[int64]*identity.User{}}
 	f.bk = booking.NewService(d, func() time.Time { return f.at })
+	f.bk.BeforeComplete(workorder.CheckAppointment)
+	f.wo = workorder.NewService(d, f.bk, func() time.Time { return f.at })
 	techs, err := s.Booking.Technicians(ctx, service)
 	if err != nil {
 		return 0, err
@@ -382,14 +386,73 @@ func (f *demoFill) advance(a *booking.Appointment, st *site.Site, status booking
 		if err := act(started, booking.Start, booking.ActionInput{}); err != nil {
 			return err
 		}
+		work := map[booking.Kind]time.Duration{booking.Repair: f.minutes(30, 55), booking.Charging: f.minutes(15, 28), booking.Swap: f.minutes(3, 6)}[a.Kind]
+		done := f.clamp(started.Add(work), started)
+		if a.Kind == booking.Repair {
+			// A repair is worked on in its work order, which completes first.
+			if err := f.workOrder(a, staff, started, done, status == booking.Completed); err != nil {
+				return err
+			}
+		}
 		if status == booking.InProgress {
 			return nil
 		}
-		work := map[booking.Kind]time.Duration{booking.Repair: f.minutes(30, 55), booking.Charging: f.minutes(15, 28), booking.Swap: f.minutes(3, 6)}[a.Kind]
-		return act(f.clamp(started.Add(work), started), booking.Complete, booking.ActionInput{Result: demoResults[a.Kind]})
+		return act(done, booking.Complete, booking.ActionInput{Result: demoResults[a.Kind]})
 	}
 	return nil
 }
+
+// workOrder opens the work order of repair appointment a at started, with
+// a diagnosis and one or two standard operations, starts it, and when
+// complete is set completes it at done (the car waits to be handed over).
+func (f *demoFill) workOrder(a *booking.Appointment, staff *identity.User, started, done time.Time, complete bool) error {
+	f.at = f.clamp(started.Add(f.minutes(1, 5)), started)
+	kind := "maintenance"
+	if f.r.IntN(3) == 0 {
+		kind = "repair"
+	}
+	w, err := f.wo.Open(f.ctx, staff, workorder.OpenInput{AppointmentID: a.ID, Kind: kind, MileageKM: 3000 + f.r.IntN(60000),
+		Complaint: demoComplaint[kind]})
+	if err != nil {
+		return err
+	}
+	ops, err := f.wo.Operations(f.ctx, staff)
+	if err != nil {
+		return err
+	}
+	cause := "maintenance"
+	if kind == "repair" {
+		cause = "quality"
+	}
+	if _, err := f.wo.Update(f.ctx, staff, w.ID, workorder.UpdateInput{Kind: kind, Cause: cause, Complaint: w.Complaint, Diagnosis: demoDiagnosis[kind],
+		MileageKM: w.MileageKM, TechnicianID: w.TechnicianID, Bay: w.Bay}); err != nil {
+		return err
+	}
+	for _, code := range demoOperations[kind] {
+		for _, op := range ops {
+			if op.Code == code {
+				if _, err := f.wo.AddLabour(f.ctx, staff, w.ID, workorder.LabourInput{OperationID: op.ID}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if _, err := f.wo.Act(f.ctx, staff, w.ID, string(workorder.Start), workorder.ActInput{}); err != nil {
+		return err
+	}
+	if !complete {
+		return nil
+	}
+	f.at = done
+	_, err = f.wo.Act(f.ctx, staff, w.ID, string(workorder.Complete), workorder.ActInput{})
+	return err
+}
+
+var (
+	demoComplaint  = map[string]string{"maintenance": "到达保养里程，做常规保养", "repair": "空调制冷效果差"}
+	demoDiagnosis  = map[string]string{"maintenance": "按保养手册完成检查，各项正常", "repair": "空调压缩机电磁阀失效，需更换"}
+	demoOperations = map[string][]string{"maintenance": {"OP-CHECK", "OP-FILTER"}, "repair": {"OP-DIAG", "OP-AC"}}
+)
 
 // ownerOf returns the user id of the owner who booked a.
 func (f *demoFill) ownerOf(a *booking.Appointment) int64 {
