@@ -40,9 +40,11 @@ type Services struct {
 	Booking   *booking.Service
 	Content   *content.Service
 	Reports   *report.Service
-	Notify    *notify.Service
-	Jobs      *jobs.Service // the job queue; workers run only when started
-	Inventory *inventory.Service
+	// Customer360 reads a customer's vehicles and timeline across areas.
+	Customer360 *report.Customer360
+	Notify      *notify.Service
+	Jobs        *jobs.Service // the job queue; workers run only when started
+	Inventory   *inventory.Service
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
@@ -61,6 +63,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 		Notify:    notify.NewService(d, now),
 		Inventory: inventory.NewService(d, now),
 	}
+	s.Customer360 = report.NewCustomer360(d, s.Customers)
 	var err error
 	s.Jobs, err = newJobs(cfg, logger, d, s)
 	return s, err

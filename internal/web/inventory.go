@@ -250,9 +250,9 @@ func (h *Inventory) itemAction(rw http.ResponseWriter, r *http.Request, flash st
 	redirect(rw, r, h.itemURL(v), flash)
 }
 
-// formInt parses a whole-number form field; a malformed one is Invalid on
+// wholeField parses a whole-number form field; a malformed one is Invalid on
 // field with msg.
-func formInt(f url.Values, field, msg string) (int, error) {
+func wholeField(f url.Values, field, msg string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(f.Get(field)))
 	if err != nil {
 		return 0, apperr.Field(field, msg)
@@ -262,7 +262,7 @@ func formInt(f url.Values, field, msg string) (int, error) {
 
 func (h *Inventory) stocktake(rw http.ResponseWriter, r *http.Request) {
 	h.itemAction(rw, r, "stocktake", func(v *itemView, f url.Values) error {
-		counted, err := formInt(f, "counted", "请填写实盘数量（0 或正整数）")
+		counted, err := wholeField(f, "counted", "请填写实盘数量（0 或正整数）")
 		if err != nil {
 			return err
 		}
@@ -277,7 +277,7 @@ func (h *Inventory) stocktake(rw http.ResponseWriter, r *http.Request) {
 
 func (h *Inventory) reorder(rw http.ResponseWriter, r *http.Request) {
 	h.itemAction(rw, r, "reorder", func(v *itemView, f url.Values) error {
-		level, err := formInt(f, "reorder_level", "补货点须为 0 或正整数")
+		level, err := wholeField(f, "reorder_level", "补货点须为 0 或正整数")
 		if err != nil {
 			return err
 		}
@@ -417,7 +417,7 @@ func (h *Inventory) receive(rw http.ResponseWriter, r *http.Request) {
 	partID, _ := strconv.ParseInt(f.Get("part_id"), 10, 64)
 	err := error(nil)
 	var m *inventory.Movement
-	qty, qerr := formInt(f, "quantity", "请填写入库数量")
+	qty, qerr := wholeField(f, "quantity", "请填写入库数量")
 	cost, ok := yuanToFen(f.Get("unit_cost"))
 	switch {
 	case siteID <= 0:
@@ -493,7 +493,7 @@ func (h *Inventory) send(rw http.ResponseWriter, r *http.Request) {
 	from, _ := strconv.ParseInt(f.Get("from_site_id"), 10, 64)
 	to, _ := strconv.ParseInt(f.Get("to_site_id"), 10, 64)
 	partID, _ := strconv.ParseInt(f.Get("part_id"), 10, 64)
-	qty, err := formInt(f, "quantity", "请填写调拨数量")
+	qty, err := wholeField(f, "quantity", "请填写调拨数量")
 	if err == nil && from <= 0 {
 		err = apperr.Field("from_site_id", "请选择调出地点")
 	}
