@@ -24,25 +24,25 @@ type Inventory struct {
 	Inventory *inventory.Service
 }
 
-var serviceStaff = []identity.Role{identity.RoleService, identity.RoleAdmin}
+var inventoryStaff = []identity.Role{identity.RoleService, identity.RoleAdmin}
 
 // Routes returns the inventory pages.
 func (h *Inventory) Routes() []httpx.Route {
 	return []httpx.Route{
-		httpx.Only(serviceStaff, "GET", "/service/inventory", h.stock),
-		httpx.Only(serviceStaff, "POST", "/service/inventory/export", h.exportStock),
-		httpx.Only(serviceStaff, "GET", "/service/inventory/items/{site}/{part}", h.item),
-		httpx.Only(serviceStaff, "POST", "/service/inventory/items/{site}/{part}/stocktake", h.stocktake),
-		httpx.Only(serviceStaff, "POST", "/service/inventory/items/{site}/{part}/reorder", h.reorder),
-		httpx.Only(serviceStaff, "GET", "/service/inventory/movements", h.movements),
-		httpx.Only(serviceStaff, "POST", "/service/inventory/movements/export", h.exportMovements),
-		httpx.Only(serviceStaff, "GET", "/service/inventory/receipts/new", h.receiptForm),
-		httpx.Only(serviceStaff, "POST", "/service/inventory/receipts/new", h.receive),
-		httpx.Only(serviceStaff, "GET", "/service/inventory/transfers", h.transfers),
-		httpx.Only(serviceStaff, "GET", "/service/inventory/transfers/new", h.transferForm),
-		httpx.Only(serviceStaff, "POST", "/service/inventory/transfers/new", h.send),
-		httpx.Only(serviceStaff, "POST", "/service/inventory/transfers/{id}/receive", h.receiveTransfer),
-		httpx.Only(serviceStaff, "GET", "/service/inventory/parts", h.parts),
+		httpx.Only(inventoryStaff, "GET", "/service/inventory", h.stock),
+		httpx.Only(inventoryStaff, "POST", "/service/inventory/export", h.exportStock),
+		httpx.Only(inventoryStaff, "GET", "/service/inventory/items/{site}/{part}", h.item),
+		httpx.Only(inventoryStaff, "POST", "/service/inventory/items/{site}/{part}/stocktake", h.stocktake),
+		httpx.Only(inventoryStaff, "POST", "/service/inventory/items/{site}/{part}/reorder", h.reorder),
+		httpx.Only(inventoryStaff, "GET", "/service/inventory/movements", h.movements),
+		httpx.Only(inventoryStaff, "POST", "/service/inventory/movements/export", h.exportMovements),
+		httpx.Only(inventoryStaff, "GET", "/service/inventory/receipts/new", h.receiptForm),
+		httpx.Only(inventoryStaff, "POST", "/service/inventory/receipts/new", h.receive),
+		httpx.Only(inventoryStaff, "GET", "/service/inventory/transfers", h.transfers),
+		httpx.Only(inventoryStaff, "GET", "/service/inventory/transfers/new", h.transferForm),
+		httpx.Only(inventoryStaff, "POST", "/service/inventory/transfers/new", h.send),
+		httpx.Only(inventoryStaff, "POST", "/service/inventory/transfers/{id}/receive", h.receiveTransfer),
+		httpx.Only(inventoryStaff, "GET", "/service/inventory/parts", h.parts),
 		httpx.Only(admin, "GET", "/service/inventory/parts/new", h.partForm),
 		httpx.Only(admin, "POST", "/service/inventory/parts/new", h.savePart),
 		httpx.Only(admin, "GET", "/service/inventory/parts/{id}", h.partForm),
