@@ -31,6 +31,8 @@ func (h *WorkOrders) Routes() []httpx.Route {
 		httpx.Only(service, "PATCH", "/api/v1/work-orders/{id}", h.update),
 		httpx.Only(service, "POST", "/api/v1/work-orders/{id}/labour", h.addLabour),
 		httpx.Only(service, "DELETE", "/api/v1/work-orders/{id}/labour/{line}", h.removeLabour),
+		httpx.Only(service, "POST", "/api/v1/work-orders/{id}/parts", h.addPart),
+		httpx.Only(service, "DELETE", "/api/v1/work-orders/{id}/parts/{line}", h.returnPart),
 		httpx.Only(service, "POST", "/api/v1/work-orders/{id}/payer", h.payer),
 		httpx.Only(owner, "POST", "/api/v1/work-orders/{id}/rating", h.rate),
 		httpx.Only(service, "POST", "/api/v1/work-orders/{id}/{action}", h.act),
@@ -295,6 +297,47 @@ func (h *WorkOrders) removeLabour(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w, err := h.WorkOrders.RemoveLabour(r.Context(), httpx.User(r), id, line)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	writeJSON(rw, http.StatusOK, toWorkOrder(w, true))
+}
+
+func (h *WorkOrders) addPart(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	var in struct {
+		PartID   int64 `json:"part_id"`
+		Quantity int   `json:"quantity"`
+	}
+	if err := decode(r, &in); err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	w, err := h.WorkOrders.AddPart(r.Context(), httpx.User(r), id, workorder.PartInput(in))
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	writeJSON(rw, http.StatusCreated, toWorkOrder(w, true))
+}
+
+func (h *WorkOrders) returnPart(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	line, err := strconv.ParseInt(r.PathValue("line"), 10, 64)
+	if err != nil || line <= 0 {
+		h.fail(rw, r, apperr.Field("line", "line 须为正整数"))
+		return
+	}
+	w, err := h.WorkOrders.RemovePart(r.Context(), httpx.User(r), id, line)
 	if err != nil {
 		h.fail(rw, r, err)
 		return

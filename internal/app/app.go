@@ -21,6 +21,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/datagen"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/inventory"
 	"github.com/nevcrm/nevcrm/internal/jobs"
 	"github.com/nevcrm/nevcrm/internal/notify"
 	"github.com/nevcrm/nevcrm/internal/report"
@@ -44,6 +45,7 @@ type Services struct {
 	Customer360 *report.Customer360
 	Notify      *notify.Service
 	Jobs        *jobs.Service // the job queue; workers run only when started
+	Inventory   *inventory.Service
 	WorkOrders  *workorder.Service
 }
 
@@ -61,11 +63,14 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 		Content:   content.NewService(d, now),
 		Reports:   report.NewService(d, now),
 		Notify:    notify.NewService(d, now),
+		Inventory: inventory.NewService(d, now),
 	}
 	s.Customer360 = report.NewCustomer360(d, s.Customers)
 	s.WorkOrders = workorder.NewService(d, s.Booking, now)
 	// A repair appointment is completed only once its work order is.
 	s.Booking.BeforeComplete(workorder.CheckAppointment)
+	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
+	s.WorkOrders.UseStock(s.Inventory)
 	var err error
 	s.Jobs, err = newJobs(cfg, logger, d, s)
 	return s, err

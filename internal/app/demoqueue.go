@@ -113,6 +113,7 @@ func fillDemoQueue(ctx context.Context, d *db.DB, s *Services, owner, service *i
 	f.bk = booking.NewService(d, func() time.Time { return f.at })
 	f.bk.BeforeComplete(workorder.CheckAppointment)
 	f.wo = workorder.NewService(d, f.bk, func() time.Time { return f.at })
+	f.wo.UseStock(s.Inventory)
 	techs, err := s.Booking.Technicians(ctx, service)
 	if err != nil {
 		return 0, err

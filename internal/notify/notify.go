@@ -42,6 +42,7 @@ const (
 	AppointmentBooked      Kind = "appointment.booked"
 	AppointmentRescheduled Kind = "appointment.rescheduled"
 	JobCompleted           Kind = "job.completed"
+	StockLow               Kind = "stock.low"
 	WorkOrderHandedOver    Kind = "workorder.handed_over"
 	WorkOrderLowRating     Kind = "workorder.low_rating"
 )
@@ -52,6 +53,7 @@ var kindPattern = regexp.MustCompile(`^[a-z][a-z_]*\.[a-z][a-z_]*$`)
 var areaLabels = map[string]string{
 	"appointment": "预约",
 	"job":         "任务",
+	"stock":       "库存",
 	"workorder":   "工单",
 }
 

@@ -417,6 +417,8 @@ var flashes = map[string]string{
 	"wo_saved":            "工单信息已保存，质保判定已按新信息更新。",
 	"wo_labour":           "已添加工时。",
 	"wo_line_removed":     "已删除该明细。",
+	"wo_part":             "已领用备件，库存已扣减。",
+	"wo_part_returned":    "备件已退回库存。",
 	"wo_payer":            "已改判付费方，并记入变更记录。",
 	"wo_started":          "工单已开始维修。",
 	"wo_waiting":          "工单已转为待料。",

@@ -45,6 +45,8 @@ func (h *WorkOrders) Routes() []httpx.Route {
 		httpx.Only(service, "GET", "/service/work-orders/{id}/print", h.print),
 		httpx.Only(service, "POST", "/service/work-orders/{id}/labour", h.addLabour),
 		httpx.Only(service, "POST", "/service/work-orders/{id}/labour/{line}/delete", h.removeLabour),
+		httpx.Only(service, "POST", "/service/work-orders/{id}/parts", h.addPart),
+		httpx.Only(service, "POST", "/service/work-orders/{id}/parts/{line}/return", h.returnPart),
 		httpx.Only(service, "POST", "/service/work-orders/{id}/payer", h.setPayer),
 		httpx.Only(service, "POST", "/service/work-orders/{id}/{action}", h.act),
 		httpx.Only(service, "GET", "/service/vehicles/{id}/history", h.vehicleHistory),
@@ -253,6 +255,7 @@ type woView struct {
 	Operations  []*workorder.Operation
 	Technicians []booking.Technician
 	RateFen     int64
+	Parts       []*workorder.StockedPart // the center's parts in stock, for the parts form
 	History     []audit.Event
 	Actions     []workorder.Action
 	Kinds       []workorder.Kind
@@ -276,6 +279,11 @@ func (h *WorkOrders) load(r *http.Request, id int64) (*woView, error) {
 	}
 	if v.RateFen, err = h.WorkOrders.HourlyRate(r.Context(), w.SiteID); err != nil {
 		return nil, err
+	}
+	if w.Status.Editable() {
+		if v.Parts, err = h.WorkOrders.StockedParts(r.Context(), w.SiteID); err != nil {
+			return nil, err
+		}
 	}
 	if v.History, err = h.WorkOrders.History(r.Context(), u, id); err != nil {
 		return nil, err
@@ -395,6 +403,46 @@ func (h *WorkOrders) removeLabour(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(rw, r, fmt.Sprintf("/service/work-orders/%d?ok=wo_line_removed#labour", id), "")
+}
+
+func (h *WorkOrders) addPart(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
+		return
+	}
+	qty := atoi(r.PostForm.Get("quantity"))
+	if qty == 0 && r.PostForm.Get("quantity") != "" {
+		qty = -1
+	}
+	in := workorder.PartInput{PartID: atoi64(r.PostForm.Get("part_id")), Quantity: qty}
+	if _, err := h.WorkOrders.AddPart(r.Context(), httpx.User(r), id, in); err != nil {
+		h.refuse(rw, r, id, "parts-form", err)
+		return
+	}
+	redirect(rw, r, fmt.Sprintf("/service/work-orders/%d?ok=wo_part#parts", id), "")
+}
+
+func (h *WorkOrders) returnPart(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	line, err := strconv.ParseInt(r.PathValue("line"), 10, 64)
+	if err != nil || line <= 0 {
+		h.NotFound(rw, r)
+		return
+	}
+	if _, err := h.WorkOrders.RemovePart(r.Context(), httpx.User(r), id, line); err != nil {
+		h.refuse(rw, r, id, "", err)
+		return
+	}
+	redirect(rw, r, fmt.Sprintf("/service/work-orders/%d?ok=wo_part_returned#parts", id), "")
 }
 
 func (h *WorkOrders) setPayer(rw http.ResponseWriter, r *http.Request) {

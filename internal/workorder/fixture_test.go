@@ -13,6 +13,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/inventory"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/workorder"
 )
@@ -32,6 +33,7 @@ type fixture struct {
 	Book  *booking.Service
 	Svc   *workorder.Service
 	Acc   *account.Service
+	Inv   *inventory.Service
 
 	Center, OtherCenter int64
 	Model               int64
@@ -51,6 +53,8 @@ func newFixture(t testing.TB, d *db.DB) *fixture {
 	f.Book = booking.NewService(d, f.Clock.Now)
 	f.Svc = workorder.NewService(d, f.Book, f.Clock.Now)
 	f.Book.BeforeComplete(workorder.CheckAppointment)
+	f.Inv = inventory.NewService(d, f.Clock.Now)
+	f.Svc.UseStock(f.Inv)
 	f.Acc = account.NewService(d, f.Clock.Now)
 	f.Center = f.site("SC-01", "浦东服务中心")
 	f.OtherCenter = f.site("SC-02", "徐汇服务中心")
@@ -170,4 +174,23 @@ func wantCode(t *testing.T, what string, err error, code apperr.Code) {
 	if apperr.CodeOf(err) != code {
 		t.Fatalf("%s: got %v, want %s", what, err, code)
 	}
+}
+
+// part adds a part of category priced priceFen and receives qty of it into
+// the Center's stock; it returns the part's id.
+func (f *fixture) part(sku, category string, priceFen int64, qty int) int64 {
+	f.t.Helper()
+	id := f.id(`INSERT INTO parts (sku, name, category, unit, price_fen, cost_fen, reorder_level, active) VALUES ($1, $1, $2, '件', $3, $4, 1, TRUE) RETURNING id`,
+		sku, category, priceFen, priceFen/2)
+	if _, err := f.Inv.Receive(f.ctx, f.ServiceA, inventory.ReceiptRequest{SiteID: f.Center, PartID: id, Quantity: qty, UnitCostFen: priceFen / 2, Reference: "PO-1"}); err != nil {
+		f.t.Fatalf("receive %s: %v", sku, err)
+	}
+	return id
+}
+
+// onHand is the Center's stock of part, and the sum of its ledger.
+func (f *fixture) onHand(part int64) (int, int) {
+	f.t.Helper()
+	return f.count(`SELECT COALESCE((SELECT quantity FROM part_stock WHERE site_id = $1 AND part_id = $2), 0)`, f.Center, part),
+		f.count(`SELECT COALESCE(SUM(quantity), 0) FROM stock_movements WHERE site_id = $1 AND part_id = $2`, f.Center, part)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/inventory"
 	"github.com/nevcrm/nevcrm/internal/notify"
 	"github.com/nevcrm/nevcrm/internal/site"
 )
@@ -23,7 +24,7 @@ type Service struct {
 	db      *db.DB
 	booking *booking.Service
 	now     func() time.Time
-	stock   Stock
+	inv     *inventory.Service
 }
 
 // NewService returns a Service on d; bk reads the appointments a work order

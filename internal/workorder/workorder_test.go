@@ -421,3 +421,111 @@ func TestListHistoryAndScope(t *testing.T) {
 		wantCode(t, "another owner's car", err, apperr.NotFound)
 	})
 }
+
+func TestPartsFromStock(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		pump := f.part("P-PUMP", "三电系统", 120000, 3)
+		pads := f.part("P-PAD", "制动系统", 68000, 5)
+		w := f.open(f.startedAppointment(f.OwnerA, f.VehA, 600), "battery")
+		// Battery part, quality fault, car a year old: warranty; brake pads: owner.
+		w, err := f.Svc.AddPart(f.ctx, f.ServiceA, w.ID, workorder.PartInput{PartID: pump, Quantity: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w, err = f.Svc.AddPart(f.ctx, f.ServiceA, w.ID, workorder.PartInput{PartID: pads, Quantity: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if len(w.Parts) != 2 || w.Parts[0].Payer != workorder.WarrantyP || !strings.Contains(w.Parts[0].PayerReason, "电池质保内") ||
+			w.Parts[1].Payer != workorder.Owner || w.PartsFen != 308000 || w.WarrantyFen != 240000 || w.TotalFen != 68000 {
+			t.Fatalf("parts %+v %+v totals parts %d warranty %d owner %d", w.Parts[0], w.Parts[1], w.PartsFen, w.WarrantyFen, w.TotalFen)
+		}
+		if q, l := f.onHand(pump); q != 1 || l != 1 {
+			t.Fatalf("pump stock %d ledger %d, want 1", q, l)
+		}
+		// More than on hand: refused with what is available, nothing written.
+		lines := f.count(`SELECT COUNT(*) FROM work_order_parts`)
+		_, err = f.Svc.AddPart(f.ctx, f.ServiceA, w.ID, workorder.PartInput{PartID: pump, Quantity: 2})
+		if e := apperr.As(err); e == nil || e.Code != apperr.Conflict || !strings.Contains(e.Message, "现有 1") {
+			t.Fatalf("over-issue: %v", err)
+		}
+		if f.count(`SELECT COUNT(*) FROM work_order_parts`) != lines {
+			t.Fatal("a refused issue wrote a line")
+		}
+		if q, _ := f.onHand(pump); q != 1 {
+			t.Fatalf("a refused issue moved stock: %d", q)
+		}
+		_, err = f.Svc.AddPart(f.ctx, f.ServiceA, w.ID, workorder.PartInput{PartID: pump, Quantity: 0})
+		wantCode(t, "zero quantity", err, apperr.Invalid)
+		_, err = f.Svc.AddPart(f.ctx, f.ServiceB, w.ID, workorder.PartInput{PartID: pump, Quantity: 1})
+		wantCode(t, "other center issues", err, apperr.NotFound)
+		// Return the pads: stock back, line kept and not charged.
+		if w, err = f.Svc.RemovePart(f.ctx, f.ServiceA, w.ID, w.Parts[1].ID); err != nil {
+			t.Fatal(err)
+		}
+		if !w.Parts[1].Returned || w.PartsFen != 240000 || w.TotalFen != 0 {
+			t.Fatalf("after return: %+v parts %d owner %d", w.Parts[1], w.PartsFen, w.TotalFen)
+		}
+		if q, l := f.onHand(pads); q != 5 || l != 5 {
+			t.Fatalf("pads stock %d ledger %d, want 5", q, l)
+		}
+		_, err = f.Svc.RemovePart(f.ctx, f.ServiceA, w.ID, w.Parts[1].ID)
+		wantCode(t, "return twice", err, apperr.NotFound)
+		// Cancelling returns the rest.
+		if w, err = f.Svc.Act(f.ctx, f.ServiceA, w.ID, "cancel", workorder.ActInput{Reason: "客户放弃维修"}); err != nil {
+			t.Fatal(err)
+		}
+		if q, l := f.onHand(pump); q != 3 || l != 3 {
+			t.Fatalf("pump stock %d ledger %d after cancel, want 3", q, l)
+		}
+		if w.PartsFen != 0 || w.WarrantyFen != 0 || !w.Parts[0].Returned {
+			t.Fatalf("cancelled totals parts %d warranty %d", w.PartsFen, w.WarrantyFen)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM stock_movements WHERE work_order_id = $1 AND kind = 'return'`, w.ID); n != 2 {
+			t.Fatalf("%d return movements, want 2", n)
+		}
+	})
+}
+
+// TestConcurrentLastUnits issues the last units of a part from several work
+// orders at once: exactly the stock on hand is issued, the rest refused.
+func TestConcurrentLastUnits(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		module := f.part("P-MODULE", "三电系统", 1800000, 3)
+		var ids []int64
+		for i := 0; i < 6; i++ {
+			w, err := f.Svc.Open(f.ctx, f.ServiceA, workorder.OpenInput{VehicleKey: "沪A10001", Kind: "battery", Complaint: "续航下降", MileageKM: 1000 + i})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, w.ID)
+		}
+		errs := make(chan error, len(ids))
+		for _, id := range ids {
+			go func() {
+				_, err := f.Svc.AddPart(f.ctx, f.ServiceA, id, workorder.PartInput{PartID: module, Quantity: 1})
+				errs <- err
+			}()
+		}
+		ok := 0
+		for range ids {
+			err := <-errs
+			switch {
+			case err == nil:
+				ok++
+			case apperr.Is(err, apperr.Conflict):
+			default:
+				t.Errorf("issue: %v", err)
+			}
+		}
+		if q, l := f.onHand(module); ok != 3 || q != 0 || l != 0 {
+			t.Fatalf("%d issues succeeded, stock %d, ledger %d; want 3, 0, 0", ok, q, l)
+		}
+		if n := f.count(`SELECT COALESCE(SUM(quantity), 0) FROM work_order_parts WHERE part_id = $1`, module); n != 3 {
+			t.Fatalf("%d units on work orders, want 3", n)
+		}
+	})
+}
