@@ -18,7 +18,8 @@ import (
 // TestBrowserWorkOrderJourney walks a repair from the appointment to the
 // owner's rating in a real browser: the service user starts the demo
 // owner's maintenance visit in the queue, opens its work order (开工单),
-// records the diagnosis, adds labour from the catalogue, starts and
+// records the diagnosis, adds labour from the catalogue and a part from the
+// center's stock (which drops), starts and
 // completes the repair, completes the appointment, hands the car over; the
 // owner gets the rating request in the bell, reads the record in plain
 // Chinese and rates it 2 stars, which opens a follow-up case the service
@@ -107,6 +108,33 @@ func TestBrowserWorkOrderJourney(t *testing.T) {
 	}
 	b.contains("#labour-lines tbody tr:nth-child(1) .badge-payer-owner", "车主自费")
 	b.contains("#labour-lines tbody tr:nth-child(2) .badge-payer-warranty", "质保")
+	// A part from the center's stock: the stock drops by the quantity issued.
+	partID := evalJS[string](b, "a part in stock", `(() => { const o = document.querySelector('#part_id option[value]:not([value=""])'); return o ? o.value : ''; })()`)
+	if partID == "" {
+		b.fail("the center has no part in stock")
+	}
+	var siteID int64
+	if err := s.App.DB.QueryRowContext(ctx, `SELECT site_id FROM work_orders WHERE id = $1`, woID).Scan(&siteID); err != nil {
+		t.Fatal(err)
+	}
+	onHand := func() int {
+		var n int
+		if err := s.App.DB.QueryRowContext(ctx, `SELECT quantity FROM part_stock WHERE site_id = $1 AND part_id = CAST($2 AS INTEGER)`, siteID, partID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := onHand()
+	evalJS[bool](b, "choose the part", fmt.Sprintf(`(() => { document.getElementById('part_id').value = %s; document.getElementById('quantity').value = '1'; return true; })()`, jsString(partID)))
+	b.do("issue the part", chromedp.Click(chromedp.ID("add-part")))
+	b.waitOK("part issued", `document.querySelector('.alert-success') !== null && document.querySelector('.alert-success').innerText.includes('已领用备件')`)
+	if n := evalJS[float64](b, "parts lines", `document.querySelectorAll('#part-lines tbody tr').length`); n != 1 {
+		b.fail("%v parts lines, want 1", n)
+	}
+	if after := onHand(); after != before-1 {
+		t.Fatalf("stock of part %s: %d before, %d after issuing 1", partID, before, after)
+	}
+	partName := evalJS[string](b, "part name", `document.querySelector('#part-lines tbody tr td').childNodes[0].textContent.trim()`)
 	// The hand-over is not offered yet; complete waits for the start.
 	b.do("start the repair", chromedp.Click(chromedp.ID("act-start")))
 	b.wait("in progress", `document.querySelector('h1 .badge-in_progress') !== null`)
@@ -152,6 +180,7 @@ func TestBrowserWorkOrderJourney(t *testing.T) {
 	b.wait("the record", fmt.Sprintf(`location.pathname === '/owner/work-orders/%d' && document.readyState === 'complete'`, woID))
 	b.contains("#lines", "空调系统维修")
 	b.contains("#lines", "质保")
+	b.contains("#lines", "更换"+partName)
 	b.contains("#owner-pays", owes)
 	if w := evalJS[float64](b, "page width", `document.documentElement.scrollWidth`); w > 390 {
 		t.Errorf("the owner's record at 390 px is %v px wide", w)
@@ -199,7 +228,11 @@ func TestBrowserWorkOrderJourney(t *testing.T) {
 	if err := s.App.DB.QueryRowContext(ctx, `SELECT status, total_fen, warranty_fen, labour_fen FROM work_orders WHERE id = $1`, woID).Scan(&status, &owner, &warr, &labour); err != nil {
 		t.Fatal(err)
 	}
-	if status != "closed" || owner+warr != labour || owner == 0 || warr == 0 {
+	var parts int64
+	if err := s.App.DB.QueryRowContext(ctx, `SELECT parts_fen FROM work_orders WHERE id = $1`, woID).Scan(&parts); err != nil {
+		t.Fatal(err)
+	}
+	if status != "closed" || owner+warr != labour+parts || parts == 0 || owner == 0 || warr == 0 {
 		t.Fatalf("work order %d: %s owner %d warranty %d labour %d", woID, status, owner, warr, labour)
 	}
 }
