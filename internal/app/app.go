@@ -134,6 +134,10 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 			return nil, fmt.Errorf("demo data: %w", err)
 		}
 	}
+	// The default operations catalogue and part categories, into empty tables.
+	if err := workorder.EnsureDefaults(ctx, d); err != nil {
+		return nil, fmt.Errorf("work-order defaults: %w", err)
+	}
 	h, err := a.routes()
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package datagen
 import (
 	"context"
 	"fmt"
+	"github.com/nevcrm/nevcrm/internal/workorder"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -168,6 +169,11 @@ func (g *gen) declareTables() {
 
 // generate runs the passes: reference data, customers, bookings.
 func generate(ctx context.Context, d *db.DB, opt Options, prog *progress) error {
+	// The work-order catalogue is data the server also writes at start:
+	// written first, into the empty tables, so its ids follow its order.
+	if err := workorder.EnsureDefaults(ctx, d); err != nil {
+		return err
+	}
 	l, err := newLoader(ctx, d, prog)
 	if err != nil {
 		return err

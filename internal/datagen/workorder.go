@@ -15,8 +15,9 @@ import (
 // handed-over work orders are rated by some owners, and a rating of 2 or
 // lower has its follow-up case.
 
-// operation mirrors the catalogue that migration 00010 seeds (ids 1..16 in
-// this order); kinds are the work-order kinds that use it: m(aintenance)
+// operation is a standard operation of workorder.DefaultOperations (whose
+// ids are its order: EnsureDefaults writes them into the empty table before
+// generation) with the work-order kinds that use it: m(aintenance)
 // r(epair) w(arranty) b(attery) c (recall).
 type operation struct {
 	code, name string
@@ -25,29 +26,20 @@ type operation struct {
 	kinds      string
 }
 
-var operations = []operation{
-	{"OP-CHECK", "常规保养检查", 60, workorder.ScopeNone, "m"},
-	{"OP-FILTER", "更换空调滤芯", 20, workorder.ScopeNone, "m"},
-	{"OP-ALIGN", "四轮定位", 60, workorder.ScopeNone, "m"},
-	{"OP-TYRE", "轮胎拆装与动平衡", 45, workorder.ScopeNone, "mr"},
-	{"OP-BRAKE", "更换制动片", 60, workorder.ScopeNone, "mr"},
-	{"OP-DIAG", "故障诊断", 30, workorder.ScopeVehicle, "rw"},
-	{"OP-HV-DIAG", "三电系统检测", 60, workorder.ScopeBattery, "bc"},
-	{"OP-ROADTEST", "路试检验", 30, workorder.ScopeVehicle, "rw"},
-	{"OP-SUSP", "悬架部件拆装更换", 120, workorder.ScopeVehicle, "r"},
-	{"OP-ELEC", "电气部件拆装更换", 60, workorder.ScopeVehicle, "rw"},
-	{"OP-AC", "空调系统维修", 150, workorder.ScopeVehicle, "rw"},
-	{"OP-SOFTWARE", "整车软件升级", 45, workorder.ScopeVehicle, "cw"},
-	{"OP-INSUL", "电池包绝缘检测", 90, workorder.ScopeBattery, "bc"},
-	{"OP-HV-PART", "高压部件更换", 180, workorder.ScopeBattery, "bc"},
-	{"OP-MODULE", "动力电池模组更换", 300, workorder.ScopeBattery, "b"},
-	{"OP-PANEL", "车身外饰件拆装", 90, workorder.ScopeVehicle, "r"},
-}
+var operationKinds = map[string]string{"OP-CHECK": "m", "OP-FILTER": "m", "OP-ALIGN": "m", "OP-TYRE": "mr", "OP-BRAKE": "mr",
+	"OP-DIAG": "rw", "OP-HV-DIAG": "bc", "OP-ROADTEST": "rw", "OP-SUSP": "r", "OP-ELEC": "rw", "OP-AC": "rw", "OP-SOFTWARE": "cw",
+	"OP-INSUL": "bc", "OP-HV-PART": "bc", "OP-MODULE": "b", "OP-PANEL": "r"}
 
-// partScopes mirrors warranty_part_categories as migration 00010 seeds it.
-var partScopes = map[string]workorder.Scope{"保养件": workorder.ScopeNone, "轮胎": workorder.ScopeNone, "制动系统": workorder.ScopeNone,
-	"电气": workorder.ScopeVehicle, "车身外饰": workorder.ScopeVehicle, "底盘悬架": workorder.ScopeVehicle, "空调": workorder.ScopeVehicle,
-	"三电系统": workorder.ScopeBattery}
+var operations = func() []operation {
+	out := make([]operation, len(workorder.DefaultOperations))
+	for i, o := range workorder.DefaultOperations {
+		out[i] = operation{o.Code, o.Name, o.StandardMinutes, o.Scope, operationKinds[o.Code]}
+	}
+	return out
+}()
+
+// partScopes is warranty_part_categories as EnsureDefaults writes it.
+var partScopes = workorder.DefaultPartScopes
 
 var woKindLetter = map[string]string{"maintenance": "m", "repair": "r", "warranty": "w", "battery": "b", "recall": "c"}
 

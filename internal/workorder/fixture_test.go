@@ -50,6 +50,9 @@ type fixture struct {
 func newFixture(t testing.TB, d *db.DB) *fixture {
 	t.Helper()
 	f := &fixture{t: t, ctx: context.Background(), DB: d, Clock: dbtest.NewClock(start)}
+	if err := workorder.EnsureDefaults(f.ctx, d); err != nil {
+		t.Fatal(err)
+	}
 	f.Book = booking.NewService(d, f.Clock.Now)
 	f.Svc = workorder.NewService(d, f.Book, f.Clock.Now)
 	f.Book.BeforeComplete(workorder.CheckAppointment)

@@ -88,28 +88,9 @@ CREATE TABLE service_followups (
 );
 CREATE INDEX service_followups_site_status ON service_followups (site_id, status, due_at);
 
-INSERT INTO service_operations (code, name, category, standard_minutes, warranty_scope) VALUES
-    ('OP-CHECK',     '常规保养检查',       'maintenance', 60,  'none'),
-    ('OP-FILTER',    '更换空调滤芯',       'maintenance', 20,  'none'),
-    ('OP-ALIGN',     '四轮定位',           'maintenance', 60,  'none'),
-    ('OP-TYRE',      '轮胎拆装与动平衡',   'maintenance', 45,  'none'),
-    ('OP-BRAKE',     '更换制动片',         'maintenance', 60,  'none'),
-    ('OP-DIAG',      '故障诊断',           'diagnosis',   30,  'vehicle'),
-    ('OP-HV-DIAG',   '三电系统检测',       'diagnosis',   60,  'battery'),
-    ('OP-ROADTEST',  '路试检验',           'diagnosis',   30,  'vehicle'),
-    ('OP-SUSP',      '悬架部件拆装更换',   'repair',      120, 'vehicle'),
-    ('OP-ELEC',      '电气部件拆装更换',   'repair',      60,  'vehicle'),
-    ('OP-AC',        '空调系统维修',       'repair',      150, 'vehicle'),
-    ('OP-SOFTWARE',  '整车软件升级',       'repair',      45,  'vehicle'),
-    ('OP-INSUL',     '电池包绝缘检测',     'battery',     90,  'battery'),
-    ('OP-HV-PART',   '高压部件更换',       'battery',     180, 'battery'),
-    ('OP-MODULE',    '动力电池模组更换',   'battery',     300, 'battery'),
-    ('OP-PANEL',     '车身外饰件拆装',     'body',        90,  'vehicle');
-
-INSERT INTO warranty_part_categories (category, scope) VALUES
-    ('保养件', 'none'), ('轮胎', 'none'), ('制动系统', 'none'),
-    ('电气', 'vehicle'), ('车身外饰', 'vehicle'), ('底盘悬架', 'vehicle'), ('空调', 'vehicle'),
-    ('三电系统', 'battery');
+-- The default catalogue and part categories are written by workorder.EnsureDefaults
+-- (at start and before data generation) into empty tables, not here: a database
+-- copied into a freshly migrated one (nevcrm copy-to-postgres) starts empty.
 
 -- +goose Down
 DROP TABLE service_followups;
