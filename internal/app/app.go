@@ -24,6 +24,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/jobs"
 	"github.com/nevcrm/nevcrm/internal/notify"
 	"github.com/nevcrm/nevcrm/internal/report"
+	"github.com/nevcrm/nevcrm/internal/sales"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/telemetry"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
@@ -40,6 +41,7 @@ type Services struct {
 	Content   *content.Service
 	Reports   *report.Service
 	Notify    *notify.Service
+	Sales     *sales.Service // the sales pipeline: leads, opportunities, orders, test drives
 	Jobs      *jobs.Service // the job queue; workers run only when started
 }
 
@@ -58,6 +60,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 		Reports:   report.NewService(d, now),
 		Notify:    notify.NewService(d, now),
 	}
+	s.Sales = sales.NewService(d, now, s.Accounts.HashBuyerPassword)
 	var err error
 	s.Jobs, err = newJobs(cfg, logger, d, s)
 	return s, err

@@ -179,9 +179,11 @@ func (s *Service) CreateLead(ctx context.Context, actor *identity.User, in LeadI
 // customer (by CustomerID, else by mobile; a new person becomes a prospect
 // through the customer service), picks the store (in.StoreID, else the
 // consultant's store, else the city rule of the customer's city) and the
-// owner (in.OwnerID when the actor manages the store, else the city rule's
-// consultant, else the store's round-robin rule, else the consultant who
-// creates it; none leaves it unassigned for the store manager), then
+// owner (in.OwnerID when the actor manages the store; a consultant without
+// the manager permission creating a lead of their own store owns it; else
+// the city rule's consultant, else the store's round-robin rule, else a
+// managing consultant themself; none leaves it unassigned for the store
+// manager), then
 // inserts the lead, audits it (create_lead) and notifies the owner when the
 // owner is not the actor. It returns the lead's id. Rules and errors as for
 // CreateLead.
@@ -312,6 +314,11 @@ func (s *Service) route(ctx context.Context, q db.Querier, actor *identity.User,
 	}
 	if err != nil {
 		return 0, 0, "", err
+	}
+	if ownerID == 0 && actor.Is(identity.RoleSales) && actor.SiteID == storeID && !isManager(actor) {
+		// A consultant's own lead (a walk-in they met, a call they took)
+		// is theirs; the rules route the leads that come in from outside.
+		ownerID = actor.ID
 	}
 	if ownerID != 0 {
 		if !isManager(actor) && ownerID != actor.ID {

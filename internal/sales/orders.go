@@ -45,6 +45,8 @@ type Order struct {
 	Plate         string    `json:"plate"`
 	AccountID     int64     `json:"owner_user_id"` // the buyer's owner account, from delivery on
 	BindCode      string    `json:"bind_code"`
+	// CanWork: the reader may deliver the order.
+	CanWork bool `json:"can_work"`
 }
 
 // StatusLabel is the order status's Chinese name.
@@ -90,7 +92,8 @@ func (s *Service) GetOrder(ctx context.Context, actor *identity.User, id int64) 
 	if !sees(actor, o.StoreID) {
 		return nil, errOrderNotFound
 	}
-	if !works(actor, o.StoreID, o.OwnerID) {
+	o.CanWork = works(actor, o.StoreID, o.OwnerID)
+	if !o.CanWork {
 		o.Mobile = identity.MaskMobile(o.Mobile)
 		o.BindCode = ""
 	}

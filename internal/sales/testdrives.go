@@ -98,9 +98,6 @@ func (s *Service) AddCar(ctx context.Context, actor *identity.User, in CarInput)
 	if err := begin(actor); err != nil {
 		return nil, err
 	}
-	if !isManager(actor) {
-		return nil, apperr.New(apperr.Forbidden, "只有门店经理可以管理试驾车")
-	}
 	if in.StoreID == 0 {
 		in.StoreID = actor.SiteID
 	}
@@ -111,6 +108,9 @@ func (s *Service) AddCar(ctx context.Context, actor *identity.User, in CarInput)
 	text(&v, &in.Color, "color", 0, 20, "颜色不能超过 20 个字")
 	if err := v.Err(); err != nil {
 		return nil, err
+	}
+	if !isManager(actor) {
+		return nil, apperr.New(apperr.Forbidden, "只有门店经理可以管理试驾车")
 	}
 	now := s.now()
 	var id int64
@@ -160,13 +160,13 @@ func (s *Service) SetCarActive(ctx context.Context, actor *identity.User, id int
 	if err := begin(actor); err != nil {
 		return err
 	}
-	if !isManager(actor) {
-		return apperr.New(apperr.Forbidden, "只有门店经理可以管理试驾车")
-	}
 	now := s.now()
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if _, err := s.car(ctx, tx, actor, id); err != nil {
 			return err
+		}
+		if !isManager(actor) {
+			return apperr.New(apperr.Forbidden, "只有门店经理可以管理试驾车")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE test_drive_cars SET active = $1 WHERE id = $2`, active, id); err != nil {
 			return err
