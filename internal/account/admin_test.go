@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -329,7 +330,7 @@ func TestUpdateUser(t *testing.T) {
 					t.Errorf("message %q is not Chinese", msg)
 				}
 				after, _ := e.svc.User(ctx, tc.id)
-				if *after != *before || e.count(`SELECT COUNT(*) FROM audit_log`) != audits {
+				if !reflect.DeepEqual(after, before) || e.count(`SELECT COUNT(*) FROM audit_log`) != audits {
 					t.Error("refused update wrote")
 				}
 			})
@@ -644,4 +645,75 @@ func refusal(actor *identity.User) apperr.Code {
 		return apperr.Unauthenticated
 	}
 	return apperr.Forbidden
+}
+
+func TestSetPermissions(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := e.ctx
+		admin := e.staff("root.admin", identity.RoleAdmin, 0)
+		sales := e.staff("sales.one", identity.RoleSales, e.store)
+		svc := e.staff("svc.one", identity.RoleService, e.sc)
+		owner := e.owner("13700000004")
+		manager := []identity.Perm{identity.PermStoreManager}
+
+		for _, actor := range []*identity.User{sales, svc, owner, nil} {
+			_, err := e.svc.SetPermissions(ctx, actor, sales.ID, manager)
+			apperrtest.WantCode(t, err, refusal(actor))
+		}
+		_, err := e.svc.SetPermissions(ctx, admin, 999999, manager)
+		apperrtest.WantCode(t, err, apperr.NotFound)
+
+		audits := e.count(`SELECT COUNT(*) FROM audit_log`)
+		for _, tc := range []struct {
+			id    int64
+			perms []identity.Perm
+		}{
+			{svc.ID, manager}, // store manager is for sales only
+			{owner.ID, []identity.Perm{identity.PermModerator}}, // owners get none
+			{admin.ID, manager},                 // admins hold every permission already
+			{sales.ID, []identity.Perm{"root"}}, // unknown
+		} {
+			_, err := e.svc.SetPermissions(ctx, admin, tc.id, tc.perms)
+			apperrtest.WantField(t, err, "permissions")
+		}
+		if e.count(`SELECT COUNT(*) FROM audit_log`) != audits {
+			t.Error("refused grant wrote an audit entry")
+		}
+
+		u, err := e.svc.SetPermissions(ctx, admin, sales.ID, []identity.Perm{identity.PermModerator, identity.PermStoreManager})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !u.Can(identity.PermStoreManager) || !u.Can(identity.PermModerator) {
+			t.Errorf("granted perms = %v", u.Perms)
+		}
+		if got := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'set_permissions'`); got != 1 {
+			t.Errorf("set_permissions audit entries = %d, want 1", got)
+		}
+		// A session reads the grant.
+		sess, err := e.svc.StartSession(ctx, sales.ID, "", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		su, _, err := e.svc.SessionUser(ctx, sess.Token)
+		if err != nil || !su.Can(identity.PermStoreManager) {
+			t.Fatalf("session user perms = %v, %v", su, err)
+		}
+		// Becoming service staff drops what service staff cannot hold.
+		u, err = e.svc.UpdateUser(ctx, admin, sales.ID, account.UserUpdate{DisplayName: u.DisplayName, Role: identity.RoleService, SiteID: e.sc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Can(identity.PermStoreManager) || !u.Can(identity.PermModerator) {
+			t.Errorf("after role change perms = %v, want moderator only", u.Perms)
+		}
+		// Revoking all.
+		if u, err = e.svc.SetPermissions(ctx, admin, sales.ID, nil); err != nil || len(u.Perms) != 0 {
+			t.Errorf("revoke: %v, %v", u.Perms, err)
+		}
+		if !admin.Can(identity.PermModerator) || owner.Can(identity.PermModerator) || !identity.System().Can(identity.PermStoreManager) {
+			t.Error("admin and system must hold every permission, an owner none")
+		}
+	})
 }

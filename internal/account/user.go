@@ -6,6 +6,8 @@ package account
 import (
 	"database/sql"
 	"regexp"
+	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/nevcrm/nevcrm/internal/identity"
@@ -31,7 +33,7 @@ func validName(n string) bool {
 func validPassword(p string) bool { return len(p) >= 8 && len(p) <= 72 }
 
 const userColumns = `u.id, COALESCE(u.username, ''), COALESCE(u.mobile, ''), u.display_name, u.role,
-	COALESCE(u.customer_id, 0), COALESCE(u.site_id, 0), COALESCE(s.name, ''), u.active, u.created_at, u.last_login_at`
+	COALESCE(u.customer_id, 0), COALESCE(u.site_id, 0), COALESCE(s.name, ''), u.active, u.permissions, u.created_at, u.last_login_at`
 
 const userFrom = ` FROM users u LEFT JOIN sites s ON s.id = u.site_id `
 
@@ -39,11 +41,37 @@ const userFrom = ` FROM users u LEFT JOIN sites s ON s.id = u.site_id `
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (*identity.User, error) {
 	var u identity.User
 	var last sql.NullTime
+	var perms string
 	dest := append([]any{&u.ID, &u.Username, &u.Mobile, &u.DisplayName, &u.Role,
-		&u.CustomerID, &u.SiteID, &u.SiteName, &u.Active, &u.CreatedAt, &last}, extra...)
+		&u.CustomerID, &u.SiteID, &u.SiteName, &u.Active, &perms, &u.CreatedAt, &last}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	u.LastLoginAt = last.Time
+	u.Perms = parsePerms(perms)
 	return &u, nil
+}
+
+// parsePerms reads users.permissions: known permission names separated by
+// commas (unknown names are ignored).
+func parsePerms(s string) []identity.Perm {
+	var out []identity.Perm
+	for _, p := range identity.Perms {
+		if slices.Contains(strings.Split(s, ","), string(p)) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// formatPerms is the users.permissions value of perms, in identity.Perms
+// order.
+func formatPerms(perms []identity.Perm) string {
+	var names []string
+	for _, p := range identity.Perms {
+		if slices.Contains(perms, p) {
+			names = append(names, string(p))
+		}
+	}
+	return strings.Join(names, ",")
 }

@@ -32,11 +32,13 @@ type userJSON struct {
 	RoleLabel   string `json:"role_label"`
 	SiteID      int64  `json:"site_id,omitempty"`
 	SiteName    string `json:"site_name,omitempty"`
+	// Permissions granted beyond the role (identity.Perm); admins hold all.
+	Permissions []identity.Perm `json:"permissions,omitempty"`
 }
 
 func toUser(u *identity.User) userJSON {
 	return userJSON{ID: u.ID, Username: u.Username, Mobile: u.Mobile, DisplayName: u.DisplayName, Role: string(u.Role),
-		RoleLabel: u.Role.Label(), SiteID: u.SiteID, SiteName: u.SiteName}
+		RoleLabel: u.Role.Label(), SiteID: u.SiteID, SiteName: u.SiteName, Permissions: u.Perms}
 }
 
 func (h *Accounts) login(rw http.ResponseWriter, r *http.Request) {

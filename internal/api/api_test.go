@@ -614,13 +614,18 @@ func (e *env) testSession(t *testing.T) {
 		}
 	})
 	t.Run("me per role", func(t *testing.T) {
-		for _, role := range app.DemoAccounts {
+		for _, name := range app.DemoAccounts {
 			var me struct {
-				Role string `json:"role"`
+				Role        string   `json:"role"`
+				Permissions []string `json:"permissions"`
 			}
-			e.ok(t, e.s.Login(t, role), 200, "GET", "/api/v1/me", nil, &me)
-			if me.Role != role {
-				t.Errorf("me as %s: role %q", role, me.Role)
+			e.ok(t, e.s.Login(t, name), 200, "GET", "/api/v1/me", nil, &me)
+			role, perms := name, ""
+			if name == "manager" {
+				role, perms = "sales", "store_manager"
+			}
+			if me.Role != role || strings.Join(me.Permissions, ",") != perms {
+				t.Errorf("me as %s: role %q, permissions %v", name, me.Role, me.Permissions)
 			}
 		}
 	})

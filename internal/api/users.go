@@ -29,6 +29,7 @@ func (h *Users) Routes() []httpx.Route {
 		httpx.Only(admins, "POST", "/api/v1/users/{id}/disable", h.disable),
 		httpx.Only(admins, "POST", "/api/v1/users/{id}/enable", h.enable),
 		httpx.Only(admins, "POST", "/api/v1/users/{id}/password", h.password),
+		httpx.Only(admins, "PUT", "/api/v1/users/{id}/permissions", h.permissions),
 	}
 }
 
@@ -162,6 +163,27 @@ func (h *Users) setActive(rw http.ResponseWriter, r *http.Request, active bool, 
 		}
 	}
 	u, err := h.Accounts.SetActive(r.Context(), httpx.User(r), id, active, reason())
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	writeJSON(rw, http.StatusOK, toAccount(u))
+}
+
+func (h *Users) permissions(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	var in struct {
+		Permissions []identity.Perm `json:"permissions"`
+	}
+	if err := decode(r, &in); err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	u, err := h.Accounts.SetPermissions(r.Context(), httpx.User(r), id, in.Permissions)
 	if err != nil {
 		h.fail(rw, r, err)
 		return

@@ -53,6 +53,7 @@ var matrix = map[string]string{
 	"POST /admin/users/{id}/disable":           "admin",
 	"POST /admin/users/{id}/enable":            "admin",
 	"POST /admin/users/{id}/password":          "admin",
+	"POST /admin/users/{id}/permissions":       "admin",
 	"GET /notifications":                       "owner sales service admin",
 	"POST /notifications/{id}/open":            "owner sales service admin",
 	"POST /notifications/read-all":             "owner sales service admin",
@@ -81,6 +82,7 @@ var matrix = map[string]string{
 	"POST /api/v1/users/{id}/disable":                 "admin",
 	"POST /api/v1/users/{id}/enable":                  "admin",
 	"POST /api/v1/users/{id}/password":                "admin",
+	"PUT /api/v1/users/{id}/permissions":              "admin",
 
 	// "token": public to the role check, protected by NEVCRM_METRICS_TOKEN
 	// alone; with no token configured (as here) it is 404 to everyone.

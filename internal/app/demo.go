@@ -24,8 +24,9 @@ import (
 // server started without --demo.
 const DemoPassword = "nevcrm-demo"
 
-// DemoAccounts are the demo logins, one per role.
-var DemoAccounts = []string{"owner", "sales", "service", "admin"}
+// DemoAccounts are the demo logins: one per role, and manager, a sales
+// consultant of the demo store with the store-manager permission.
+var DemoAccounts = []string{"owner", "sales", "manager", "service", "admin"}
 
 // LoadDemo fills an empty database with the small generated dataset (seed 1,
 // 12 months up to the services' clock) and adds the demo accounts, all in
@@ -89,7 +90,7 @@ func LoadDemo(ctx context.Context, d *db.DB, s *Services, logger *slog.Logger) e
 }
 
 // demoAccounts returns the demo owner and service accounts, creating the
-// four demo accounts when the owner does not exist yet. They carry
+// demo accounts when the owner does not exist yet. They carry
 // account.DemoHash (log in with DemoPassword in demo mode only).
 func demoAccounts(ctx context.Context, d *db.DB, s *Services, now time.Time) (owner, service *identity.User, err error) {
 	sys := identity.System()
@@ -116,6 +117,7 @@ func demoAccounts(ctx context.Context, d *db.DB, s *Services, now time.Time) (ow
 	}
 	staff := []account.StaffInput{
 		{Username: "sales", DisplayName: "林晓（演示）", Role: identity.RoleSales, SiteID: p.StoreID},
+		{Username: "manager", DisplayName: "陈蔚（演示店长）", Role: identity.RoleSales, SiteID: p.StoreID},
 		{Username: "service", DisplayName: "周航（演示）", Role: identity.RoleService, SiteID: p.CenterID},
 		{Username: "admin", DisplayName: "系统管理员", Role: identity.RoleAdmin},
 	}
@@ -127,6 +129,11 @@ func demoAccounts(ctx context.Context, d *db.DB, s *Services, now time.Time) (ow
 		}
 		if in.Role == identity.RoleService {
 			service = u
+		}
+		if in.Username == "manager" {
+			if _, err := s.Accounts.SetPermissions(ctx, sys, u.ID, []identity.Perm{identity.PermStoreManager}); err != nil {
+				return nil, nil, fmt.Errorf("demo account manager: %w", err)
+			}
 		}
 	}
 	return owner, service, nil

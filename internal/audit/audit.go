@@ -84,7 +84,7 @@ func (e Event) Label() string { return labels[e.Action] }
 // labels name the audited actions for histories.
 var labels = map[string]string{
 	"register": "注册", "login": "登录", "create_staff": "创建员工账号", "open_owner_account": "开通车主账号",
-	"update_user": "修改账号资料", "disable_user": "停用账号", "enable_user": "启用账号", "reset_password": "重置密码",
+	"update_user": "修改账号资料", "disable_user": "停用账号", "enable_user": "启用账号", "reset_password": "重置密码", "set_permissions": "修改权限",
 	"export_users": "导出账号", "book": "预约", "reschedule": "改约", "cancel": "取消预约", "confirm": "确认预约",
 	"assign": "分配技师", "start": "开始服务", "complete": "完成服务", "no_show": "标记未到店",
 }

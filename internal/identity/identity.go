@@ -71,8 +71,66 @@ type User struct {
 	SiteID      int64 // staff: their store or service center; 0 otherwise
 	SiteName    string
 	Active      bool
+	Perms       []Perm // permissions granted beyond the role (staff only)
 	CreatedAt   time.Time
 	LastLoginAt time.Time
+}
+
+// Perm is a permission an admin grants to a staff account beyond its role.
+type Perm string
+
+// Permissions.
+const (
+	// PermStoreManager lets a sales consultant see the whole store's
+	// customers and pipeline and reassign them.
+	PermStoreManager Perm = "store_manager"
+	// PermModerator lets a staff member moderate the owners' community.
+	PermModerator Perm = "moderator"
+)
+
+// Perms lists every permission, in the order the admin page shows them.
+var Perms = []Perm{PermStoreManager, PermModerator}
+
+// Label is the permission's Chinese name.
+func (p Perm) Label() string {
+	switch p {
+	case PermStoreManager:
+		return "门店经理"
+	case PermModerator:
+		return "社区版主"
+	}
+	return string(p)
+}
+
+// GrantableTo reports whether p may be granted to an account of role r:
+// store manager to sales consultants, moderator to sales and service staff.
+// An admin holds every permission already and is granted none.
+func (p Perm) GrantableTo(r Role) bool {
+	switch p {
+	case PermStoreManager:
+		return r == RoleSales
+	case PermModerator:
+		return r == RoleSales || r == RoleService
+	}
+	return false
+}
+
+// Can reports whether u holds permission p: an admin and the system actor
+// hold every permission; other users hold those granted to them (false for
+// nil).
+func (u *User) Can(p Perm) bool {
+	if u == nil {
+		return false
+	}
+	if u.Role == RoleAdmin || u.Role == RoleSystem {
+		return true
+	}
+	for _, x := range u.Perms {
+		if x == p {
+			return true
+		}
+	}
+	return false
 }
 
 // Is reports whether the user has one of roles (false for nil).

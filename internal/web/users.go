@@ -42,6 +42,7 @@ func (h *Users) Routes() []httpx.Route {
 		httpx.Only(admin, "POST", "/admin/users/{id}/disable", h.disable),
 		httpx.Only(admin, "POST", "/admin/users/{id}/enable", h.enable),
 		httpx.Only(admin, "POST", "/admin/users/{id}/password", h.resetPassword),
+		httpx.Only(admin, "POST", "/admin/users/{id}/permissions", h.setPermissions),
 	}
 }
 
@@ -168,6 +169,7 @@ type userView struct {
 	*account.UserDetail
 	Sites []*site.Site
 	Roles []identity.Role // the roles the account may be given
+	Perms []identity.Perm // the permissions the account's role may be granted
 	Self  bool            // the admin looks at their own account
 }
 
@@ -177,6 +179,11 @@ func (h *Users) loadUser(r *http.Request, id int64) (*userView, error) {
 		return nil, err
 	}
 	v := &userView{UserDetail: d, Self: d.User.ID == httpx.User(r).ID}
+	for _, p := range identity.Perms {
+		if p.GrantableTo(d.User.Role) {
+			v.Perms = append(v.Perms, p)
+		}
+	}
 	if d.User.Role.Staff() {
 		v.Roles = []identity.Role{identity.RoleSales, identity.RoleService, identity.RoleAdmin}
 		if v.Sites, err = h.staffSites(r); err != nil {
@@ -271,6 +278,17 @@ func (h *Users) resetPassword(rw http.ResponseWriter, r *http.Request) {
 			return apperr.Field("password2", "两次输入的密码不一致")
 		}
 		return h.Accounts.ResetPassword(r.Context(), httpx.User(r), id, f.Get("password"))
+	})
+}
+
+func (h *Users) setPermissions(rw http.ResponseWriter, r *http.Request) {
+	h.act(rw, r, "permissions", func(id int64, f url.Values) error {
+		var perms []identity.Perm
+		for _, p := range f["perm"] {
+			perms = append(perms, identity.Perm(p))
+		}
+		_, err := h.Accounts.SetPermissions(r.Context(), httpx.User(r), id, perms)
+		return err
 	})
 }
 

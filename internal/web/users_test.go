@@ -218,6 +218,37 @@ func testAdminUsers(t *testing.T, dialect db.Dialect) {
 		}
 	})
 
+	t.Run("permissions", func(t *testing.T) {
+		var salesID int64
+		if err := s.App.DB.QueryRow(`SELECT id FROM users WHERE username = 'sales'`).Scan(&salesID); err != nil {
+			t.Fatal(err)
+		}
+		p := fmt.Sprintf("/admin/users/%d", salesID)
+		_, b := get(t, adm, s.URL+p)
+		if !strings.Contains(b, `name="perm" value="store_manager"`) || strings.Contains(b, `value="store_manager" checked`) {
+			t.Fatal("the sales account's page offers no unchecked store-manager box")
+		}
+		res, err := s.PostForm(adm, p+"/permissions", url.Values{"perm": {"store_manager", "root"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := body(t, res); res.StatusCode != 422 || !strings.Contains(b, "未知的权限") {
+			t.Errorf("unknown permission: %d", res.StatusCode)
+		}
+		res, err = s.PostForm(adm, p+"/permissions", url.Values{"perm": {"store_manager"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 303 {
+			t.Fatalf("grant: %d", res.StatusCode)
+		}
+		_, b = get(t, adm, s.URL+p)
+		if !strings.Contains(b, `value="store_manager" checked`) || !strings.Contains(b, "修改权限") {
+			t.Error("the grant is not shown checked and in the history")
+		}
+	})
+
 	t.Run("an owner's page never holds their full mobile", func(t *testing.T) {
 		var owner int64
 		var mobile string

@@ -382,6 +382,7 @@ var flashes = map[string]string{
 	"disabled":        "账号已停用，其登录会话已全部结束。",
 	"enabled":         "账号已启用。",
 	"password":        "密码已重置，该账号需用新密码重新登录。",
+	"permissions":     "权限已更新，该账号下一次操作即生效。",
 	"cancelled_job":   "已请求取消任务。",
 	"export_job":      "导出的账号较多，已转为后台任务；完成后可在本页下载，也可以离开此页稍后回来。",
 	"logout":          "您已安全退出。",
