@@ -42,7 +42,7 @@ type Services struct {
 	Reports   *report.Service
 	Notify    *notify.Service
 	Sales     *sales.Service // the sales pipeline: leads, opportunities, orders, test drives
-	Jobs      *jobs.Service // the job queue; workers run only when started
+	Jobs      *jobs.Service  // the job queue; workers run only when started
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)

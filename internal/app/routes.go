@@ -92,7 +92,9 @@ func (a *App) routes() (http.Handler, error) {
 }
 
 // models lists the vehicle models for the sales forms.
-func (a *App) models(r *http.Request) ([]vehicle.Model, error) { return vehicle.Models(r.Context(), a.DB) }
+func (a *App) models(r *http.Request) ([]vehicle.Model, error) {
+	return vehicle.Models(r.Context(), a.DB)
+}
 
 // Routes returns every HTML and JSON route with its access rule.
 func (a *App) Routes() []httpx.Route { return a.table }

@@ -86,5 +86,8 @@ func (f *fixture) count(q string, args ...any) int {
 
 // grantManager gives u the store-manager permission.
 func (f *fixture) grantManager(u *identity.User) {
-	u.Role = identity.RoleAdmin // PERM-MERGE: until identity.PermStoreManager lands
+	if _, err := f.DB.ExecContext(f.ctx, `UPDATE users SET permissions = $1 WHERE id = $2`, string(identity.PermStoreManager), u.ID); err != nil {
+		f.t.Fatal(err)
+	}
+	u.Perms = []identity.Perm{identity.PermStoreManager}
 }
