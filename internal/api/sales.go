@@ -89,7 +89,7 @@ func parseDate(s, field string) (time.Time, error) {
 	}
 	d, ok := sales.ParseDay(s)
 	if !ok {
-		return time.Time{}, apperr.Field(field, "日期格式须为 2006-01-02")
+		return time.Time{}, apperr.Field(field, "日期格式须为 年-月-日，如 2026-11-29")
 	}
 	return d, nil
 }
