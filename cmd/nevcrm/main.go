@@ -6,6 +6,7 @@
 //	nevcrm user add --username U --name 姓名 --role sales|service|admin [--site CODE] [--mobile M]
 //	nevcrm generate [--scale small|medium|large|N] [--seed N] [--months N] [--as-of RFC3339]
 //	nevcrm check | export --format csv --out DIR
+//	nevcrm copy-to-postgres --db nevcrm.db --to postgres://...
 //	nevcrm version
 package main
 
@@ -41,6 +42,7 @@ const usage = `nevcrm — 新能源汽车客户关系与售后服务系统
                    生成模拟数据（--as-of 为数据的参照时间，默认当前时间；参数相同则数据逐字节相同）
   nevcrm check     [--db ...]                                 校验生成数据的一致性
   nevcrm export    --format csv --out DIR                     导出全部表为 CSV
+  nevcrm copy-to-postgres --db nevcrm.db --to postgres://...  把整个 SQLite 库复制到空的 PostgreSQL 库并逐表校验
   nevcrm version                                              显示版本
 环境变量: NEVCRM_DB, NEVCRM_ADDR, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT, NEVCRM_WORKER (on/off), NEVCRM_JOB_WORKERS,
           NEVCRM_METRICS_ADDR, NEVCRM_METRICS_TOKEN（/metrics 的 Bearer 令牌，至少 24 个字符）
@@ -78,6 +80,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runCheck(ctx, args[1:])
 	case "export":
 		return runExport(ctx, args[1:])
+	case "copy-to-postgres":
+		return copyToPostgres(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "nevcrm", version())
 		return nil

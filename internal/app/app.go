@@ -40,9 +40,11 @@ type Services struct {
 	Booking   *booking.Service
 	Content   *content.Service
 	Reports   *report.Service
-	Notify    *notify.Service
-	Sales     *sales.Service // the sales pipeline: leads, opportunities, orders, test drives
-	Jobs      *jobs.Service  // the job queue; workers run only when started
+	// Customer360 reads a customer's vehicles and timeline across areas.
+	Customer360 *report.Customer360
+	Notify      *notify.Service
+	Sales       *sales.Service // the sales pipeline: leads, opportunities, orders, test drives
+	Jobs        *jobs.Service // the job queue; workers run only when started
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
@@ -60,6 +62,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 		Reports:   report.NewService(d, now),
 		Notify:    notify.NewService(d, now),
 	}
+	s.Customer360 = report.NewCustomer360(d, s.Customers)
 	s.Sales = sales.NewService(d, now, s.Accounts.HashBuyerPassword)
 	var err error
 	s.Jobs, err = newJobs(cfg, logger, d, s)

@@ -54,6 +54,7 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Users{Renderer: w, Accounts: s.Accounts, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
 		&web.Jobs{Renderer: w, Jobs: s.Jobs},
 		&web.Notifications{Renderer: w, Notify: s.Notify},
+		&web.Customers{Renderer: w, Customers: s.Customers, View: s.Customer360, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
 		&web.Sales{Renderer: w, Sales: s.Sales, Sites: s.Sites, Models: a.models},
 	)
 	mount(j.Deny, j,
@@ -63,6 +64,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Users{Base: j, Accounts: s.Accounts},
 		&api.Jobs{Base: j, Jobs: s.Jobs},
 		&api.Notifications{Base: j, Notify: s.Notify},
+		&api.Customers{Base: j, Customers: s.Customers, View: s.Customer360, Jobs: s.Jobs},
 		&api.Sales{Base: j, Sales: s.Sales},
 	)
 	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})

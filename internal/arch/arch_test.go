@@ -31,7 +31,7 @@ const root = "../.."
 var layers = [][]string{
 	{"internal/apperr", "internal/config"},
 	{"internal/identity", "internal/db"},
-	{"internal/apperr/apperrtest", "internal/db/dbtest", "internal/audit", "internal/httpx", "internal/listing"},
+	{"internal/apperr/apperrtest", "internal/db/dbtest", "internal/audit", "internal/httpx", "internal/listing", "internal/dbcopy"},
 	{"internal/listing/xlsx", "internal/telemetry"},
 	// Domain packages, lowest first.
 	{"internal/jobs"},
@@ -53,11 +53,12 @@ var only = map[string][]string{
 	"internal/identity": {"internal/apperr"},
 	"internal/audit":    {},
 	"internal/listing":  {"internal/apperr"},
+	"internal/dbcopy":   {"internal/db"},
 }
 
 // noHTTP lists the packages that must not import net/http: errors and
 // identity are transport-free, and so is every domain package.
-var noHTTP = []string{"internal/apperr", "internal/identity", "internal/db", "internal/audit", "internal/listing",
+var noHTTP = []string{"internal/apperr", "internal/identity", "internal/db", "internal/dbcopy", "internal/audit", "internal/listing",
 	"internal/customer", "internal/site", "internal/content", "internal/notify", "internal/vehicle", "internal/account",
 	"internal/booking", "internal/sales", "internal/report", "internal/datagen"}
 

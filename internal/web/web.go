@@ -100,7 +100,21 @@ func New(o Options) (*Renderer, error) {
 			}
 			return s
 		},
-		"clock":           site.Clock,
+		"clock": site.Clock,
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 		"rescheduleBlock": rescheduleBlock,
 	}
 	layout, err := w.parseFiles(template.New("layout.html").Funcs(funcs), "templates/layout.html", "templates/partials/*.html")
@@ -367,26 +381,33 @@ func (w *Renderer) serveStatic(rw http.ResponseWriter, r *http.Request) {
 // flashes are the messages a redirect can ask the next page to show; only
 // these fixed texts can appear, so a crafted link cannot put words on a page.
 var flashes = map[string]string{
-	"booked":          "预约成功，我们将在服务开始前提醒您。",
-	"cancelled":       "预约已取消，名额已释放。",
-	"rescheduled":     "改约成功。",
-	"registered":      "注册成功，欢迎加入！",
-	"confirmed":       "已确认预约，车主已收到通知。",
-	"assigned":        "已派工。",
-	"started":         "已开始服务，车主已收到通知。",
-	"completed":       "服务已完成，车主已收到通知。",
-	"no_show":         "已标记为未到店。",
-	"staff_cancelled": "已取消预约，名额已释放，车主已收到通知。",
-	"allread":         "已将全部通知标为已读。",
-	"user":            "员工账号已创建。",
-	"saved":           "修改已保存。",
-	"disabled":        "账号已停用，其登录会话已全部结束。",
-	"enabled":         "账号已启用。",
-	"password":        "密码已重置，该账号需用新密码重新登录。",
-	"permissions":     "权限已更新，该账号下一次操作即生效。",
-	"cancelled_job":   "已请求取消任务。",
-	"export_job":      "导出的账号较多，已转为后台任务；完成后可在本页下载，也可以离开此页稍后回来。",
-	"logout":          "您已安全退出。",
+	"booked":              "预约成功，我们将在服务开始前提醒您。",
+	"cancelled":           "预约已取消，名额已释放。",
+	"rescheduled":         "改约成功。",
+	"registered":          "注册成功，欢迎加入！",
+	"confirmed":           "已确认预约，车主已收到通知。",
+	"assigned":            "已派工。",
+	"started":             "已开始服务，车主已收到通知。",
+	"completed":           "服务已完成，车主已收到通知。",
+	"no_show":             "已标记为未到店。",
+	"staff_cancelled":     "已取消预约，名额已释放，车主已收到通知。",
+	"allread":             "已将全部通知标为已读。",
+	"user":                "员工账号已创建。",
+	"saved":               "修改已保存。",
+	"disabled":            "账号已停用，其登录会话已全部结束。",
+	"enabled":             "账号已启用。",
+	"password":            "密码已重置，该账号需用新密码重新登录。",
+	"permissions":         "权限已更新，该账号下一次操作即生效。",
+	"cancelled_job":       "已请求取消任务。",
+	"export_job":          "导出的账号较多，已转为后台任务；完成后可在本页下载，也可以离开此页稍后回来。",
+	"logout":              "您已安全退出。",
+	"tagged":              "标签已添加。",
+	"untagged":            "标签已移除。",
+	"noted":               "备注已添加，已记入时间线。",
+	"view_saved":          "视图已保存，可随时从“我的视图”打开。",
+	"view_deleted":        "视图已删除。",
+	"customer_export_job": "导出的客户较多，已转为后台任务；完成后可在本页下载，也可以离开此页稍后回来。",
+	"merged_away":         "该客户档案已合并，已为您打开合并后的档案。",
 }
 
 // redirect sends the browser to target with an optional flash code (a key of flashes).
