@@ -44,7 +44,7 @@ type Services struct {
 	Customer360 *report.Customer360
 	Notify      *notify.Service
 	Sales       *sales.Service // the sales pipeline: leads, opportunities, orders, test drives
-	Jobs        *jobs.Service // the job queue; workers run only when started
+	Jobs        *jobs.Service  // the job queue; workers run only when started
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
