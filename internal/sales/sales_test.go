@@ -211,9 +211,25 @@ func TestLeads(t *testing.T) {
 			t.Errorf("customer stage not interested")
 		}
 
-		// The manager reassigns; the new owner is told.
-		if _, err := s.AssignLead(ctx, f.Manager, hz.ID, f.B.ID); err == nil {
-			t.Error("assigning to a consultant of another store succeeded")
+		// The manager reassigns within the store; the new owner is told.
+		_, err = s.AssignLead(ctx, f.Manager, hz.ID, f.B.ID)
+		apperrtest.WantCode(t, err, apperr.NotFound) // another store's lead
+		l4, err := s.CreateLead(ctx, f.Admin, sales.LeadInput{Name: "待分配", Mobile: "13900000099", Source: "website", StoreID: f.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.AssignLead(ctx, f.Manager, l4.ID, f.Other.ID)
+		apperrtest.WantField(t, err, "owner_id") // a consultant of another store
+		to := f.B
+		if l4.OwnerID == f.B.ID {
+			to = f.A
+		}
+		before := f.count(`SELECT COUNT(*) FROM notifications WHERE user_id = $1`, to.ID)
+		if x, err := s.AssignLead(ctx, f.Manager, l4.ID, to.ID); err != nil || x.OwnerID != to.ID {
+			t.Fatalf("manager's reassignment = %+v, %v", x, err)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM notifications WHERE user_id = $1`, to.ID); n != before+1 {
+			t.Errorf("the new owner got %d notifications, want 1", n-before)
 		}
 	})
 }
