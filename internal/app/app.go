@@ -21,6 +21,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/datagen"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/inventory"
 	"github.com/nevcrm/nevcrm/internal/jobs"
 	"github.com/nevcrm/nevcrm/internal/notify"
 	"github.com/nevcrm/nevcrm/internal/report"
@@ -45,6 +46,7 @@ type Services struct {
 	Notify      *notify.Service
 	Sales       *sales.Service // the sales pipeline: leads, opportunities, orders, test drives
 	Jobs        *jobs.Service  // the job queue; workers run only when started
+	Inventory   *inventory.Service
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
@@ -61,6 +63,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 		Content:   content.NewService(d, now),
 		Reports:   report.NewService(d, now),
 		Notify:    notify.NewService(d, now),
+		Inventory: inventory.NewService(d, now),
 	}
 	s.Customer360 = report.NewCustomer360(d, s.Customers)
 	s.Sales = sales.NewService(d, now, s.Accounts.HashBuyerPassword)

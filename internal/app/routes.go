@@ -55,6 +55,7 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Jobs{Renderer: w, Jobs: s.Jobs},
 		&web.Notifications{Renderer: w, Notify: s.Notify},
 		&web.Customers{Renderer: w, Customers: s.Customers, View: s.Customer360, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
+		&web.Inventory{Renderer: w, Inventory: s.Inventory},
 		&web.Sales{Renderer: w, Sales: s.Sales, Sites: s.Sites, Models: a.models},
 	)
 	mount(j.Deny, j,
@@ -65,6 +66,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Jobs{Base: j, Jobs: s.Jobs},
 		&api.Notifications{Base: j, Notify: s.Notify},
 		&api.Customers{Base: j, Customers: s.Customers, View: s.Customer360, Jobs: s.Jobs},
+		&api.Inventory{Base: j, Inventory: s.Inventory},
 		&api.Sales{Base: j, Sales: s.Sales},
 	)
 	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})

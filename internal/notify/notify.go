@@ -42,6 +42,7 @@ const (
 	AppointmentBooked      Kind = "appointment.booked"
 	AppointmentRescheduled Kind = "appointment.rescheduled"
 	JobCompleted           Kind = "job.completed"
+	StockLow               Kind = "stock.low"
 )
 
 var kindPattern = regexp.MustCompile(`^[a-z][a-z_]*\.[a-z][a-z_]*$`)
@@ -52,6 +53,7 @@ var areaLabels = map[string]string{
 	"job":         "任务",
 	"lead":        "线索",
 	"vehicle":     "车辆",
+	"stock":       "库存",
 }
 
 // Label is the Chinese name of the kind's area ("预约"), or "通知".
