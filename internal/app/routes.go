@@ -19,6 +19,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/telemetry"
+	"github.com/nevcrm/nevcrm/internal/vehicle"
 	"github.com/nevcrm/nevcrm/internal/web"
 )
 
@@ -49,12 +50,13 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Accounts{Renderer: w, Accounts: s.Accounts},
 		&web.Owner{Renderer: w, Vehicles: s.Vehicles, Booking: s.Booking, WorkOrders: s.WorkOrders},
 		&web.Booking{Renderer: w, Booking: s.Booking, Sites: s.Sites, Vehicles: s.Vehicles, Customers: s.Customers},
-		&web.Reports{Renderer: w, Reports: s.Reports},
+		&web.Reports{Renderer: w, Reports: s.Reports, Sales: s.Sales},
 		&web.Users{Renderer: w, Accounts: s.Accounts, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
 		&web.Jobs{Renderer: w, Jobs: s.Jobs},
 		&web.Notifications{Renderer: w, Notify: s.Notify},
 		&web.Customers{Renderer: w, Customers: s.Customers, View: s.Customer360, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
 		&web.Inventory{Renderer: w, Inventory: s.Inventory},
+		&web.Sales{Renderer: w, Sales: s.Sales, Sites: s.Sites, Models: a.models},
 		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports},
 	)
 	mount(j.Deny, j,
@@ -66,6 +68,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Notifications{Base: j, Notify: s.Notify},
 		&api.Customers{Base: j, Customers: s.Customers, View: s.Customer360, Jobs: s.Jobs},
 		&api.Inventory{Base: j, Inventory: s.Inventory},
+		&api.Sales{Base: j, Sales: s.Sales},
 		&api.WorkOrders{Base: j, WorkOrders: s.WorkOrders, Reports: s.Reports},
 	)
 	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})
@@ -92,6 +95,11 @@ func (a *App) routes() (http.Handler, error) {
 	h = a.Metrics.Instrument(h)
 	h = a.logRequests(h)
 	return h, nil
+}
+
+// models lists the vehicle models for the sales forms.
+func (a *App) models(r *http.Request) ([]vehicle.Model, error) {
+	return vehicle.Models(r.Context(), a.DB)
 }
 
 // Routes returns every HTML and JSON route with its access rule.

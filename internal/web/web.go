@@ -88,6 +88,7 @@ func New(o Options) (*Renderer, error) {
 		"localday":    func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02") },
 		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) }, // machine-readable datetime attributes
 		"yuan":        yuan,
+		"money":       money,
 		"mask":        identity.MaskMobile,
 		"pct":         func(f float64) string { return fmt.Sprintf("%.1f", f) },
 		"percent":     func(share float64) string { return fmt.Sprintf("%.0f", share*100) },
@@ -443,7 +444,10 @@ func redirect(rw http.ResponseWriter, r *http.Request, target, flash string) {
 }
 
 // yuan shows an amount in fen as UI-GUIDE asks: "¥12,345.00".
-func yuan(fen int64) string {
+func yuan(fen int64) string { return money(fen) }
+
+// money shows fen as yuan with thousands separators: "¥258,000.00".
+func money(fen int64) string {
 	sign := ""
 	if fen < 0 {
 		sign, fen = "-", -fen
