@@ -223,7 +223,7 @@ func TestListUsersKeysetWalk(t *testing.T) {
 				}
 				for rows.Next() {
 					var id int64
-					var skip [10]any
+					var skip [11]any
 					ptrs := []any{&id}
 					for i := range skip {
 						ptrs = append(ptrs, &skip[i])
