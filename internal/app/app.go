@@ -21,6 +21,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/datagen"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/inventory"
 	"github.com/nevcrm/nevcrm/internal/jobs"
 	"github.com/nevcrm/nevcrm/internal/notify"
 	"github.com/nevcrm/nevcrm/internal/report"
@@ -43,6 +44,7 @@ type Services struct {
 	Customer360 *report.Customer360
 	Notify      *notify.Service
 	Jobs        *jobs.Service // the job queue; workers run only when started
+	Inventory   *inventory.Service
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
@@ -59,6 +61,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 		Content:   content.NewService(d, now),
 		Reports:   report.NewService(d, now),
 		Notify:    notify.NewService(d, now),
+		Inventory: inventory.NewService(d, now),
 	}
 	s.Customer360 = report.NewCustomer360(d, s.Customers)
 	var err error

@@ -54,6 +54,7 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Jobs{Renderer: w, Jobs: s.Jobs},
 		&web.Notifications{Renderer: w, Notify: s.Notify},
 		&web.Customers{Renderer: w, Customers: s.Customers, View: s.Customer360, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
+		&web.Inventory{Renderer: w, Inventory: s.Inventory},
 	)
 	mount(j.Deny, j,
 		&api.Accounts{Base: j, Accounts: s.Accounts},
@@ -63,6 +64,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Jobs{Base: j, Jobs: s.Jobs},
 		&api.Notifications{Base: j, Notify: s.Notify},
 		&api.Customers{Base: j, Customers: s.Customers, View: s.Customer360, Jobs: s.Jobs},
+		&api.Inventory{Base: j, Inventory: s.Inventory},
 	)
 	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})
 	mux.Handle("GET /healthz", a.Metrics.Route("GET /healthz", http.HandlerFunc(a.healthz)))

@@ -58,6 +58,7 @@ func (g *gen) bookingPass() {
 	for _, k := range keys {
 		g.l.add(g.t.slotUsage, g.sites[k[0]].id, "test_drive", g.date(k[1]), k[2], g.tdUsage[k])
 	}
+	g.warehouseLedger()
 }
 
 func kindIndex(kind string) int { return slices.Index(kinds[:], kind) }
@@ -170,8 +171,9 @@ func (g *gen) bookSite(s *site, kind string, pool []owner, rate float64) {
 		g.l.mark(g.ctx)
 	}
 	if st != nil {
+		g.centerTransfers(s, st)
 		for i, q := range st.balance {
-			g.l.add(g.t.partStock, s.id, int64(i+1), q, partList[i].reorder, st.last[i])
+			g.l.add(g.t.partStock, s.id, int64(i+1), q, partList[i].reorder, st.last[i], partCost(i))
 		}
 	}
 }
@@ -355,7 +357,7 @@ func (g *gen) initStock(s *site) *stock {
 	for i, p := range partList {
 		q := 3*p.reorder + g.r.IntN(p.reorder+1)
 		st.balance[i], st.last[i] = q, at
-		g.l.add(g.t.movements, g.t.movements.next(), s.id, int64(i+1), "in", q, q, nil, "期初入库", nil, at)
+		g.l.add(g.t.movements, g.t.movements.next(), s.id, int64(i+1), "in", q, q, nil, "期初入库", nil, at, partCost(i), "", nil)
 	}
 	return st
 }
@@ -370,9 +372,9 @@ func (g *gen) consume(s *site, st *stock, pi, qty int, at time.Time, wo int64, c
 		in := 3*p.reorder + qty
 		st.balance[pi] += in
 		st.orders++
-		l.add(t.movements, t.movements.next(), s.id, int64(pi+1), "in", in, st.balance[pi], nil, fmt.Sprintf("PO-%s-%05d", s.code, st.orders), nil, at)
+		l.add(t.movements, t.movements.next(), s.id, int64(pi+1), "in", in, st.balance[pi], nil, fmt.Sprintf("PO-%s-%05d", s.code, st.orders), nil, at, partCost(pi), "", nil)
 	}
 	st.balance[pi] -= qty
 	st.last[pi] = at
-	l.add(t.movements, t.movements.next(), s.id, int64(pi+1), "out", -qty, st.balance[pi], wo, code, tech, at)
+	l.add(t.movements, t.movements.next(), s.id, int64(pi+1), "out", -qty, st.balance[pi], wo, code, tech, at, partCost(pi), "", nil)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/inventory"
 )
 
 // Problem is one violated invariant.
@@ -46,6 +47,9 @@ func Check(ctx context.Context, d *db.DB) ([]Problem, error) {
 	c.foreignKeys()
 	for _, q := range countChecks {
 		c.zero(q.invariant, q.detail, q.sql)
+	}
+	for _, q := range inventory.Invariants {
+		c.zero("inventory", q.Name, q.SQL)
 	}
 	c.appointmentTimes()
 	c.stockRunning()

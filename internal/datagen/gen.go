@@ -47,6 +47,8 @@ type tables struct {
 	leads, opportunities, testDrives, orders, followUps, charging, appointments, slotUsage,
 	swapUsage, swaps, parts, partStock, workOrders, woLabour, woParts, movements, posts,
 	comments, likes, news, announcements, kb, tickets, conversations, messages, feedback, audit *table
+	// Inventory (migration 00009, inventory.go).
+	partModels, transfers, packs, packMoves *table
 }
 
 // gen holds the state of one generation run.
@@ -58,6 +60,7 @@ type gen struct {
 	// own, so that the accounts leave every other generated row as it was.
 	acct *rand.Rand
 	l    *loader
+	inv  invState // inventory.go
 	t    tables
 	now  time.Time
 	days int       // history days; day index days-1 is today
@@ -126,14 +129,19 @@ func (g *gen) declareTables() {
 		swapUsage: l.table("swap_day_usage", "site_id", "slot_date", "booked"),
 		swaps: l.table("battery_swaps", "id", "vehicle_id", "customer_id", "site_id", "appointment_id", "swapped_at", "battery_out_sn", "battery_in_sn",
 			"soc_out", "soc_in", "duration_sec", "cost_fen"),
-		parts:     l.table("parts", "id", "sku", "name", "category", "unit", "price_fen", "cost_fen", "reorder_level", "active"),
-		partStock: l.table("part_stock", "site_id", "part_id", "quantity", "reorder_level", "updated_at"),
+		parts:      l.table("parts", "id", "sku", "name", "category", "unit", "price_fen", "cost_fen", "reorder_level", "active"),
+		partModels: l.table("part_models", "part_id", "model_id"),
+		partStock:  l.table("part_stock", "site_id", "part_id", "quantity", "reorder_level", "updated_at", "avg_cost_fen"),
 		workOrders: l.table("work_orders", "id", "code", "appointment_id", "site_id", "vehicle_id", "customer_id", "technician_user_id", "kind", "status",
 			"complaint", "diagnosis", "mileage_km", "labour_fen", "parts_fen", "total_fen", "opened_at", "completed_at", "closed_at"),
 		woLabour: l.table("work_order_labour", "id", "work_order_id", "description", "minutes", "rate_fen", "amount_fen", "technician_user_id"),
 		woParts:  l.table("work_order_parts", "id", "work_order_id", "part_id", "quantity", "unit_price_fen", "amount_fen"),
+		transfers: l.table("stock_transfers", "id", "code", "part_id", "quantity", "unit_cost_fen", "from_site_id", "to_site_id",
+			"status", "note", "sent_by", "sent_at", "received_by", "received_at"),
 		movements: l.table("stock_movements", "id", "site_id", "part_id", "kind", "quantity", "balance_after", "work_order_id", "reference",
-			"user_id", "created_at"),
+			"user_id", "created_at", "unit_cost_fen", "reason", "transfer_id"),
+		packs:         l.table("battery_packs", "id", "serial", "site_id", "state", "health_pct", "updated_at"),
+		packMoves:     l.table("battery_pack_movements", "id", "pack_id", "site_id", "kind", "from_state", "to_state", "reason", "user_id", "created_at"),
 		posts:         l.table("posts", "id", "customer_id", "topic", "title", "body", "status", "like_count", "comment_count", "created_at", "updated_at"),
 		comments:      l.table("comments", "id", "post_id", "customer_id", "body", "status", "created_at"),
 		likes:         l.table("post_likes", "post_id", "customer_id", "created_at"),
@@ -159,6 +167,7 @@ func generate(ctx context.Context, d *db.DB, opt Options, prog *progress) error 
 		acct: rand.New(rand.NewPCG(uint64(opt.Seed), 0x6a09e667f3bcc908)), l: l, now: opt.Now,
 		tdUsage: map[[3]int]int{}, openKinds: map[openKey]bool{}, openSlots: map[[3]int64]bool{}, plates: map[string]int{}}
 	g.declareTables()
+	g.inv.r = rand.New(rand.NewPCG(uint64(opt.Seed), 0xbb67ae8584caa73b))
 	g.setupCalendar()
 	prog.note("datagen: %d customers, %d days of history, seed %d", opt.Customers, g.days, opt.Seed)
 	g.referenceData()
@@ -285,6 +294,7 @@ func (g *gen) referenceData() {
 		l.add(t.parts, int64(i+1), p.sku, p.name, p.category, p.unit, int64(p.priceYuan)*100, int64(p.priceYuan)*62, p.reorder, true)
 	}
 	t.parts.lastID = int64(len(partList))
+	g.partModels()
 	for i := 0; i < 3; i++ {
 		id := t.users.next()
 		g.admins = append(g.admins, id)
@@ -293,6 +303,7 @@ func (g *gen) referenceData() {
 	g.makeSites(start)
 	g.makeCampaigns()
 	g.content()
+	g.makeWarehouse(start)
 }
 
 // makeSites places sites in every city in proportion to its customers.
@@ -351,6 +362,9 @@ func (g *gen) makeSites(start time.Time) {
 				lon := c.lon + (g.r.Float64()-0.5)*0.2
 				l.add(t.sites, s.id, s.code, s.kind, name, c.province, c.name, district, addr, math.Round(lat*1e5)/1e5, math.Round(lon*1e5)/1e5,
 					phone, s.open, s.close, s.slot, bays, chargers, total, s.charged, nullID(s.parent), "open", opened, start)
+				if k == 3 {
+					g.batteryPacks(&s, total, start)
+				}
 				l.add(t.capacity, s.id, [4]string{"test_drive", "repair", "charging", "swap"}[k], s.places)
 				// Staff: sales at stores, technicians at service centers.
 				staff := 0

@@ -42,6 +42,7 @@ const (
 	AppointmentBooked      Kind = "appointment.booked"
 	AppointmentRescheduled Kind = "appointment.rescheduled"
 	JobCompleted           Kind = "job.completed"
+	StockLow               Kind = "stock.low"
 )
 
 var kindPattern = regexp.MustCompile(`^[a-z][a-z_]*\.[a-z][a-z_]*$`)
@@ -50,6 +51,7 @@ var kindPattern = regexp.MustCompile(`^[a-z][a-z_]*\.[a-z][a-z_]*$`)
 var areaLabels = map[string]string{
 	"appointment": "预约",
 	"job":         "任务",
+	"stock":       "库存",
 }
 
 // Label is the Chinese name of the kind's area ("预约"), or "通知".

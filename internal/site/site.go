@@ -22,6 +22,9 @@ const (
 	ServiceCenter   Kind = "service_center"
 	ChargingStation Kind = "charging_station"
 	SwapStation     Kind = "swap_station"
+	// Warehouse is the central parts warehouse: it holds stock (internal/
+	// inventory) and takes no bookings.
+	Warehouse Kind = "warehouse"
 )
 
 // Label is the kind's Chinese name.
@@ -35,6 +38,8 @@ func (k Kind) Label() string {
 		return "充电站"
 	case SwapStation:
 		return "换电站"
+	case Warehouse:
+		return "中心仓库"
 	}
 	return string(k)
 }
