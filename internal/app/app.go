@@ -25,6 +25,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/jobs"
 	"github.com/nevcrm/nevcrm/internal/notify"
 	"github.com/nevcrm/nevcrm/internal/report"
+	"github.com/nevcrm/nevcrm/internal/sales"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/telemetry"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
@@ -43,7 +44,8 @@ type Services struct {
 	// Customer360 reads a customer's vehicles and timeline across areas.
 	Customer360 *report.Customer360
 	Notify      *notify.Service
-	Jobs        *jobs.Service // the job queue; workers run only when started
+	Sales       *sales.Service // the sales pipeline: leads, opportunities, orders, test drives
+	Jobs        *jobs.Service  // the job queue; workers run only when started
 	Inventory   *inventory.Service
 }
 
@@ -64,6 +66,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 		Inventory: inventory.NewService(d, now),
 	}
 	s.Customer360 = report.NewCustomer360(d, s.Customers)
+	s.Sales = sales.NewService(d, now, s.Accounts.HashBuyerPassword)
 	var err error
 	s.Jobs, err = newJobs(cfg, logger, d, s)
 	return s, err

@@ -26,6 +26,13 @@ type SessionSweepArgs struct{}
 // Kind names the session sweep job.
 func (SessionSweepArgs) Kind() string { return "session_sweep" }
 
+// TaskRemindersArgs is the job that, every five minutes, reminds sales
+// consultants of follow-up tasks that came due (sales.Service.SendTaskReminders).
+type TaskRemindersArgs struct{}
+
+// Kind names the task reminder job.
+func (TaskRemindersArgs) Kind() string { return "task_reminders" }
+
 // newJobs returns the job service with every kind of job registered and
 // the scheduled ones planned. It does not start workers.
 func newJobs(cfg *config.Config, logger *slog.Logger, d *db.DB, s *Services) (*jobs.Service, error) {
@@ -43,6 +50,15 @@ func newJobs(cfg *config.Config, logger *slog.Logger, d *db.DB, s *Services) (*j
 		return nil
 	}, jobs.KindOptions{Title: "清理过期会话与登录失败计数", Timeout: 5 * time.Minute, MaxAttempts: 5})
 	js.Schedule(time.Hour, SessionSweepArgs{})
+	jobs.Register(js, func(ctx context.Context, j *jobs.Job[TaskRemindersArgs]) error {
+		n, err := s.Sales.SendTaskReminders(ctx, identity.System())
+		if err != nil {
+			return err
+		}
+		j.Progress.Set(ctx, int64(n), fmt.Sprintf("发送跟进待办提醒 %d 条", n))
+		return nil
+	}, jobs.KindOptions{Title: "发送跟进待办提醒", Timeout: 5 * time.Minute, MaxAttempts: 3})
+	js.Schedule(5*time.Minute, TaskRemindersArgs{})
 	jobs.Register(js, func(ctx context.Context, j *jobs.Job[account.ExportUsersJob]) error {
 		return exportUsers(ctx, d, js, s.Accounts, j)
 	}, jobs.KindOptions{Title: "导出账号", Timeout: time.Hour, MaxAttempts: 3, Readers: []identity.Role{identity.RoleAdmin}})

@@ -19,6 +19,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/telemetry"
+	"github.com/nevcrm/nevcrm/internal/vehicle"
 	"github.com/nevcrm/nevcrm/internal/web"
 )
 
@@ -49,12 +50,13 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Accounts{Renderer: w, Accounts: s.Accounts},
 		&web.Owner{Renderer: w, Vehicles: s.Vehicles, Booking: s.Booking},
 		&web.Booking{Renderer: w, Booking: s.Booking, Sites: s.Sites, Vehicles: s.Vehicles, Customers: s.Customers},
-		&web.Reports{Renderer: w, Reports: s.Reports},
+		&web.Reports{Renderer: w, Reports: s.Reports, Sales: s.Sales},
 		&web.Users{Renderer: w, Accounts: s.Accounts, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
 		&web.Jobs{Renderer: w, Jobs: s.Jobs},
 		&web.Notifications{Renderer: w, Notify: s.Notify},
 		&web.Customers{Renderer: w, Customers: s.Customers, View: s.Customer360, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
 		&web.Inventory{Renderer: w, Inventory: s.Inventory},
+		&web.Sales{Renderer: w, Sales: s.Sales, Sites: s.Sites, Models: a.models},
 	)
 	mount(j.Deny, j,
 		&api.Accounts{Base: j, Accounts: s.Accounts},
@@ -65,6 +67,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Notifications{Base: j, Notify: s.Notify},
 		&api.Customers{Base: j, Customers: s.Customers, View: s.Customer360, Jobs: s.Jobs},
 		&api.Inventory{Base: j, Inventory: s.Inventory},
+		&api.Sales{Base: j, Sales: s.Sales},
 	)
 	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})
 	mux.Handle("GET /healthz", a.Metrics.Route("GET /healthz", http.HandlerFunc(a.healthz)))
@@ -90,6 +93,11 @@ func (a *App) routes() (http.Handler, error) {
 	h = a.Metrics.Instrument(h)
 	h = a.logRequests(h)
 	return h, nil
+}
+
+// models lists the vehicle models for the sales forms.
+func (a *App) models(r *http.Request) ([]vehicle.Model, error) {
+	return vehicle.Models(r.Context(), a.DB)
 }
 
 // Routes returns every HTML and JSON route with its access rule.

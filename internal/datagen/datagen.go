@@ -94,6 +94,9 @@ func Generate(ctx context.Context, d *db.DB, opt Options) error {
 		return err
 	}
 	prog.note("datagen: indexes built at %s", time.Since(started).Round(time.Millisecond))
+	if err := salesExtras(ctx, d, opt.Now); err != nil {
+		return err
+	}
 	if err := finish(ctx, d, opt); err != nil {
 		return err
 	}

@@ -51,6 +51,8 @@ var kindPattern = regexp.MustCompile(`^[a-z][a-z_]*\.[a-z][a-z_]*$`)
 var areaLabels = map[string]string{
 	"appointment": "预约",
 	"job":         "任务",
+	"lead":        "线索",
+	"vehicle":     "车辆",
 	"stock":       "库存",
 }
 

@@ -87,6 +87,7 @@ func New(o Options) (*Renderer, error) {
 		"localday":    func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02") },
 		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) }, // machine-readable datetime attributes
 		"yuan":        func(fen int64) string { return fmt.Sprintf("¥%d.%02d", fen/100, fen%100) },
+		"money":       money,
 		"mask":        identity.MaskMobile,
 		"pct":         func(f float64) string { return fmt.Sprintf("%.1f", f) },
 		"percent":     func(share float64) string { return fmt.Sprintf("%.0f", share*100) },
@@ -419,6 +420,15 @@ func redirect(rw http.ResponseWriter, r *http.Request, target, flash string) {
 		target += sep + "ok=" + url.QueryEscape(flash)
 	}
 	http.Redirect(rw, r, target, http.StatusSeeOther)
+}
+
+// money shows fen as yuan with thousands separators: "¥258,000.00".
+func money(fen int64) string {
+	sign := ""
+	if fen < 0 {
+		sign, fen = "-", -fen
+	}
+	return fmt.Sprintf("%s¥%s.%02d", sign, listing.Thousands(fen/100), fen%100)
 }
 
 // duration says d in Chinese, to the second under a minute, to the minute
