@@ -259,10 +259,13 @@ func TestBrowserJourney(t *testing.T) {
 
 // newBrowser starts a headless chromium (its own empty profile, Chinese
 // locale, a desk-size window) for a test against base, stopped when the
-// test ends or after timeout; shots is where screenshots go ("" for none).
+// test ends; shots is where screenshots go ("" for none). timeout is how
+// long the test takes on an idle machine: the deadline, a safety net
+// against a hung browser and no speed check, is four times that, so that a
+// loaded machine (CI neighbours, parallel browser tests) does not fail it.
 func newBrowser(t *testing.T, exe, base, shots string, timeout time.Duration) *browser {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	ctx, cancel := context.WithTimeout(t.Context(), 4*timeout)
 	t.Cleanup(cancel)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(exe),

@@ -641,6 +641,9 @@ const MaxTagLen = 20
 // already), audited as add_tag. Who may edit the customer may tag it;
 // errors as Update, Invalid on "tag" for an empty or too long tag.
 func (s *Service) AddTag(ctx context.Context, actor *identity.User, id int64, tag string) error {
+	if err := identity.Require(actor); err != nil {
+		return err
+	}
 	tag = strings.TrimSpace(tag)
 	if tag == "" || utf8.RuneCountInString(tag) > MaxTagLen || strings.ContainsAny(tag, ",，") {
 		return apperr.Field("tag", "标签须为 1 到 20 个字，且不含逗号")
@@ -725,6 +728,9 @@ const MaxNoteLen = 1000
 // may see the customer may write a note on it (a colleague who took a
 // call); errors as Get, Invalid on "body" for an empty or too long note.
 func (s *Service) AddNote(ctx context.Context, actor *identity.User, id int64, body string) (int64, error) {
+	if err := identity.Require(actor); err != nil {
+		return 0, err
+	}
 	body = strings.TrimSpace(body)
 	if body == "" || utf8.RuneCountInString(body) > MaxNoteLen {
 		return 0, apperr.Field("body", "备注须为 1 到 1000 个字")

@@ -200,29 +200,55 @@ type DemoPlace struct {
 }
 
 // PickDemoPlace chooses the demo owner among generated owners without an
-// account: of the cities with every kind of site, the one with the most
-// upcoming appointments (so the service queue is not empty), then an owner
-// whose car has a charging history (at least three sessions), then the
-// lowest customer id. It only reads.
+// account whose swap-capable car has no open appointment (the visitor books
+// it): of the cities with every kind of site, the one with the most upcoming
+// appointments (so the service queue is not empty) that has such an owner,
+// then an owner whose car has a charging history (at least three sessions),
+// then the lowest customer id. It only reads.
 func PickDemoPlace(ctx context.Context, d *db.DB, now time.Time) (*DemoPlace, error) {
-	var p DemoPlace
-	err := d.QueryRowContext(ctx, `SELECT c.id, c.city FROM customers c
-		JOIN vehicles v ON v.customer_id = c.id JOIN vehicle_models m ON m.id = v.model_id
-		WHERE c.kind = 'owner' AND m.swap_capable = $1
-		AND EXISTS (SELECT 1 FROM sites s WHERE s.city = c.city AND s.kind = 'swap_station' AND s.status = 'open')
-		AND EXISTS (SELECT 1 FROM sites s WHERE s.city = c.city AND s.kind = 'charging_station' AND s.status = 'open')
-		AND EXISTS (SELECT 1 FROM sites s WHERE s.city = c.city AND s.kind = 'service_center' AND s.status = 'open')
-		AND EXISTS (SELECT 1 FROM sites s WHERE s.city = c.city AND s.kind = 'store' AND s.status = 'open')
-		AND NOT EXISTS (SELECT 1 FROM users u WHERE u.customer_id = c.id OR u.mobile = c.mobile)
-		ORDER BY (SELECT COUNT(*) FROM appointments a JOIN sites s ON s.id = a.site_id
-			WHERE s.city = c.city AND a.scheduled_at >= $2 AND a.status IN ('booked', 'confirmed')) DESC,
-			CASE WHEN (SELECT COUNT(*) FROM charging_sessions cs WHERE cs.vehicle_id = v.id) >= 3 THEN 0 ELSE 1 END, c.id
-		LIMIT 1`, true, now.UTC()).Scan(&p.CustomerID, &p.City)
-	if db.NoRows(err) {
-		return nil, errors.New("no owner with a swap-capable car in a city with every kind of site: generate more data")
-	}
+	rows, err := d.QueryContext(ctx, `SELECT s.city FROM sites s WHERE s.status = 'open' GROUP BY s.city
+		HAVING SUM(CASE WHEN s.kind = 'swap_station' THEN 1 ELSE 0 END) > 0
+		AND SUM(CASE WHEN s.kind = 'charging_station' THEN 1 ELSE 0 END) > 0
+		AND SUM(CASE WHEN s.kind = 'service_center' THEN 1 ELSE 0 END) > 0
+		AND SUM(CASE WHEN s.kind = 'store' THEN 1 ELSE 0 END) > 0
+		ORDER BY (SELECT COUNT(*) FROM appointments a JOIN sites x ON x.id = a.site_id
+			WHERE x.city = s.city AND a.scheduled_at >= $1 AND a.status IN ('booked', 'confirmed')) DESC, s.city`, now.UTC())
 	if err != nil {
 		return nil, err
+	}
+	var cities []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		cities = append(cities, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	p := DemoPlace{}
+	for _, city := range cities {
+		err := d.QueryRowContext(ctx, `SELECT c.id FROM customers c
+			JOIN vehicles v ON v.customer_id = c.id JOIN vehicle_models m ON m.id = v.model_id
+			WHERE c.city = $1 AND c.kind = 'owner' AND m.swap_capable = $2
+			AND NOT EXISTS (SELECT 1 FROM users u WHERE u.customer_id = c.id OR u.mobile = c.mobile)
+			AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.customer_id = c.id AND a.status IN ('booked', 'confirmed', 'in_progress'))
+			ORDER BY CASE WHEN (SELECT COUNT(*) FROM charging_sessions cs WHERE cs.vehicle_id = v.id) >= 3 THEN 0 ELSE 1 END, c.id
+			LIMIT 1`, city, true).Scan(&p.CustomerID)
+		if db.NoRows(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		p.City = city
+		break
+	}
+	if p.CustomerID == 0 {
+		return nil, errors.New("no owner with a swap-capable car in a city with every kind of site: generate more data")
 	}
 	if err := d.QueryRowContext(ctx, `SELECT MIN(id) FROM sites WHERE city = $1 AND kind = 'store'`, p.City).Scan(&p.StoreID); err != nil {
 		return nil, err
