@@ -93,7 +93,7 @@ func TestBrowserWorkOrderJourney(t *testing.T) {
 	b.do("diagnosis", chromedp.SendKeys(chromedp.ID("diagnosis"), "空调压缩机电磁阀失效，保养项目正常"))
 	b.do("save details", chromedp.Click(chromedp.ID("save-details")))
 	b.waitOK("saved", `document.querySelector('.alert-success') !== null && document.querySelector('.alert-success').innerText.includes('已保存')`)
-	for _, code := range []string{"OP-CHECK", "OP-AC"} {
+	for i, code := range []string{"OP-CHECK", "OP-AC"} {
 		opID := evalJS[string](b, "operation "+code, fmt.Sprintf(`(() => { const o = [...document.querySelectorAll('#operation_id option')].find(o => o.textContent.includes(%s)); return o ? o.value : ''; })()`,
 			jsString(map[string]string{"OP-CHECK": "常规保养检查", "OP-AC": "空调系统维修"}[code])))
 		if opID == "" {
@@ -101,7 +101,10 @@ func TestBrowserWorkOrderJourney(t *testing.T) {
 		}
 		evalJS[bool](b, "choose "+code, fmt.Sprintf(`(() => { document.getElementById('operation_id').value = %s; return true; })()`, jsString(opID)))
 		b.do("add labour "+code, chromedp.Click(chromedp.ID("add-labour")))
-		b.waitOK("labour added", `document.querySelector('.alert-success') !== null && document.querySelector('.alert-success').innerText.includes('已添加工时')`)
+		// The success message of the first line is still shown until the
+		// second POST's page replaces it: wait for the line count.
+		b.waitOK("labour added", fmt.Sprintf(`document.readyState === 'complete' && document.querySelectorAll('#labour-lines tbody tr').length === %d
+			&& document.querySelector('.alert-success') !== null && document.querySelector('.alert-success').innerText.includes('已添加工时')`, i+1))
 	}
 	if n := evalJS[float64](b, "labour lines", `document.querySelectorAll('#labour-lines tbody tr').length`); n != 2 {
 		b.fail("%v labour lines, want 2", n)
