@@ -15,6 +15,7 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/booking"
+	"github.com/nevcrm/nevcrm/internal/campaign"
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/content"
 	"github.com/nevcrm/nevcrm/internal/customer"
@@ -49,6 +50,7 @@ type Services struct {
 	Jobs        *jobs.Service  // the job queue; workers run only when started
 	Inventory   *inventory.Service
 	WorkOrders  *workorder.Service
+	Campaigns   *campaign.Service // marketing campaigns; publishing runs as a job
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
@@ -74,6 +76,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Booking.BeforeComplete(workorder.CheckAppointment)
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
 	s.WorkOrders.UseStock(s.Inventory)
+	s.Campaigns = campaign.NewService(d, now, s.Sales, s.WorkOrders)
 	var err error
 	s.Jobs, err = newJobs(cfg, logger, d, s)
 	return s, err

@@ -65,6 +65,7 @@ func newJobs(cfg *config.Config, logger *slog.Logger, d *db.DB, s *Services) (*j
 	jobs.Register(js, func(ctx context.Context, j *jobs.Job[customer.ExportJob]) error {
 		return exportCustomers(ctx, d, js, s, j)
 	}, jobs.KindOptions{Title: "导出客户", Timeout: time.Hour, MaxAttempts: 3, Readers: []identity.Role{identity.RoleSales, identity.RoleAdmin}})
+	registerCampaignJobs(js, s)
 	return js, nil
 }
 

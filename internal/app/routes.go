@@ -15,6 +15,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/api"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
+	"github.com/nevcrm/nevcrm/internal/campaign"
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
@@ -57,7 +58,11 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Customers{Renderer: w, Customers: s.Customers, View: s.Customer360, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
 		&web.Inventory{Renderer: w, Inventory: s.Inventory},
 		&web.Sales{Renderer: w, Sales: s.Sales, Sites: s.Sites, Models: a.models},
-		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports},
+		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports,
+			Coupons: func(r *http.Request, id int64) (*campaign.Coupon, error) {
+				return s.Campaigns.WorkOrderCoupon(r.Context(), httpx.User(r), id)
+			}},
+		&web.Campaigns{Renderer: w, Campaigns: s.Campaigns, Sites: s.Sites, Models: a.models},
 	)
 	mount(j.Deny, j,
 		&api.Accounts{Base: j, Accounts: s.Accounts},

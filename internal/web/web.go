@@ -122,6 +122,9 @@ func New(o Options) (*Renderer, error) {
 		"inc":             func(i int) int { return i + 1 },
 		"seq":             seq,
 		"has":             slices.Contains[[]string],
+		"markdown":        markdown,
+		"mul100":          func(f float64) float64 { return f * 100 },
+		"sub":             func(a, b int) int { return a - b },
 	}
 	layout, err := w.parseFiles(template.New("layout.html").Funcs(funcs), "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
@@ -429,6 +432,19 @@ var flashes = map[string]string{
 	"wo_cancelled":        "工单已取消，已领用的备件已退回库存。",
 	"followup_closed":     "回访结果已记录。",
 	"rated":               "感谢您的评价！",
+	"campaign_created":    "活动草稿已创建。设置人群规则后即可发布。",
+	"campaign_published":  "活动已发布，正在后台生成受众并发送通知。",
+	"campaign_start":      "活动已开始。",
+	"campaign_end":        "活动已结束。",
+	"campaign_archive":    "活动已归档。",
+	"campaign_cancel":     "活动已取消，已报名的车主已收到通知。",
+	"campaign_segment":    "人群规则已保存。",
+	"campaign_cost":       "费用已记录。",
+	"signup_registered":   "报名成功！签到码已生成，到场时出示即可。",
+	"signup_waitlisted":   "名额已满，您已加入候补；有人取消时会自动为您补位。",
+	"signup_cancelled":    "已取消报名。",
+	"referral_code":       "推荐码已生成，把链接分享给朋友吧。",
+	"coupon_redeemed":     "抵扣券已使用，工单金额已更新。",
 }
 
 // redirect sends the browser to target with an optional flash code (a key of flashes).

@@ -1,5 +1,6 @@
 // Draws an Apache ECharts chart into every element with a data-chart
-// attribute holding {"type": "bar"|"pie", "labels": [...], "values": [...], "name": "...", "keys": [...]}.
+// attribute holding {"type": "bar"|"pie", "labels": [...], "values": [...], "name": "...", "keys": [...]},
+// or {"type": "lines", "labels": [...], "series": [{"name": "...", "values": [...]}, ...]} (one line each).
 (function () {
   // The status colours of the badges (app.css), so a chart's slice and the
   // badge of the same state match.
@@ -9,6 +10,17 @@
     if (el.dataset.drawn || typeof echarts === "undefined") return;
     var d = JSON.parse(el.dataset.chart);
     var chart = echarts.init(el, null, { renderer: "svg" });
+    var palette = ["#0f6e7a", "#a85708", "#1a713a", "#1f5e9f"];
+    if (d.type === "lines") {
+      chart.setOption({ tooltip: { trigger: "axis" }, legend: { bottom: 0 }, grid: { left: 40, right: 16, top: 24, bottom: 48 },
+        xAxis: { type: "category", data: d.labels }, yAxis: { type: "value", minInterval: 1, name: "人数" },
+        series: d.series.map(function (s, i) {
+          return { name: s.name, type: "line", smooth: true, data: s.values, itemStyle: { color: palette[i % palette.length] } };
+        }) });
+      el.dataset.drawn = "1";
+      window.addEventListener("resize", function () { chart.resize(); });
+      return;
+    }
     var option = d.type === "pie"
       ? { tooltip: { trigger: "item" }, legend: { bottom: 0 },
           series: [{ name: d.name, type: "pie", radius: ["35%", "65%"],
