@@ -53,7 +53,8 @@ type Uplift struct {
 	TargetRate   float64 `json:"target_rate"`
 	HoldoutRate  float64 `json:"holdout_rate"`
 	Diff         float64 `json:"uplift"` // TargetRate − HoldoutRate
-	Low, High    float64 // 95% confidence interval of Diff
+	Low          float64 `json:"low"`    // 95% confidence interval of Diff
+	High         float64 `json:"high"`
 	Incremental  float64 `json:"incremental"` // Diff × TargetN: conversions the campaign caused
 	Significant  bool    `json:"significant"` // the interval excludes 0
 	Insufficient bool    `json:"insufficient"`

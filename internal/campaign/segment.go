@@ -41,9 +41,15 @@ type Field struct {
 	// form shows them disabled with Hint saying why).
 	Available bool
 	// cond builds the SQL condition on customers c, adding its arguments
-	// to w; value has been checked by check.
-	cond  func(w *listing.Where, op, value string, now time.Time) string
-	check func(op, value string) bool
+	// to w; value has been checked by check. Vehicle fields give instead
+	// vehicle, a condition on vehicles v: the vehicle rules of a segment are
+	// one subquery, so they must hold for the same car. Conditions on other
+	// tables are "c.id IN (SELECT customer_id …)": both databases evaluate
+	// the subquery once (SQLite into a temporary index, PostgreSQL as a
+	// hashed semi-join), several times cheaper than a probe per customer.
+	cond    func(w *listing.Where, op, value string, now time.Time) string
+	vehicle func(w *listing.Where, op, value string, now time.Time) string
+	check   func(op, value string) bool
 }
 
 // Fields are the segment fields. Adding a field is adding an entry here:
@@ -57,9 +63,9 @@ var Fields = []*Field{
 		cond: func(w *listing.Where, op, v string, _ time.Time) string {
 			return notIf(op == "not_in", "c.city IN ("+args(w, list(v))+")")
 		}},
-	{Name: "kind", Label: "客户类型", Ops: []Code{{"eq", "是"}}, Hint: "owner 车主 / prospect 潜客", Available: true,
-		check: func(op, v string) bool { return v == "owner" || v == "prospect" },
-		cond:  func(w *listing.Where, op, v string, _ time.Time) string { return "c.kind = " + w.Arg(v) }},
+	{Name: "kind", Label: "客户类型", Ops: []Code{{"eq", "是"}}, Hint: "车主 或 潜客（也可写 owner / prospect）", Available: true,
+		check: func(op, v string) bool { return kindCode(v) != "" },
+		cond:  func(w *listing.Where, op, v string, _ time.Time) string { return "c.kind = " + w.Arg(kindCode(v)) }},
 	{Name: "stage", Label: "客户旅程阶段", Ops: []Code{{"in", "是其中之一"}}, Hint: "lead,interested,test_drive,negotiation,ordered,delivered,lost", Available: true,
 		check: func(op, v string) bool {
 			for _, s := range list(v) {
@@ -76,23 +82,23 @@ var Fields = []*Field{
 		check: func(op, v string) bool { return ids(v) != nil },
 		cond: func(w *listing.Where, op, v string, _ time.Time) string {
 			in := args(w, ids(v))
-			return "(c.preferred_model_id IN (" + in + ") OR EXISTS (SELECT 1 FROM vehicles v WHERE v.customer_id = c.id AND v.model_id IN (" + in + ")))"
+			return "(c.preferred_model_id IN (" + in + ") OR c.id IN (SELECT v.customer_id FROM vehicles v WHERE v.model_id IN (" + in + ")))"
 		}},
 	{Name: "battery_soh", Label: "电池健康度（%）", Ops: []Code{{"lt", "低于"}, {"gte", "不低于"}}, Hint: "0 到 100", Available: true,
 		check: func(op, v string) bool { n, ok := num(v); return ok && n >= 0 && n <= 100 },
-		cond: func(w *listing.Where, op, v string, _ time.Time) string {
+		vehicle: func(w *listing.Where, op, v string, _ time.Time) string {
 			n, _ := num(v)
-			return "EXISTS (SELECT 1 FROM vehicles v WHERE v.customer_id = c.id AND v.battery_soh " + cmp(op) + " " + w.Arg(n) + ")"
+			return "v.battery_soh " + cmp(op) + " " + w.Arg(n)
 		}},
 	{Name: "mileage", Label: "行驶里程（公里）", Ops: []Code{{"lt", "低于"}, {"gte", "不低于"}}, Hint: "如 50000", Available: true,
 		check: func(op, v string) bool { n, ok := num(v); return ok && n >= 0 && n <= 2_000_000 },
-		cond: func(w *listing.Where, op, v string, _ time.Time) string {
+		vehicle: func(w *listing.Where, op, v string, _ time.Time) string {
 			n, _ := num(v)
-			return "EXISTS (SELECT 1 FROM vehicles v WHERE v.customer_id = c.id AND v.mileage_km " + cmp(op) + " " + w.Arg(n) + ")"
+			return "v.mileage_km " + cmp(op) + " " + w.Arg(n)
 		}},
 	{Name: "vehicle_age", Label: "车龄（月）", Ops: []Code{{"lt", "不满"}, {"gte", "已满"}}, Hint: "自购车日起的月数，如 36", Available: true,
 		check: func(op, v string) bool { n, ok := num(v); return ok && n >= 0 && n <= 600 },
-		cond: func(w *listing.Where, op, v string, now time.Time) string {
+		vehicle: func(w *listing.Where, op, v string, now time.Time) string {
 			n, _ := num(v)
 			cut := now.In(Shanghai).AddDate(0, -n, 0).Format("2006-01-02")
 			// bought after the cut: younger than n months.
@@ -100,19 +106,19 @@ var Fields = []*Field{
 			if op == "lt" {
 				rel = ">"
 			}
-			return "EXISTS (SELECT 1 FROM vehicles v WHERE v.customer_id = c.id AND v.purchased_on " + rel + " " + w.Arg(cut) + ")"
+			return "v.purchased_on " + rel + " " + w.Arg(cut)
 		}},
 	{Name: "last_service", Label: "上次维修保养", Ops: []Code{{"before_days", "早于 N 天前（或从未）"}, {"within_days", "在最近 N 天内"}}, Hint: "天数，如 180", Available: true,
 		check: func(op, v string) bool { n, ok := num(v); return ok && n >= 1 && n <= 3650 },
 		cond: func(w *listing.Where, op, v string, now time.Time) string {
 			n, _ := num(v)
-			e := "EXISTS (SELECT 1 FROM work_orders o WHERE o.customer_id = c.id AND o.status <> 'cancelled' AND o.opened_at >= " + w.Arg(now.AddDate(0, 0, -n)) + ")"
+			e := "c.id IN (SELECT o.customer_id FROM work_orders o WHERE o.status <> 'cancelled' AND o.opened_at >= " + w.Arg(now.AddDate(0, 0, -n)) + ")"
 			return notIf(op == "before_days", e)
 		}},
 	{Name: "tag", Label: "客户标签", Ops: []Code{{"has", "有"}, {"not_has", "没有"}}, Hint: "一个标签", Available: true,
 		check: func(op, v string) bool { return v != "" && utf8.RuneCountInString(v) <= 40 },
 		cond: func(w *listing.Where, op, v string, _ time.Time) string {
-			return notIf(op == "not_has", "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = "+w.Arg(v)+")")
+			return notIf(op == "not_has", "c.id IN (SELECT t.customer_id FROM customer_tags t WHERE t.tag = "+w.Arg(v)+")")
 		}},
 	{Name: "lead_score", Label: "线索评分档", Ops: []Code{{"in", "是其中之一"}}, Hint: "A（80 分以上）, B（50–79）, C（50 分以下）；线索评分上线前没有线索有分数", Available: true,
 		check: func(op, v string) bool {
@@ -135,11 +141,22 @@ var Fields = []*Field{
 					ors = append(ors, "l.score < 50")
 				}
 			}
-			return "EXISTS (SELECT 1 FROM leads l WHERE l.customer_id = c.id AND l.status NOT IN ('converted', 'lost') AND (" + strings.Join(ors, " OR ") + "))"
+			return "c.id IN (SELECT l.customer_id FROM leads l WHERE l.status NOT IN ('converted', 'lost') AND (" + strings.Join(ors, " OR ") + "))"
 		}},
 	{Name: "propensity", Label: "车主增购/换购倾向", Ops: []Code{{"gte", "不低于"}}, Hint: "车主挖掘（议题 11）上线后可用", Available: false,
 		check: func(op, v string) bool { return false },
 		cond:  func(w *listing.Where, op, v string, _ time.Time) string { return "1 = 0" }},
+}
+
+// kindCode reads a customer kind written as a code or in Chinese.
+func kindCode(v string) string {
+	switch v {
+	case "owner", "车主":
+		return "owner"
+	case "prospect", "潜客":
+		return "prospect"
+	}
+	return ""
 }
 
 func field(name string) *Field {
@@ -238,6 +255,7 @@ func segmentWhere(rules []Rule, city string, now time.Time) *listing.Where {
 	w.And("c.erased_at IS NULL")
 	w.And("c.merged_into_id IS NULL")
 	hasCity := false
+	var car []string
 	for _, r := range rules {
 		f := field(r.Field)
 		if f == nil {
@@ -246,7 +264,14 @@ func segmentWhere(rules []Rule, city string, now time.Time) *listing.Where {
 		if r.Field == "city" {
 			hasCity = true
 		}
+		if f.vehicle != nil {
+			car = append(car, f.vehicle(&w, r.Op, r.Value, now))
+			continue
+		}
 		w.And(f.cond(&w, r.Op, r.Value, now))
+	}
+	if len(car) > 0 {
+		w.And("c.id IN (SELECT v.customer_id FROM vehicles v WHERE " + strings.Join(car, " AND ") + ")")
 	}
 	if city != "" && !hasCity {
 		w.And("c.city = " + w.Arg(city))

@@ -120,7 +120,16 @@ CREATE INDEX campaign_coupons_campaign ON campaign_coupons (campaign_id);
 
 ALTER TABLE work_orders ADD COLUMN discount_fen BIGINT NOT NULL DEFAULT 0 CHECK (discount_fen >= 0);
 
+-- The live audience count (campaign.CountSegment): a covering index of the
+-- customer columns the segment rules read (live customers only), and of the
+-- vehicle columns, so that a count reads index pages, not table rows.
+CREATE INDEX customers_segment ON customers (kind, city, stage, consent_marketing, preferred_model_id, erased_at, merged_into_id)
+    WHERE erased_at IS NULL AND merged_into_id IS NULL;
+CREATE INDEX vehicles_segment ON vehicles (customer_id, model_id, battery_soh, mileage_km, purchased_on);
+
 -- +goose Down
+DROP INDEX vehicles_segment;
+DROP INDEX customers_segment;
 ALTER TABLE work_orders DROP COLUMN discount_fen;
 DROP TABLE campaign_coupons;
 DROP TABLE campaign_referrals;
