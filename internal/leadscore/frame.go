@@ -326,6 +326,5 @@ func (e *Encoder) FeatureLabel(k int) string {
 	return c.Label
 }
 
-func ftoa(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func strconvFormat(n int64) string { return strconv.FormatInt(n, 10) }

@@ -32,7 +32,7 @@ CREATE TABLE lead_history_rows (
 -- 评分模型版本
 CREATE TABLE lead_score_models (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    target        TEXT NOT NULL CHECK (target IN ('lead', 'history')),
+    target        TEXT NOT NULL CHECK (target IN ('lead', 'history', 'churn')),
     history_id    INTEGER REFERENCES lead_history_imports (id) ON DELETE SET NULL,
     family        TEXT NOT NULL CHECK (family IN ('logreg', 'gbdt')),
     active        BOOLEAN NOT NULL DEFAULT 0,
