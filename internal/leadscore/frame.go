@@ -326,5 +326,4 @@ func (e *Encoder) FeatureLabel(k int) string {
 	return c.Label
 }
 
-
 func strconvFormat(n int64) string { return strconv.FormatInt(n, 10) }
