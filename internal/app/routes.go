@@ -63,6 +63,7 @@ func (a *App) routes() (http.Handler, error) {
 				return s.Campaigns.WorkOrderCoupon(r.Context(), httpx.User(r), id)
 			}},
 		&web.Campaigns{Renderer: w, Campaigns: s.Campaigns, Sites: s.Sites, Models: a.models},
+		&web.LeadScores{Renderer: w, Scores: s.LeadScores},
 	)
 	mount(j.Deny, j,
 		&api.Accounts{Base: j, Accounts: s.Accounts},
