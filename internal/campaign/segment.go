@@ -53,10 +53,10 @@ type Field struct {
 }
 
 // Fields are the segment fields. Adding a field is adding an entry here:
-// the lead-score band reads leads.score (filled once lead scoring, issue
-// 11, runs; until then no lead has a score), and the owner-mining
-// propensity field is declared but unavailable until its scores exist —
-// it then becomes an EXISTS over the propensity table, like the others.
+// the lead-score band reads leads.score and the owner-mining propensities
+// read owner_scores, both written by lead scoring (issue 11); customers
+// not scored yet match no rule on them. A field whose data does not exist
+// yet can be declared with Available false: the form shows it disabled.
 var Fields = []*Field{
 	{Name: "city", Label: "城市", Ops: []Code{{"in", "是其中之一"}, {"not_in", "不是"}}, Hint: "多个城市用逗号分隔，如 上海,杭州", Available: true,
 		check: func(op, v string) bool { return len(list(v)) > 0 },
@@ -120,10 +120,10 @@ var Fields = []*Field{
 		cond: func(w *listing.Where, op, v string, _ time.Time) string {
 			return notIf(op == "not_has", "c.id IN (SELECT t.customer_id FROM customer_tags t WHERE t.tag = "+w.Arg(v)+")")
 		}},
-	{Name: "lead_score", Label: "线索评分档", Ops: []Code{{"in", "是其中之一"}}, Hint: "A（80 分以上）, B（50–79）, C（50 分以下）；线索评分上线前没有线索有分数", Available: true,
+	{Name: "lead_score", Label: "线索评分档", Ops: []Code{{"in", "是其中之一"}}, Hint: "hot 高意向（50 分以上）、warm 中意向（25–49）、cold 低意向，多个用逗号分隔；读线索评分（议题 11）写入的 leads.score", Available: true,
 		check: func(op, v string) bool {
-			for _, s := range list(v) {
-				if s != "A" && s != "B" && s != "C" {
+			for _, b := range list(v) {
+				if bandCode(b) == "" {
 					return false
 				}
 			}
@@ -132,20 +132,45 @@ var Fields = []*Field{
 		cond: func(w *listing.Where, op, v string, _ time.Time) string {
 			var ors []string
 			for _, b := range list(v) {
-				switch b {
-				case "A":
-					ors = append(ors, "l.score >= 80")
-				case "B":
-					ors = append(ors, "(l.score >= 50 AND l.score < 80)")
-				case "C":
-					ors = append(ors, "l.score < 50")
+				switch bandCode(b) {
+				case "hot":
+					ors = append(ors, "l.score >= 50")
+				case "warm":
+					ors = append(ors, "(l.score >= 25 AND l.score < 50)")
+				case "cold":
+					ors = append(ors, "l.score < 25")
 				}
 			}
 			return "c.id IN (SELECT l.customer_id FROM leads l WHERE l.status NOT IN ('converted', 'lost') AND (" + strings.Join(ors, " OR ") + "))"
 		}},
-	{Name: "propensity", Label: "车主增购/换购倾向", Ops: []Code{{"gte", "不低于"}}, Hint: "车主挖掘（议题 11）上线后可用", Available: false,
-		check: func(op, v string) bool { return false },
-		cond:  func(w *listing.Where, op, v string, _ time.Time) string { return "1 = 0" }},
+	ownerScore("second_car", "车主增购/换购倾向（分）"),
+	ownerScore("referral", "车主转介绍倾向（分）"),
+	ownerScore("churn", "车主售后流失风险（分）"),
+}
+
+// ownerScore is a segment field on the owner-mining scores (owner_scores,
+// written by the lead-scoring area, issue 11): the owner's score of kind,
+// 0–100; owners not scored yet match no rule on it.
+func ownerScore(kind, label string) *Field {
+	return &Field{Name: kind, Label: label, Ops: []Code{{"gte", "不低于"}, {"lt", "低于"}}, Hint: "0 到 100；车主挖掘评分未运行时没有车主有分数", Available: true,
+		check: func(op, v string) bool { n, ok := num(v); return ok && n >= 0 && n <= 100 },
+		cond: func(w *listing.Where, op, v string, _ time.Time) string {
+			n, _ := num(v)
+			return "c.id IN (SELECT o.customer_id FROM owner_scores o WHERE o.kind = " + w.Arg(kind) + " AND o.score " + cmp(op) + " " + w.Arg(n) + ")"
+		}}
+}
+
+// bandCode reads a lead score band written as a code or in Chinese.
+func bandCode(v string) string {
+	switch v {
+	case "hot", "高意向", "高":
+		return "hot"
+	case "warm", "中意向", "中":
+		return "warm"
+	case "cold", "低意向", "低":
+		return "cold"
+	}
+	return ""
 }
 
 // kindCode reads a customer kind written as a code or in Chinese.
