@@ -78,3 +78,36 @@ func BenchmarkSegmentCount(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEffect measures a campaign page's effect figures (attribution
+// over the touches and the uplift against the hold-out) for the largest
+// generated known-effect campaign of the NEVCRM_BENCH_DB database.
+func BenchmarkEffect(b *testing.B) {
+	dsn := os.Getenv("NEVCRM_BENCH_DB")
+	if dsn == "" {
+		b.Skip("set NEVCRM_BENCH_DB to a generated database")
+	}
+	ctx := context.Background()
+	d, err := db.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	var id int64
+	var audience int
+	if err := d.QueryRowContext(ctx, `SELECT id, audience_size FROM campaigns ORDER BY audience_size DESC LIMIT 1`).Scan(&id, &audience); err != nil {
+		b.Fatal(err)
+	}
+	acc := account.NewService(d, nil)
+	svc := campaign.NewService(d, nil, sales.NewService(d, nil, acc.HashBuyerPassword), workorder.NewService(d, booking.NewService(d, nil), nil))
+	b.Logf("campaign %d, audience %d", id, audience)
+	cpu := cpuTime()
+	var e *campaign.Effect
+	for b.Loop() {
+		if e, err = svc.Effect(ctx, identity.System(), id); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(e.Orders), "orders")
+}

@@ -2,8 +2,11 @@ package campaign
 
 import (
 	"context"
+	"database/sql"
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/identity"
@@ -118,66 +121,21 @@ func (s *Service) effect(ctx context.Context, c *Campaign) (*Effect, error) {
 		}
 		return days[k]
 	}
-	// Touches: first touch of this campaign per customer.
-	const touches = `SELECT customer_id, MIN(at) AS at FROM (
-			SELECT customer_id, notified_at AS at FROM campaign_audience WHERE campaign_id = $1 AND notified_at IS NOT NULL
-			UNION ALL SELECT customer_id, joined_at FROM campaign_participations WHERE campaign_id = $1
-			UNION ALL SELECT customer_id, created_at FROM campaign_referrals WHERE campaign_id = $1) x GROUP BY customer_id`
-	// later reports that another campaign touched customer (expr) after
-	// this campaign's touch m.at and before the event at ev.
-	later := func(cust, ev string) string {
-		return `(EXISTS (SELECT 1 FROM campaign_audience a2 WHERE a2.customer_id = ` + cust + ` AND a2.campaign_id <> $1 AND a2.notified_at > m.at AND a2.notified_at <= ` + ev + `)
-			OR EXISTS (SELECT 1 FROM campaign_participations p2 WHERE p2.customer_id = ` + cust + ` AND p2.campaign_id <> $1 AND p2.joined_at > m.at AND p2.joined_at <= ` + ev + `)
-			OR EXISTS (SELECT 1 FROM campaign_referrals r2 WHERE r2.customer_id = ` + cust + ` AND r2.campaign_id <> $1 AND r2.created_at > m.at AND r2.created_at <= ` + ev + `))`
-	}
-	window := func(ev string) string {
-		return ev + ` >= m.at AND ` + s.db.WithinDays(ev, "m.at", "$2") + ` AND NOT ` + later("m.customer_id", ev)
-	}
-	al := `SELECT l.id FROM leads l WHERE l.campaign_id = $1
-		UNION SELECT l.id FROM leads l JOIN (` + touches + `) m ON m.customer_id = l.customer_id WHERE ` + window("l.created_at")
-	ao := `SELECT o.id FROM opportunities o WHERE o.lead_id IN (` + al + `)
-		UNION SELECT o.id FROM opportunities o JOIN (` + touches + `) m ON m.customer_id = o.customer_id WHERE ` + window("o.created_at")
-	ar := `SELECT v.id FROM vehicle_orders v WHERE v.status <> 'cancelled' AND v.opportunity_id IN (` + ao + `)
-		UNION SELECT v.id FROM vehicle_orders v JOIN (` + touches + `) m ON m.customer_id = v.customer_id WHERE v.status <> 'cancelled' AND ` + window("v.ordered_at")
-	rows, err := s.db.QueryContext(ctx, `SELECT created_at FROM leads WHERE id IN (`+al+`)`, id, c.AttributionDays)
+	att, err := s.attribute(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var t time.Time
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	for _, t := range att.leads {
 		e.Leads++
 		day(t).Leads++
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM opportunities WHERE id IN (`+ao+`)`, id, c.AttributionDays).Scan(&e.Opportunities); err != nil {
-		return nil, err
-	}
-	rows, err = s.db.QueryContext(ctx, `SELECT ordered_at, price_fen - discount_fen FROM vehicle_orders WHERE id IN (`+ar+`)`, id, c.AttributionDays)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var t time.Time
-		var fen int64
-		if err := rows.Scan(&t, &fen); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	e.Opportunities = att.opps
+	for _, o := range att.orders {
 		e.Orders++
-		e.RevenueFen += fen
-		day(t).Orders++
+		e.RevenueFen += o.fen
+		day(o.at).Orders++
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	var rows *sql.Rows
 	rows, err = s.db.QueryContext(ctx, `SELECT joined_at FROM campaign_participations WHERE campaign_id = $1`, id)
 	if err != nil {
 		return nil, err
@@ -260,4 +218,188 @@ func (s *Service) uplift(ctx context.Context, c *Campaign) (*Uplift, error) {
 	u.Significant = u.Low > 0 || u.High < 0
 	u.Insufficient = u.HoldoutN < 30
 	return u, nil
+}
+
+// attribution is what a campaign's attribution found.
+type attribution struct {
+	leads  []time.Time // creation times of the attributed leads
+	opps   int
+	orders []attributedOrder
+}
+
+type attributedOrder struct {
+	at  time.Time
+	fen int64
+}
+
+// touchUnion selects (customer_id, at) of every touch of campaign $1.
+const touchUnion = `SELECT customer_id, notified_at AS at FROM campaign_audience WHERE campaign_id = $1 AND notified_at IS NOT NULL
+	UNION ALL SELECT customer_id, joined_at FROM campaign_participations WHERE campaign_id = $1
+	UNION ALL SELECT customer_id, created_at FROM campaign_referrals WHERE campaign_id = $1`
+
+// attribute applies AttributionRule to campaign c. It reads in single
+// passes — the campaign's touches; the leads, opportunities and orders of
+// the touched customers (and of the campaign's own leads) since the first
+// touch; the other campaigns' touches of the customers with such an event,
+// by batches of ids — and decides windows and last touch in Go, so that no
+// subquery runs once per event.
+func (s *Service) attribute(ctx context.Context, c *Campaign) (*attribution, error) {
+	id := c.ID
+	window := time.Duration(c.AttributionDays) * 24 * time.Hour
+	first := map[int64]time.Time{}
+	var since time.Time
+	err := s.each(ctx, `SELECT customer_id, at FROM (`+touchUnion+`) x`, []any{id}, func(r *sql.Rows) error {
+		var cust int64
+		var at time.Time
+		if err := r.Scan(&cust, &at); err != nil {
+			return err
+		}
+		at = at.UTC()
+		if f, ok := first[cust]; !ok || at.Before(f) {
+			first[cust] = at
+		}
+		if since.IsZero() || at.Before(since) {
+			since = at
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if since.IsZero() {
+		since = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // no touch: only the campaign's own leads count
+	}
+	// The customers: touched, or with a lead of the campaign.
+	custs := `SELECT customer_id FROM (` + touchUnion + `) x UNION SELECT customer_id FROM leads WHERE campaign_id = $1`
+	type event struct {
+		id, cust, link int64 // link: the lead's campaign, the opportunity's lead, the order's opportunity
+		at             time.Time
+		fen            int64
+	}
+	read := func(q string, withFen bool) ([]event, error) {
+		var out []event
+		err := s.each(ctx, q, []any{id, since}, func(r *sql.Rows) error {
+			var e event
+			dest := []any{&e.id, &e.cust, &e.link, &e.at}
+			if withFen {
+				dest = append(dest, &e.fen)
+			}
+			if err := r.Scan(dest...); err != nil {
+				return err
+			}
+			e.at = e.at.UTC()
+			out = append(out, e)
+			return nil
+		})
+		return out, err
+	}
+	leads, err := read(`SELECT id, customer_id, COALESCE(campaign_id, 0), created_at FROM leads
+		WHERE customer_id IN (`+custs+`) AND (created_at >= $2 OR campaign_id = $1)`, false)
+	if err != nil {
+		return nil, err
+	}
+	opps, err := read(`SELECT id, customer_id, COALESCE(lead_id, 0), created_at FROM opportunities
+		WHERE customer_id IN (`+custs+`) AND (created_at >= $2 OR lead_id IN (SELECT id FROM leads WHERE campaign_id = $1))`, false)
+	if err != nil {
+		return nil, err
+	}
+	orders, err := read(`SELECT id, customer_id, COALESCE(opportunity_id, 0), ordered_at, price_fen - discount_fen FROM vehicle_orders
+		WHERE status <> 'cancelled' AND customer_id IN (`+custs+`)
+		AND (ordered_at >= $2 OR opportunity_id IN (SELECT o.id FROM opportunities o JOIN leads l ON l.id = o.lead_id WHERE l.campaign_id = $1))`, true)
+	if err != nil {
+		return nil, err
+	}
+	// Other campaigns' touches, only of customers with an event after
+	// their touch (the last-touch rule needs nothing else).
+	need := map[int64]bool{}
+	for _, list := range [][]event{leads, opps, orders} {
+		for _, e := range list {
+			if t, ok := first[e.cust]; ok && !e.at.Before(t) && e.at.Sub(t) <= window {
+				need[e.cust] = true
+			}
+		}
+	}
+	others := map[int64][]time.Time{}
+	ids := make([]int64, 0, len(need))
+	for cust := range need {
+		ids = append(ids, cust)
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		batch := ids[:n]
+		ids = ids[n:]
+		args := []any{id, since}
+		ph := make([]string, len(batch))
+		for i, cust := range batch {
+			args = append(args, cust)
+			ph[i] = "$" + strconv.Itoa(i+3)
+		}
+		in := strings.Join(ph, ", ")
+		err := s.each(ctx, `SELECT customer_id, notified_at FROM campaign_audience WHERE customer_id IN (`+in+`) AND campaign_id <> $1 AND notified_at > $2
+			UNION ALL SELECT customer_id, joined_at FROM campaign_participations WHERE customer_id IN (`+in+`) AND campaign_id <> $1 AND joined_at > $2
+			UNION ALL SELECT customer_id, created_at FROM campaign_referrals WHERE customer_id IN (`+in+`) AND campaign_id <> $1 AND created_at > $2`, args,
+			func(r *sql.Rows) error {
+				var cust int64
+				var at time.Time
+				if err := r.Scan(&cust, &at); err != nil {
+					return err
+				}
+				others[cust] = append(others[cust], at.UTC())
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+	}
+	// inWindow reports whether an event of customer at ev counts by its
+	// touch: within the window after this campaign's first touch and no
+	// other campaign's touch in between.
+	inWindow := func(cust int64, ev time.Time) bool {
+		t, ok := first[cust]
+		if !ok || ev.Before(t) || ev.Sub(t) > window {
+			return false
+		}
+		for _, o := range others[cust] {
+			if o.After(t) && !o.After(ev) {
+				return false
+			}
+		}
+		return true
+	}
+	out := &attribution{}
+	mine := map[int64]bool{}
+	for _, e := range leads {
+		if e.link == id || inWindow(e.cust, e.at) {
+			mine[e.id] = true
+			out.leads = append(out.leads, e.at)
+		}
+	}
+	won := map[int64]bool{}
+	for _, e := range opps {
+		if mine[e.link] || inWindow(e.cust, e.at) {
+			won[e.id] = true
+			out.opps++
+		}
+	}
+	for _, e := range orders {
+		if won[e.link] || inWindow(e.cust, e.at) {
+			out.orders = append(out.orders, attributedOrder{at: e.at, fen: e.fen})
+		}
+	}
+	return out, nil
+}
+
+// each runs query and calls fn for every row.
+func (s *Service) each(ctx context.Context, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

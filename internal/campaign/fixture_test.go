@@ -135,3 +135,6 @@ func (f *fixture) published(capacity int, mut ...func(*campaign.Input)) *campaig
 	}
 	return c
 }
+
+// Store2String is a short unique suffix made of n.
+func (f *fixture) Store2String(n int64) string { return fmt.Sprintf("%05d", n) }

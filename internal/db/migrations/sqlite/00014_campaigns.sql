@@ -146,6 +146,7 @@ CREATE TABLE campaign_referrals (
 );
 CREATE INDEX campaign_referrals_referrer ON campaign_referrals (referrer_id);
 CREATE INDEX campaign_referrals_customer ON campaign_referrals (customer_id);
+CREATE INDEX campaign_referrals_campaign ON campaign_referrals (campaign_id);
 
 -- 活动券: issued by a campaign, redeemed once on a service work order.
 CREATE TABLE campaign_coupons (
@@ -175,8 +176,11 @@ ALTER TABLE work_orders ADD COLUMN discount_fen INTEGER NOT NULL DEFAULT 0 CHECK
 CREATE INDEX customers_segment ON customers (kind, city, stage, consent_marketing, preferred_model_id, erased_at, merged_into_id)
     WHERE erased_at IS NULL AND merged_into_id IS NULL;
 CREATE INDEX vehicles_segment ON vehicles (customer_id, model_id, battery_soh, mileage_km, purchased_on);
+-- The leads a campaign brought (attribution on the campaign's page).
+CREATE INDEX leads_campaign ON leads (campaign_id) WHERE campaign_id IS NOT NULL;
 
 -- +goose Down
+DROP INDEX leads_campaign;
 DROP INDEX vehicles_segment;
 DROP INDEX customers_segment;
 ALTER TABLE work_orders DROP COLUMN discount_fen;
