@@ -50,6 +50,7 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Accounts{Renderer: w, Accounts: s.Accounts},
 		&web.Owner{Renderer: w, Vehicles: s.Vehicles, Booking: s.Booking, WorkOrders: s.WorkOrders},
 		&web.Booking{Renderer: w, Booking: s.Booking, Sites: s.Sites, Vehicles: s.Vehicles, Customers: s.Customers},
+		&web.OwnerCenter{Renderer: w, Accounts: s.Accounts, Booking: s.Booking, Sites: s.Sites, WorkOrders: s.WorkOrders},
 		&web.Reports{Renderer: w, Reports: s.Reports, Sales: s.Sales},
 		&web.Users{Renderer: w, Accounts: s.Accounts, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
 		&web.Jobs{Renderer: w, Jobs: s.Jobs},

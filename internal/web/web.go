@@ -429,6 +429,10 @@ var flashes = map[string]string{
 	"wo_cancelled":        "工单已取消，已领用的备件已退回库存。",
 	"followup_closed":     "回访结果已记录。",
 	"rated":               "感谢您的评价！",
+	"profile_saved":       "个人资料已保存。",
+	"consent_on":          "已同意接收营销信息，可随时撤回。",
+	"consent_off":         "已撤回营销授权，我们将不再向您发送营销信息。",
+	"password_changed":    "密码已修改，您在其他设备上的登录已全部退出。",
 }
 
 // redirect sends the browser to target with an optional flash code (a key of flashes).

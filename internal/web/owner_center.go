@@ -1,0 +1,167 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/booking"
+	"github.com/nevcrm/nevcrm/internal/customer"
+	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/workorder"
+)
+
+// OwnerCenter serves the owner's personal center pages beyond the vehicles:
+// the profile (name, contact preference, consent, password) and the detail
+// page of an appointment.
+type OwnerCenter struct {
+	*Renderer
+	Accounts   *account.Service
+	Booking    *booking.Service
+	Sites      *site.Service
+	WorkOrders *workorder.Service // optional: the work order summary of an appointment
+}
+
+// Routes returns the profile and appointment-detail pages.
+func (h *OwnerCenter) Routes() []httpx.Route {
+	return []httpx.Route{
+		httpx.Only(owner, "GET", "/owner/profile", h.profile),
+		httpx.Only(owner, "POST", "/owner/profile", h.saveProfile),
+		httpx.Only(owner, "POST", "/owner/profile/consent", h.consent),
+		httpx.Only(owner, "POST", "/owner/profile/password", h.password),
+		httpx.Only(owner, "GET", "/owner/appointments/{id}", h.appointment),
+	}
+}
+
+// profileForm is the profile's current values as form values.
+func profileForm(p *customer.Profile) url.Values {
+	return url.Values{"name": {p.Name}, "nickname": {p.Nickname}, "city": {p.City}, "preferred_contact": {p.PreferredContact}}
+}
+
+func (h *OwnerCenter) profilePage(r *http.Request) (*page, error) {
+	p, err := h.Accounts.MyProfile(r.Context(), httpx.User(r))
+	if err != nil {
+		return nil, err
+	}
+	return &page{Title: "个人资料", Nav: "profile", Form: profileForm(p), URL: "/owner/profile",
+		Data: map[string]any{"Profile": p, "Contacts": customer.Contacts}}, nil
+}
+
+func (h *OwnerCenter) profile(rw http.ResponseWriter, r *http.Request) {
+	p, err := h.profilePage(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	h.render(rw, r, http.StatusOK, "owner_profile", p)
+}
+
+// profileError shows the profile page again with err beside its field.
+func (h *OwnerCenter) profileError(rw http.ResponseWriter, r *http.Request, err error) {
+	p, perr := h.profilePage(r)
+	if perr != nil {
+		h.fail(rw, r, perr)
+		return
+	}
+	h.formError(rw, r, "owner_profile", p, err)
+}
+
+func (h *OwnerCenter) saveProfile(rw http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
+		return
+	}
+	_, err := h.Accounts.UpdateProfile(r.Context(), httpx.User(r), customer.ProfileInput{
+		Name: r.PostForm.Get("name"), Nickname: r.PostForm.Get("nickname"), City: r.PostForm.Get("city"),
+		PreferredContact: r.PostForm.Get("preferred_contact"),
+	})
+	if err != nil {
+		h.profileError(rw, r, err)
+		return
+	}
+	redirect(rw, r, "/owner/profile", "profile_saved")
+}
+
+func (h *OwnerCenter) consent(rw http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
+		return
+	}
+	on := r.PostForm.Get("consent") == "1"
+	if _, err := h.Accounts.SetConsent(r.Context(), httpx.User(r), on); err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	redirect(rw, r, "/owner/profile", map[bool]string{true: "consent_on", false: "consent_off"}[on])
+}
+
+func (h *OwnerCenter) password(rw http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
+		return
+	}
+	_, err := h.Accounts.ChangePassword(r.Context(), httpx.User(r), httpx.SessionToken(r),
+		r.PostForm.Get("old_password"), r.PostForm.Get("password"), r.PostForm.Get("password2"))
+	if err != nil {
+		p, perr := h.profilePage(r)
+		if perr != nil {
+			h.fail(rw, r, perr)
+			return
+		}
+		e := apperr.As(err)
+		if e == nil {
+			h.fail(rw, r, err)
+			return
+		}
+		// The profile fields keep their saved values; passwords never come back.
+		p.Error, p.Fields = e.Message, e.Fields
+		p.URL = "/owner/profile#password"
+		httpx.RetryAfter(rw.Header(), e)
+		h.render(rw, r, httpx.Status(e.Code), "owner_profile", p)
+		return
+	}
+	redirect(rw, r, "/owner/profile", "password_changed")
+}
+
+func (h *OwnerCenter) appointment(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	u := httpx.User(r)
+	ctx := r.Context()
+	a, err := h.Booking.Get(ctx, u, id)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	steps, err := h.Booking.Timeline(ctx, u, id)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	st, err := h.Sites.Get(ctx, a.SiteID)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	var wo *workorder.WorkOrder
+	if h.WorkOrders != nil && a.VehicleID != 0 && a.Kind == booking.Repair {
+		list, err := h.WorkOrders.VehicleHistory(ctx, u, a.VehicleID)
+		if e := apperr.As(err); err != nil && (e == nil || e.Code != apperr.NotFound) {
+			h.fail(rw, r, err)
+			return
+		}
+		for _, w := range list {
+			if w.AppointmentID == a.ID {
+				wo = w
+			}
+		}
+	}
+	now := h.Booking.Now()
+	h.render(rw, r, http.StatusOK, "owner_appointment", &page{Title: "预约详情", Nav: "appointments",
+		Data: map[string]any{"A": a, "Steps": steps, "Site": st, "WorkOrder": wo, "Now": now}})
+}
