@@ -72,6 +72,11 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.WorkOrders = workorder.NewService(d, s.Booking, now)
 	// A repair appointment is completed only once its work order is.
 	s.Booking.BeforeComplete(workorder.CheckAppointment)
+	// Deliveries print a bind code; a car that changes hands loses its
+	// previous owner's open appointments.
+	s.Vehicles.SetClock(now)
+	s.Sales.SetBindCodeIssuer(s.Vehicles.IssueBindCode)
+	s.Vehicles.OnTransfer(booking.CancelForTransfer)
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
 	s.WorkOrders.UseStock(s.Inventory)
 	var err error

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/customer"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/vehicle"
 	"github.com/nevcrm/nevcrm/internal/workorder"
 )
 
@@ -22,6 +24,7 @@ type OwnerCenter struct {
 	Booking    *booking.Service
 	Sites      *site.Service
 	WorkOrders *workorder.Service // optional: the work order summary of an appointment
+	Vehicles   *vehicle.Service
 }
 
 // Routes returns the profile and appointment-detail pages.
@@ -32,6 +35,10 @@ func (h *OwnerCenter) Routes() []httpx.Route {
 		httpx.Only(owner, "POST", "/owner/profile/consent", h.consent),
 		httpx.Only(owner, "POST", "/owner/profile/password", h.password),
 		httpx.Only(owner, "GET", "/owner/appointments/{id}", h.appointment),
+		httpx.Only(owner, "GET", "/owner/vehicles/{id}", h.vehicle),
+		httpx.Only(owner, "GET", "/owner/vehicles/bind", h.bindForm),
+		httpx.Only(owner, "POST", "/owner/vehicles/bind", h.bind),
+		httpx.Only(owner, "POST", "/owner/vehicles/{id}/transfer-code", h.transferCode),
 	}
 }
 
@@ -164,4 +171,84 @@ func (h *OwnerCenter) appointment(rw http.ResponseWriter, r *http.Request) {
 	now := h.Booking.Now()
 	h.render(rw, r, http.StatusOK, "owner_appointment", &page{Title: "预约详情", Nav: "appointments",
 		Data: map[string]any{"A": a, "Steps": steps, "Site": st, "WorkOrder": wo, "Now": now}})
+}
+
+func (h *OwnerCenter) bindForm(rw http.ResponseWriter, r *http.Request) {
+	h.render(rw, r, http.StatusOK, "owner_bind", &page{Title: "绑定车辆", Nav: "owner", Form: r.URL.Query()})
+}
+
+func (h *OwnerCenter) bind(rw http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
+		return
+	}
+	v, err := h.Vehicles.Bind(r.Context(), httpx.User(r), r.PostForm.Get("vin"), r.PostForm.Get("code"))
+	if err != nil {
+		// The code never comes back into the form.
+		r.Form.Del("code")
+		h.formError(rw, r, "owner_bind", &page{Title: "绑定车辆", Nav: "owner", URL: "/owner/vehicles/bind"}, err)
+		return
+	}
+	redirect(rw, r, fmt.Sprintf("/owner/vehicles/%d", v.ID), "bound")
+}
+
+// transferCode makes a transfer code and shows it once on the vehicle page
+// (a refresh shows the page without it; a new code replaces the old).
+func (h *OwnerCenter) transferCode(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	tc, err := h.Vehicles.IssueTransferCode(r.Context(), httpx.User(r), id)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	h.vehiclePage(rw, r, id, tc)
+}
+
+func (h *OwnerCenter) vehicle(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	h.vehiclePage(rw, r, id, nil)
+}
+
+// vehiclePage shows vehicle id; tc, when set, is a transfer code just made.
+func (h *OwnerCenter) vehiclePage(rw http.ResponseWriter, r *http.Request, id int64, tc *vehicle.TransferCode) {
+	u := httpx.User(r)
+	ctx := r.Context()
+	v, err := h.Vehicles.Get(ctx, u, id)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	act, err := h.Vehicles.RecentActivity(ctx, u, id, 20)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	owners, err := h.Vehicles.Ownerships(ctx, u, id)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	var repairs *historyView
+	if h.WorkOrders != nil {
+		list, err := h.WorkOrders.VehicleHistory(ctx, u, id)
+		if err != nil {
+			h.fail(rw, r, err)
+			return
+		}
+		repairs = &historyView{Vehicle: v, Orders: list, Owner: true}
+	}
+	p := &page{Title: v.ModelName, Nav: "owner", Data: map[string]any{"Vehicle": v, "Activity": act, "Repairs": repairs,
+		"Ownerships": owners, "TransferCode": tc}}
+	if tc != nil {
+		p.URL = fmt.Sprintf("/owner/vehicles/%d", id)
+	}
+	h.render(rw, r, http.StatusOK, "owner_vehicle", p)
 }

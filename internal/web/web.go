@@ -433,6 +433,7 @@ var flashes = map[string]string{
 	"consent_on":          "已同意接收营销信息，可随时撤回。",
 	"consent_off":         "已撤回营销授权，我们将不再向您发送营销信息。",
 	"password_changed":    "密码已修改，您在其他设备上的登录已全部退出。",
+	"bound":               "绑定成功，这辆车已加入您的个人中心。",
 }
 
 // redirect sends the browser to target with an optional flash code (a key of flashes).
