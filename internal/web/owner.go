@@ -37,4 +37,3 @@ func (h *Owner) ownerHome(rw http.ResponseWriter, r *http.Request) {
 	}
 	h.render(rw, r, http.StatusOK, "owner_home", &page{Title: "我的", Nav: "owner", Data: map[string]any{"Vehicles": vs, "Upcoming": upcoming}})
 }
-
