@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -218,15 +219,32 @@ func (h *OwnerCenter) vehicle(rw http.ResponseWriter, r *http.Request) {
 }
 
 // vehiclePage shows vehicle id; tc, when set, is a transfer code just made.
+// The query's charges and swaps parameters are the cursors of the two lists.
 func (h *OwnerCenter) vehiclePage(rw http.ResponseWriter, r *http.Request, id int64, tc *vehicle.TransferCode) {
 	u := httpx.User(r)
 	ctx := r.Context()
+	q := r.URL.Query()
 	v, err := h.Vehicles.Get(ctx, u, id)
 	if err != nil {
 		h.fail(rw, r, err)
 		return
 	}
-	act, err := h.Vehicles.RecentActivity(ctx, u, id, 20)
+	health, err := h.Vehicles.Health(ctx, u, id)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	charges, err := h.Vehicles.Charges(ctx, u, id, q.Get("charges"), 10)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	swaps, err := h.Vehicles.Swaps(ctx, u, id, q.Get("swaps"), 10)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	usage, err := h.Vehicles.Usage(ctx, u, id, 12)
 	if err != nil {
 		h.fail(rw, r, err)
 		return
@@ -237,6 +255,7 @@ func (h *OwnerCenter) vehiclePage(rw http.ResponseWriter, r *http.Request, id in
 		return
 	}
 	var repairs *historyView
+	var cover []workorder.Cover
 	if h.WorkOrders != nil {
 		list, err := h.WorkOrders.VehicleHistory(ctx, u, id)
 		if err != nil {
@@ -244,11 +263,91 @@ func (h *OwnerCenter) vehiclePage(rw http.ResponseWriter, r *http.Request, id in
 			return
 		}
 		repairs = &historyView{Vehicle: v, Orders: list, Owner: true}
+		if cover, err = h.WorkOrders.Coverage(ctx, u, id); err != nil {
+			h.fail(rw, r, err)
+			return
+		}
 	}
-	p := &page{Title: v.ModelName, Nav: "owner", Data: map[string]any{"Vehicle": v, "Activity": act, "Repairs": repairs,
-		"Ownerships": owners, "TransferCode": tc}}
+	p := &page{Title: v.ModelName, Nav: "owner", Data: map[string]any{"Vehicle": v, "Repairs": repairs, "Ownerships": owners,
+		"TransferCode": tc, "Health": health, "Charges": charges, "Swaps": swaps, "Usage": usage, "Cover": cover,
+		"ChargesFirst": q.Get("charges") != "", "SwapsFirst": q.Get("swaps") != "",
+		"HealthChart": healthChart(health), "MileageChart": mileageChart(health), "EnergyChart": energyChart(usage), "CostChart": costChart(usage),
+		"UsageTotal": usageTotal(usage)}}
 	if tc != nil {
 		p.URL = fmt.Sprintf("/owner/vehicles/%d", id)
 	}
 	h.render(rw, r, http.StatusOK, "owner_vehicle", p)
+}
+
+// chartSeries is one named series of a chart (static/js/charts.js).
+type chartSeries struct {
+	Name   string    `json:"name"`
+	Values []float64 `json:"values"`
+}
+
+// chartJSON is the data-chart attribute of a line or (stacked) bar chart.
+func chartJSON(kind, unit string, minimum *float64, stack bool, labels []string, series ...chartSeries) string {
+	b, _ := json.Marshal(struct {
+		Type   string        `json:"type"`
+		Labels []string      `json:"labels"`
+		Unit   string        `json:"unit"`
+		Min    *float64      `json:"min,omitempty"`
+		Stack  bool          `json:"stack,omitempty"`
+		Series []chartSeries `json:"series"`
+	}{kind, labels, unit, minimum, stack, series})
+	return string(b)
+}
+
+func healthChart(h []vehicle.HealthPoint) string {
+	labels := make([]string, len(h))
+	vals := make([]float64, len(h))
+	low := 100.0
+	for i, p := range h {
+		labels[i], vals[i] = p.Label(), p.SOH
+		low = min(low, p.SOH)
+	}
+	floor := float64(int(low/5)*5) - 5 // a little room under the lowest month
+	return chartJSON("line", "%", &floor, false, labels, chartSeries{"电池健康度", vals})
+}
+
+func mileageChart(h []vehicle.HealthPoint) string {
+	labels := make([]string, len(h))
+	vals := make([]float64, len(h))
+	for i, p := range h {
+		labels[i], vals[i] = p.Label(), float64(p.MileageKM)
+	}
+	zero := 0.0
+	return chartJSON("line", "km", &zero, false, labels, chartSeries{"累计里程", vals})
+}
+
+func energyChart(u []vehicle.MonthUsage) string {
+	labels := make([]string, len(u))
+	vals := make([]float64, len(u))
+	for i, m := range u {
+		labels[i], vals[i] = m.Month, m.EnergyKWh
+	}
+	return chartJSON("bar", "kWh", nil, false, labels, chartSeries{"充电电量", vals})
+}
+
+func costChart(u []vehicle.MonthUsage) string {
+	labels := make([]string, len(u))
+	charge := make([]float64, len(u))
+	swap := make([]float64, len(u))
+	for i, m := range u {
+		labels[i], charge[i], swap[i] = m.Month, float64(m.ChargeFen)/100, float64(m.SwapFen)/100
+	}
+	return chartJSON("bar", "元", nil, true, labels, chartSeries{"充电费用", charge}, chartSeries{"换电费用", swap})
+}
+
+// usageTotal sums the months: whether there is anything to chart at all.
+func usageTotal(u []vehicle.MonthUsage) vehicle.MonthUsage {
+	var t vehicle.MonthUsage
+	for _, m := range u {
+		t.EnergyKWh += m.EnergyKWh
+		t.ChargeFen += m.ChargeFen
+		t.Charges += m.Charges
+		t.Swaps += m.Swaps
+		t.SwapFen += m.SwapFen
+	}
+	return t
 }
