@@ -237,4 +237,3 @@ func (s *Service) Usage(ctx context.Context, actor *identity.User, id int64, mon
 	}
 	return out, nil
 }
-
