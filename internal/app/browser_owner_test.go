@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,6 +138,20 @@ func TestBrowserOwnerCenter(t *testing.T) {
 	b.contains(".alert-success", "密码已修改")
 	b.shot("owner-profile-mobile.png", "body")
 
+	// Download my data: the privacy page's link answers a zip.
+	b.navigate("/owner/privacy")
+	checkPhone("privacy", "#export-link")
+	zip, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => { const r = await fetch(document.getElementById('export-link').href);
+		const b = new Uint8Array(await r.arrayBuffer()); return r.headers.get('Content-Type') + ' ' + String.fromCharCode(b[0], b[1]) + ' ' + b.length; })()`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.fail("download my data: %v", err)
+	}
+	if !strings.HasPrefix(zip, "application/zip PK ") {
+		b.fail("download my data: %q", zip)
+	}
+	b.shot("owner-privacy-mobile.png", "body")
+
 	// Every owner page at 390 px.
 	for _, p := range []struct{ path, primary, shot string }{
 		{"/owner/", ".page-actions a.btn-primary", "owner-home-mobile.png"},
@@ -148,6 +163,7 @@ func TestBrowserOwnerCenter(t *testing.T) {
 		{"/owner/profile", "#profile button.btn-primary", ""},
 		{"/owner/vehicles/bind", "#bind-submit", "owner-bind-mobile.png"},
 		{"/notifications", "#bell", ""},
+		{"/owner/privacy", "#export-link", ""},
 	} {
 		b.navigate(p.path)
 		checkPhone(p.path, p.primary)

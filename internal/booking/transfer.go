@@ -21,8 +21,26 @@ const transferReason = "车辆已转入新车主名下"
 // in progress stays: the car is at the site. It has the shape of
 // vehicle.TransferHook and is registered by the app (Vehicles.OnTransfer).
 func CancelForTransfer(ctx context.Context, tx *sql.Tx, vehicleID, from, to int64, now time.Time) error {
-	rows, err := tx.QueryContext(ctx, `SELECT a.id FROM appointments a WHERE a.vehicle_id = $1 AND a.customer_id = $2
-		AND a.status IN ('booked', 'confirmed') ORDER BY a.id`, vehicleID, from)
+	return cancelOpen(ctx, tx, `a.vehicle_id = $1 AND a.customer_id = $2`, []any{vehicleID, from}, transferReason, true, now)
+}
+
+// eraseReason is the cancel reason of the appointments of an owner whose
+// personal data is erased.
+const eraseReason = "车主已注销账号"
+
+// CancelForErase cancels, in the erase transaction tx, the open (booked or
+// confirmed) appointments of customer customerID, releasing their places
+// and telling the responsible staff (audited as cancel by the system). It
+// has the shape of privacy.EraseHook (the app registers it).
+func CancelForErase(ctx context.Context, tx *sql.Tx, customerID, _ int64, now time.Time) error {
+	return cancelOpen(ctx, tx, `a.customer_id = $1`, []any{customerID}, eraseReason, false, now)
+}
+
+// cancelOpen cancels the open appointments matching cond (on appointments
+// a) for reason; tellOwner notifies their owner.
+func cancelOpen(ctx context.Context, tx *sql.Tx, cond string, args []any, reason string, tellOwner bool, now time.Time) error {
+	rows, err := tx.QueryContext(ctx, `SELECT a.id FROM appointments a WHERE `+cond+`
+		AND a.status IN ('booked', 'confirmed') ORDER BY a.id`, args...)
 	if err != nil {
 		return err
 	}
@@ -46,7 +64,7 @@ func CancelForTransfer(ctx context.Context, tx *sql.Tx, vehicleID, from, to int6
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE appointments SET status = 'cancelled', cancel_reason = $1, cancelled_at = $2, updated_at = $2
-			WHERE id = $3 AND status IN ('booked', 'confirmed')`, transferReason, now, id)
+			WHERE id = $3 AND status IN ('booked', 'confirmed')`, reason, now, id)
 		if err != nil {
 			return err
 		}
@@ -56,17 +74,19 @@ func CancelForTransfer(ctx context.Context, tx *sql.Tx, vehicleID, from, to int6
 		if err := release(ctx, tx, a); err != nil {
 			return err
 		}
-		if _, err := notify.NotifyCustomer(ctx, tx, a.CustomerID, notify.Notification{
-			Kind: notify.AppointmentCancelled, Title: "预约已取消", Link: ownerLink(a), CreatedAt: now,
-			Body: "您 " + a.When() + " 在" + a.SiteName + "的" + a.Kind.Label() + "预约已取消：" + transferReason + "。",
-		}); err != nil {
-			return err
+		if tellOwner {
+			if _, err := notify.NotifyCustomer(ctx, tx, a.CustomerID, notify.Notification{
+				Kind: notify.AppointmentCancelled, Title: "预约已取消", Link: ownerLink(a), CreatedAt: now,
+				Body: "您 " + a.When() + " 在" + a.SiteName + "的" + a.Kind.Label() + "预约已取消：" + reason + "。",
+			}); err != nil {
+				return err
+			}
 		}
-		if err := notifyStaffOfCancel(ctx, tx, a, parent, transferReason, now); err != nil {
+		if err := notifyStaffOfCancel(ctx, tx, a, parent, reason, now); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, now, audit.Entry{Action: "cancel", Entity: "appointments", EntityID: id,
-			Detail: map[string]any{"reason": transferReason}}); err != nil {
+			Detail: map[string]any{"reason": reason}}); err != nil {
 			return err
 		}
 	}
