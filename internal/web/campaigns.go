@@ -343,12 +343,13 @@ func seriesChart(days []campaign.Day) template.JSStr {
 	}
 	d := struct {
 		Type   string   `json:"type"`
+		Unit   string   `json:"unit"`
 		Labels []string `json:"labels"`
 		Series []struct {
 			Name   string `json:"name"`
 			Values []int  `json:"values"`
 		} `json:"series"`
-	}{Type: "lines"}
+	}{Type: "line", Unit: "人"}
 	d.Series = make([]struct {
 		Name   string `json:"name"`
 		Values []int  `json:"values"`
