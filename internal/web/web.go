@@ -90,12 +90,12 @@ func New(o Options) (*Renderer, error) {
 		"yuan":        yuan,
 		"money":       money,
 		"mask":        identity.MaskMobile,
-		"pct":         func(f float64) string { return fmt.Sprintf("%.1f", f) },
+		"pct":         func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 		"percent":     func(share float64) string { return fmt.Sprintf("%.0f", share*100) },
 		"thousands64": func(n int64) string { return listing.Thousands(n) },
 		"duration":    duration,
 		"thousands": func(n int) string {
-			s := fmt.Sprint(n)
+			s := strconv.Itoa(n)
 			for i := len(s) - 3; i > 0; i -= 3 {
 				s = s[:i] + "," + s[i:]
 			}
@@ -230,7 +230,10 @@ func (w *Renderer) render(rw http.ResponseWriter, r *http.Request, status int, n
 		w.internal(rw, r, err)
 		return
 	}
-	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	h := rw.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// A known length spares the response chunked encoding.
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	rw.WriteHeader(status)
 	_, _ = buf.WriteTo(rw)
 }
