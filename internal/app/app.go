@@ -74,6 +74,13 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Booking.BeforeComplete(workorder.CheckAppointment)
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
 	s.WorkOrders.UseStock(s.Inventory)
+	// A merge of two customer records moves each area's records in its
+	// transaction, through the package that owns them.
+	s.Customers.OnMerge([]string{"users"}, account.MergeCustomer)
+	s.Customers.OnMerge([]string{"vehicles", "charging_sessions"}, vehicle.MergeCustomer)
+	s.Customers.OnMerge([]string{"appointments", "battery_swaps"}, booking.MergeCustomer)
+	s.Customers.OnMerge([]string{"leads", "opportunities", "test_drives", "vehicle_orders", "follow_ups"}, sales.MergeCustomer)
+	s.Customers.OnMerge([]string{"work_orders", "work_order_ratings"}, workorder.MergeCustomer)
 	var err error
 	s.Jobs, err = newJobs(cfg, logger, d, s)
 	return s, err
