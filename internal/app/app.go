@@ -23,6 +23,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/inventory"
 	"github.com/nevcrm/nevcrm/internal/jobs"
+	"github.com/nevcrm/nevcrm/internal/leadscore"
 	"github.com/nevcrm/nevcrm/internal/notify"
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/sales"
@@ -49,6 +50,9 @@ type Services struct {
 	Jobs        *jobs.Service  // the job queue; workers run only when started
 	Inventory   *inventory.Service
 	WorkOrders  *workorder.Service
+	// LeadScores trains the lead models and scores leads (rescoring a lead
+	// when the sales service reports a change).
+	LeadScores *leadscore.Service
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
@@ -83,7 +87,13 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Customers.OnMerge([]string{"work_orders", "work_order_ratings"}, workorder.MergeCustomer)
 	var err error
 	s.Jobs, err = newJobs(cfg, logger, d, s)
-	return s, err
+	if err != nil {
+		return s, err
+	}
+	s.LeadScores = leadscore.NewService(d, s.Sales, s.Jobs, now)
+	s.Sales.OnLeadChange(s.LeadScores.ChangeListener(logger.Warn))
+	registerLeadJobs(s.Jobs, s.LeadScores)
+	return s, nil
 }
 
 // App is a configured server.
