@@ -91,6 +91,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 		return s, err
 	}
 	s.LeadScores = leadscore.NewService(d, s.Sales, s.Jobs, now)
+	s.Customers.OnMerge([]string{"owner_scores"}, leadscore.MergeCustomer)
 	s.Sales.OnLeadChange(s.LeadScores.ChangeListener(logger.Warn))
 	registerLeadJobs(s.Jobs, s.LeadScores)
 	return s, nil
