@@ -94,10 +94,11 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	// A merge of two customer records moves each area's records in its
 	// transaction, through the package that owns them.
 	s.Customers.OnMerge([]string{"users"}, account.MergeCustomer)
-	s.Customers.OnMerge([]string{"vehicles", "charging_sessions"}, vehicle.MergeCustomer)
+	s.Customers.OnMerge([]string{"vehicles", "charging_sessions", "vehicle_ownerships"}, vehicle.MergeCustomer)
 	s.Customers.OnMerge([]string{"appointments", "battery_swaps"}, booking.MergeCustomer)
 	s.Customers.OnMerge([]string{"leads", "opportunities", "test_drives", "vehicle_orders", "follow_ups"}, sales.MergeCustomer)
 	s.Customers.OnMerge([]string{"work_orders", "work_order_ratings"}, workorder.MergeCustomer)
+	s.Customers.OnMerge([]string{"privacy_requests"}, privacy.MergeCustomer)
 	var err error
 	s.Jobs, err = newJobs(cfg, logger, d, s)
 	if err != nil {

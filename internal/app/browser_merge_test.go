@@ -32,6 +32,7 @@ func TestBrowserCustomerMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := apptest.Start(t, db.SQLite)
+	addDuplicate(t, s.App.DB)
 	b := newBrowser(t, exe, s.URL, shots, 90*time.Second)
 	b.do("desk viewport", chromedp.EmulateViewport(1280, 900))
 	b.navigate("/login")

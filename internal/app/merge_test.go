@@ -119,6 +119,19 @@ func TestCustomerMergeMovesEveryRecord(t *testing.T) {
 	}
 }
 
+// addDuplicate gives a prospect without an account of the demo store
+// manager's store a second record (same name and city, another number), so
+// that the store has a likely duplicate to merge whatever the demo data.
+func addDuplicate(t *testing.T, d *db.DB) {
+	t.Helper()
+	if _, err := d.Exec(`INSERT INTO customers (name, mobile, city, province, store_id, kind, stage, source, created_at, updated_at)
+		SELECT c.name, '19912345678', c.city, c.province, c.store_id, 'prospect', 'lead', 'app', c.created_at, c.created_at
+		FROM customers c JOIN users m ON m.site_id = c.store_id AND m.username = 'manager'
+		WHERE c.city <> '' AND NOT EXISTS (SELECT 1 FROM users u WHERE u.customer_id = c.id) ORDER BY c.id LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestCustomerMergePages: the store manager finds the store's likely
 // duplicates on the page, merges one through the form and lands on the
 // survivor; the merged record points to it. A consultant sees the groups
@@ -126,6 +139,7 @@ func TestCustomerMergeMovesEveryRecord(t *testing.T) {
 func TestCustomerMergePages(t *testing.T) {
 	t.Parallel()
 	s := apptest.Start(t, db.SQLite)
+	addDuplicate(t, s.App.DB)
 	manager, consultant := s.Session(t, "manager"), s.Session(t, "sales")
 	page := get(t, manager, s.URL+"/sales/customers/duplicates")
 	m := regexp.MustCompile(`href="/sales/customers/(\d+)/merge\?from=(\d+)"`).FindStringSubmatch(page)
