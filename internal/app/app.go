@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/assistant"
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/content"
@@ -27,6 +28,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/sales"
 	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/support"
 	"github.com/nevcrm/nevcrm/internal/telemetry"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
 	"github.com/nevcrm/nevcrm/internal/workorder"
@@ -49,6 +51,8 @@ type Services struct {
 	Jobs        *jobs.Service  // the job queue; workers run only when started
 	Inventory   *inventory.Service
 	WorkOrders  *workorder.Service
+	Support     *support.Service   // knowledge base, support tickets, feedback
+	Assistant   *assistant.Service // the owners' smart customer service
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
@@ -74,7 +78,13 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Booking.BeforeComplete(workorder.CheckAppointment)
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
 	s.WorkOrders.UseStock(s.Inventory)
+	s.Support = support.NewService(d, now)
 	var err error
+	s.Assistant, err = assistant.NewService(d, now, assistant.Deps{Support: s.Support, Booking: s.Booking, Vehicles: s.Vehicles,
+		Sites: s.Sites, WorkOrders: s.WorkOrders, Customers: s.Customers})
+	if err != nil {
+		return nil, err
+	}
 	s.Jobs, err = newJobs(cfg, logger, d, s)
 	return s, err
 }
@@ -140,6 +150,10 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 	// The default operations catalogue and part categories, into empty tables.
 	if err := workorder.EnsureDefaults(ctx, d); err != nil {
 		return nil, fmt.Errorf("work-order defaults: %w", err)
+	}
+	// The starting knowledge base, into an empty one.
+	if err := support.EnsureDefaults(ctx, d, s.Support.Now()); err != nil {
+		return nil, fmt.Errorf("knowledge-base defaults: %w", err)
 	}
 	h, err := a.routes()
 	if err != nil {

@@ -36,10 +36,11 @@ var layers = [][]string{
 	// Domain packages, lowest first.
 	{"internal/jobs"},
 	{"internal/customer", "internal/site", "internal/content", "internal/notify"},
-	{"internal/vehicle", "internal/account", "internal/inventory"},
+	{"internal/vehicle", "internal/account", "internal/inventory", "internal/support"},
 	{"internal/booking", "internal/sales"},
 	{"internal/workorder"},
 	{"internal/report"},
+	{"internal/assistant"},
 	// Tools and transports.
 	{"internal/datagen"},
 	{"internal/web", "internal/api"},
@@ -61,7 +62,8 @@ var only = map[string][]string{
 // identity are transport-free, and so is every domain package.
 var noHTTP = []string{"internal/apperr", "internal/identity", "internal/db", "internal/dbcopy", "internal/audit", "internal/listing",
 	"internal/customer", "internal/site", "internal/content", "internal/notify", "internal/vehicle", "internal/account",
-	"internal/booking", "internal/sales", "internal/workorder", "internal/report", "internal/datagen", "internal/inventory"}
+	"internal/booking", "internal/sales", "internal/workorder", "internal/report", "internal/datagen", "internal/inventory",
+	"internal/support", "internal/assistant"}
 
 // pkg is one package's non-test imports.
 type pkg struct {

@@ -599,11 +599,11 @@ func (g *gen) conversation(c *cust, fill *strings.Replacer, from time.Time) {
 	var msgs []msg
 	handoff := g.chance(0.15)
 	for i := 0; i < rounds; i++ {
-		k := r.IntN(len(kbArticles))
+		k := r.IntN(kbDrawn)
 		a := kbArticles[k]
-		msgs = append(msgs, msg{"customer", a.question, nil, nil, at})
+		msgs = append(msgs, msg{"customer", a.Question, nil, nil, at})
 		at = at.Add(time.Duration(2+r.IntN(5)) * time.Second)
-		msgs = append(msgs, msg{"bot", a.answer, int64(k + 1), math.Round((0.6+0.38*r.Float64())*100) / 100, at})
+		msgs = append(msgs, msg{"bot", a.Answer, int64(k + 1), math.Round((0.6+0.38*r.Float64())*100) / 100, at})
 		at = at.Add(time.Duration(20+r.IntN(120)) * time.Second)
 	}
 	status, ticket := "closed", int64(0)

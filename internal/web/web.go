@@ -25,6 +25,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/support"
 )
 
 //go:embed templates static
@@ -118,6 +119,7 @@ func New(o Options) (*Renderer, error) {
 		},
 		"rescheduleBlock": rescheduleBlock,
 		"stars":           stars,
+		"ticketStatus":    support.StatusLabel,
 		"payerDialog":     payerDialog,
 		"inc":             func(i int) int { return i + 1 },
 		"seq":             seq,
@@ -429,6 +431,11 @@ var flashes = map[string]string{
 	"wo_cancelled":        "工单已取消，已领用的备件已退回库存。",
 	"followup_closed":     "回访结果已记录。",
 	"rated":               "感谢您的评价！",
+	"kb_created":          "知识条目已创建，智能客服即刻可用。",
+	"kb_saved":            "知识条目已保存，智能客服即刻使用新内容。",
+	"ticket_assigned":     "工单已分派。",
+	"ticket_replied":      "回复已发送，车主会在智能客服对话中看到并收到通知。",
+	"ticket_resolved":     "工单已解决，已邀请车主评价；车主 7 天内未回复将自动关闭。",
 }
 
 // redirect sends the browser to target with an optional flash code (a key of flashes).
