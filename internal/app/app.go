@@ -24,6 +24,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/inventory"
 	"github.com/nevcrm/nevcrm/internal/jobs"
+	"github.com/nevcrm/nevcrm/internal/llm"
 	"github.com/nevcrm/nevcrm/internal/notify"
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/sales"
@@ -84,6 +85,13 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 		Sites: s.Sites, WorkOrders: s.WorkOrders, Customers: s.Customers})
 	if err != nil {
 		return nil, err
+	}
+	// The optional model that phrases the assistant's answers.
+	env := map[string]string{"NEVCRM_LLM_URL": cfg.LLMURL, "NEVCRM_LLM_MODEL": cfg.LLMModel, "NEVCRM_LLM_KEY": cfg.LLMKey}
+	if lc, ok, err := llm.FromEnv(func(k string) string { return env[k] }); err != nil {
+		return nil, err
+	} else if ok {
+		s.Assistant.Writer = assistant.LLMWriter{Client: llm.New(lc)}
 	}
 	s.Jobs, err = newJobs(cfg, logger, d, s)
 	return s, err

@@ -29,7 +29,7 @@ const root = "../.."
 // the domain packages are ordered so that one may use only those below it.
 // A new package must be placed here.
 var layers = [][]string{
-	{"internal/apperr", "internal/config"},
+	{"internal/apperr", "internal/config", "internal/llm"},
 	{"internal/identity", "internal/db"},
 	{"internal/apperr/apperrtest", "internal/db/dbtest", "internal/audit", "internal/httpx", "internal/listing", "internal/dbcopy"},
 	{"internal/listing/xlsx", "internal/telemetry"},

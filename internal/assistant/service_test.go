@@ -2,7 +2,10 @@ package assistant_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +19,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/llm"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/support"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
@@ -364,5 +368,44 @@ func TestStaleResolvedTicketsClose(t *testing.T) {
 		if _, err := f.Sup.CloseStale(f.ctx, f.Staff); apperr.CodeOf(err) != apperr.Forbidden {
 			t.Fatalf("staff closing: %v", err)
 		}
+	})
+}
+
+// TestLLMWriterPhrasesAnswersOnly: with a model configured (a local fake
+// server), knowledge answers are phrased by it from the articles with the
+// owner's identifiers masked, while bookings still wait for confirmation.
+func TestLLMWriterPhrasesAnswersOnly(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		var sent []string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var req struct {
+				Messages []llm.Message `json:"messages"`
+			}
+			_ = json.NewDecoder(r.Body).Decode(&req)
+			for _, m := range req.Messages {
+				sent = append(sent, m.Content)
+			}
+			_, _ = w.Write([]byte(`{"choices":[{"message":{"role":"assistant","content":"您好！换电一般只要 3~5 分钟，全程不用下车。"}}]}`))
+		}))
+		defer srv.Close()
+		f.Svc.Writer = assistant.LLMWriter{Client: llm.New(llm.Config{URL: srv.URL, Model: "fake"})}
+		r := f.ask(f.A, 0, "我手机13912345678，换电要多久")
+		if r.Reply != "您好！换电一般只要 3~5 分钟，全程不用下车。" || len(r.Sources) == 0 {
+			t.Fatalf("reply %q sources %v", r.Reply, r.Sources)
+		}
+		all := strings.Join(sent, "\n")
+		if strings.Contains(all, "13912345678") || strings.Contains(all, "车主甲") || strings.Contains(all, "沪A10001") || !strings.Contains(all, "换电需要多长时间") {
+			t.Fatalf("sent to the model: %s", all)
+		}
+		r = f.ask(f.A, 0, "明天下午换电")
+		wantIn(t, r, "确认预约吗")
+		if n := f.count(`SELECT COUNT(*) FROM appointments`); n != 0 {
+			t.Fatal("booked without confirmation")
+		}
+		// A failing model falls back to the template answer.
+		srv.Close()
+		r = f.ask(f.A, 0, "换电要多久")
+		wantIn(t, r, "3~5 分钟")
 	})
 }
