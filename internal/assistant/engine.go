@@ -131,6 +131,12 @@ func refine(u *Understanding, ranked []scored) {
 	where := containsAny(n, whereWords...)
 	how := containsAny(n, howWords...)
 	timed := u.Slots.Date != "" || u.Slots.Minute >= 0 || u.Slots.Period != ""
+	// A fault to be fixed ("要修", "检修", "补胎") is a repair booking.
+	if k == "repair" && !u.cued && containsAny(n, "要修", "想修", "去修", "修一下", "检修", "补胎", "想去店里", "检查一下", "检测一下", "看看") &&
+		u.Intent != AppointmentCancel && u.Intent != AppointmentReschedule {
+		u.Intent, u.Prob = BookRepair, max(u.Prob, 0.6)
+		return
+	}
 	switch u.Intent {
 	case BookSwap, BookCharge, BookRepair:
 		if where && !book && !timed {

@@ -88,6 +88,18 @@ func (t *turn) book(ctx context.Context) (*Reply, error) {
 		return t.reply(in, "您有多辆车，请问为哪辆车预约"+kind.Label()+"？", acts...), nil
 	}
 	st.VehicleID = car.ID
+	// One open appointment per vehicle and kind: say so before proposing.
+	ups, err := t.s.Booking.Upcoming(ctx, t.actor, 20)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range ups {
+		if a.VehicleID == car.ID && a.Kind == kind && a.Status.Open() {
+			*st = state{}
+			return t.reply(in, fmt.Sprintf("这辆车已有一个未完成的%s预约（%s %s，%s），如需更换时间请说“改约”，或先取消再预约。",
+				kind.Label(), dayLabel(a.Date(), t.now), a.When()[11:], a.SiteName), say("改约"), say("取消预约"), link("查看我的预约", "/owner/appointments")), nil
+		}
+	}
 	// The date: a time alone means today, or tomorrow once it has passed.
 	if st.Date == "" && (st.Minute != nil || st.Period != "") {
 		local := t.now.In(site.Shanghai)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -408,4 +409,43 @@ func TestLLMWriterPhrasesAnswersOnly(t *testing.T) {
 		r = f.ask(f.A, 0, "换电要多久")
 		wantIn(t, r, "3~5 分钟")
 	})
+}
+
+// TestDialogues runs the labelled multi-turn dialogues (data/dialogues.txt).
+func TestDialogues(t *testing.T) {
+	raw, err := os.ReadFile("data/dialogues.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, dbtest.Open(t, db.SQLite))
+	var conv int64
+	turns, dialogues := 0, 0
+	var last *assistant.Reply
+	for i, line := range strings.Split(string(raw), "\n") {
+		switch {
+		case strings.HasPrefix(line, "#"):
+		case strings.TrimSpace(line) == "":
+			if conv != 0 {
+				dialogues++
+			}
+			conv = 0
+		case strings.HasPrefix(line, "> "):
+			last = f.ask(f.A, conv, strings.TrimPrefix(line, "> "))
+			conv = last.ConversationID
+			turns++
+		case strings.HasPrefix(line, "= "):
+			parts := strings.Split(strings.TrimPrefix(line, "= "), " | ")
+			if string(last.Intent) != parts[0] {
+				t.Errorf("dialogues.txt:%d: intent %s, want %s (reply %q)", i+1, last.Intent, parts[0], last.Reply)
+			}
+			for _, p := range parts[1:] {
+				if !strings.Contains(last.Reply, p) {
+					t.Errorf("dialogues.txt:%d: reply %q lacks %q", i+1, last.Reply, p)
+				}
+			}
+		default:
+			t.Fatalf("dialogues.txt:%d: unknown line %q", i+1, line)
+		}
+	}
+	t.Logf("%d dialogues, %d turns", dialogues+1, turns)
 }

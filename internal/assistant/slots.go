@@ -248,7 +248,7 @@ func ParseSlots(text string, now time.Time, places []string) Slots {
 		s.Kind = "swap"
 	case containsAny(text, "充电", "充个电", "快充", "慢充", "补电", "超充", "充一下"):
 		s.Kind = "charging"
-	case containsAny(text, "保养", "首保", "维修", "修车", "修一下", "检修", "检测", "检查", "异响", "坏了", "故障", "修理", "四轮定位", "换轮胎", "补胎"):
+	case containsAny(text, "保养", "首保", "维修", "修车", "修一下", "检修", "检测", "检查", "异响", "坏了", "故障", "修理", "四轮定位", "换轮胎", "补胎", "4s店", "服务中心", "售后", "要修"):
 		s.Kind = "repair"
 	}
 

@@ -341,7 +341,7 @@ func (t *turn) miss(ctx context.Context) (*Reply, error) {
 	}
 	r := t.reply(Other, "抱歉，这个问题我还不确定答案，不想误导您。您可以换个说法再问一次，或者转人工客服。",
 		say("转人工"), say("预约换电"), say("我的预约"))
-	if len(t.u.Hits) > 0 {
+	if len(t.u.Hits) > 0 && t.u.Hits[0].Confidence >= 0.25 {
 		r.Reply += "\n您是不是想问：" + t.u.Hits[0].Doc.Question
 		r.Actions = append([]Action{say(t.u.Hits[0].Doc.Question)}, r.Actions...)
 	}
@@ -382,7 +382,7 @@ func ticketCategory(in Intent, kind string) string {
 // messages); text may hold {ticket} for its number.
 func (t *turn) handOff(ctx context.Context, text string) *Reply {
 	transcript := t.transcript(ctx)
-	subject := "智能客服转人工：" + firstQuestion(transcript, t.text)
+	subject := "智能客服转人工：" + lastQuestion(transcript, t.text)
 	t.handoff = &support.TicketInput{Category: ticketCategory(t.lastTopic(ctx), t.u.Slots.Kind), Subject: subject, Description: transcript}
 	t.c.state = state{}
 	r := t.reply(Human, text+"人工客服每天 8:00-22:00 在线，紧急问题 2 小时内、一般问题 24 小时内回复；回复会显示在这里，并通过站内通知提醒您。您可以继续在这里补充情况。")
@@ -426,10 +426,13 @@ func (t *turn) transcript(ctx context.Context) string {
 	return b.String()
 }
 
-func firstQuestion(transcript, fallback string) string {
-	for _, l := range strings.Split(transcript, "\n") {
-		if _, q, ok := strings.Cut(l, " 车主："); ok {
-			if in := Normalize(q); in != "" && !strings.Contains(in, "人工") {
+// lastQuestion is the owner's latest message before the hand-off that is
+// not itself a request for a person, for the ticket's subject.
+func lastQuestion(transcript, fallback string) string {
+	lines := strings.Split(transcript, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if _, q, ok := strings.Cut(lines[i], " 车主："); ok {
+			if n := Normalize(q); n != "" && !strings.Contains(n, "人工") && !strings.Contains(n, "客服") {
 				return clip(q, 30)
 			}
 		}
