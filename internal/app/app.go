@@ -24,6 +24,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/inventory"
 	"github.com/nevcrm/nevcrm/internal/jobs"
+	"github.com/nevcrm/nevcrm/internal/leadscore"
 	"github.com/nevcrm/nevcrm/internal/llm"
 	"github.com/nevcrm/nevcrm/internal/notify"
 	"github.com/nevcrm/nevcrm/internal/report"
@@ -54,6 +55,9 @@ type Services struct {
 	WorkOrders  *workorder.Service
 	Support     *support.Service   // knowledge base, support tickets, feedback
 	Assistant   *assistant.Service // the owners' smart customer service
+	// LeadScores trains the lead models and scores leads (rescoring a lead
+	// when the sales service reports a change).
+	LeadScores *leadscore.Service
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
@@ -94,7 +98,13 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 		s.Assistant.Writer = assistant.LLMWriter{Client: llm.New(lc)}
 	}
 	s.Jobs, err = newJobs(cfg, logger, d, s)
-	return s, err
+	if err != nil {
+		return s, err
+	}
+	s.LeadScores = leadscore.NewService(d, s.Sales, s.Jobs, now)
+	s.Sales.OnLeadChange(s.LeadScores.ChangeListener(logger.Warn))
+	registerLeadJobs(s.Jobs, s.LeadScores)
+	return s, nil
 }
 
 // App is a configured server.

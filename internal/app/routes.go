@@ -60,6 +60,7 @@ func (a *App) routes() (http.Handler, error) {
 		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports},
 		&web.Assistant{Renderer: w, Assistant: s.Assistant},
 		&web.Support{Renderer: w, Support: s.Support},
+		&web.LeadScores{Renderer: w, Scores: s.LeadScores},
 	)
 	mount(j.Deny, j,
 		&api.Accounts{Base: j, Accounts: s.Accounts},
