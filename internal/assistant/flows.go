@@ -68,7 +68,12 @@ func (t *turn) book(ctx context.Context) (*Reply, error) {
 	}
 	if car == nil {
 		for _, v := range usable {
-			if (v.Plate != "" && strings.Contains(strings.ToUpper(t.text), strings.ToUpper(v.Plate))) || strings.Contains(t.u.Text, strings.ToLower(v.ModelName)) {
+			f := strings.Fields(strings.ToLower(v.ModelName))
+			short := ""
+			if len(f) > 0 {
+				short = f[len(f)-1] // "启程 S7" → "s7"
+			}
+			if (v.Plate != "" && strings.Contains(strings.ToUpper(t.text), strings.ToUpper(v.Plate))) || (short != "" && strings.Contains(t.u.Text, short)) {
 				car = v
 			}
 		}

@@ -68,7 +68,7 @@ var cues = []cue{
 	{Complaint, "不满意", 4}, {Complaint, "态度", 3}, {Complaint, "骗", 3}, {Complaint, "退钱", 2}, {Complaint, "气死", 4}, {Complaint, "不耐烦", 5}, {Complaint, "等了", 2}, {Complaint, "还要等", 3}, {Complaint, "还没修好", 5}, {Complaint, "烂", 4}, {Complaint, "不满", 4}, {Complaint, "生气", 4}, {Complaint, "差劲", 5},
 	{Feedback, "希望", 3}, {Account, "泄露", 5}, {Account, "隐私", 5}, {Account, "个人信息", 4}, {Range, "跑多远", 5}, {Range, "费电", 4},
 	{Range, "耗电", 4}, {Purchase, "落地价", 5}, {Purchase, "车价", 4}, {Purchase, "价格", 2},
-	{Roadside, "没动力", 5}, {Roadside, "路边", 3}, {Roadside, "开不动", 5}, {Range, "能耗", 4}, {Range, "省电", 4}, {Range, "动能回收", 4},
+	{Roadside, "没动力", 5}, {Roadside, "撞了", 5}, {Roadside, "追尾", 5}, {Roadside, "事故", 4}, {Roadside, "剐蹭", 4}, {Roadside, "路边", 3}, {Roadside, "开不动", 5}, {Range, "能耗", 4}, {Range, "省电", 4}, {Range, "动能回收", 4},
 	{Purchase, "交车", 4}, {Purchase, "提车", 3}, {Purchase, "下定", 4}, {Purchase, "贷款", 4}, {Community, "其他车主", 4}, {TestDrive, "体验", 3},
 	{AppointmentStatus, "的预约", 3},
 	{Feedback, "建议", 6}, {Feedback, "希望你们", 5}, {Feedback, "提个意见", 6}, {Feedback, "反馈", 4}, {Feedback, "要是能", 3},
