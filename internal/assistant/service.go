@@ -72,11 +72,22 @@ type Service struct {
 	Customers  *customer.Service
 	// Writer, when set, phrases knowledge-base answers (optional LLM).
 	Writer Writer
+	// Campaigns, when set, lists the campaigns the acting owner can join
+	// now (the campaign area, wired in internal/app); nil: none yet.
+	Campaigns func(ctx context.Context, actor *identity.User) ([]CampaignInfo, error)
 
 	mu       sync.Mutex
 	kbVer    string
 	kbAt     time.Time
 	docsByID map[int64]*Doc
+}
+
+// CampaignInfo is a campaign an owner can join, as the chat lists it.
+type CampaignInfo struct {
+	Title  string
+	When   string // "12月6日-12月20日"
+	Joined bool
+	URL    string
 }
 
 // Deps are the services the assistant acts through.

@@ -449,3 +449,23 @@ func TestDialogues(t *testing.T) {
 	}
 	t.Logf("%d dialogues, %d turns", dialogues+1, turns)
 }
+
+// TestCampaignsListedWhenWired: with the campaign area wired, "最近有什么活动"
+// lists the owner's joinable campaigns; without it the knowledge base answers.
+func TestCampaignsListedWhenWired(t *testing.T) {
+	f := newFixture(t, dbtest.Open(t, db.SQLite))
+	r := f.ask(f.A, 0, "最近有什么活动")
+	if r.Intent != assistant.Campaign || !strings.Contains(r.Reply, "暂无可在线报名") {
+		t.Fatalf("without campaigns: %s %q", r.Intent, r.Reply)
+	}
+	var seen *identity.User
+	f.Svc.Campaigns = func(ctx context.Context, actor *identity.User) ([]assistant.CampaignInfo, error) {
+		seen = actor
+		return []assistant.CampaignInfo{{Title: "冬季免费检测", When: "12月1日-12月31日", URL: "/owner/campaigns"}}, nil
+	}
+	r = f.ask(f.A, 0, "我能参加哪些活动")
+	wantIn(t, r, "冬季免费检测", "12月1日-12月31日")
+	if seen == nil || seen.ID != f.A.ID {
+		t.Fatal("campaigns not asked as the owner")
+	}
+}

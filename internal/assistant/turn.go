@@ -637,15 +637,46 @@ func left(today, end time.Time) string {
 	return fmt.Sprintf("（还有 %d 天）", d)
 }
 
-// campaign answers from the knowledge base: the campaigns area has no
-// list of joinable campaigns yet.
+// campaign lists the campaigns the owner can join (when the campaign area
+// is wired), else answers from the knowledge base.
 func (t *turn) campaign(ctx context.Context) (*Reply, error) {
+	var list []CampaignInfo
+	if t.s.Campaigns != nil {
+		var err error
+		if list, err = t.s.Campaigns(ctx, t.actor); err != nil {
+			return nil, err
+		}
+	}
+	personal := containsAny(t.u.Text, "活动", "优惠", "福利", "促销", "报名")
+	if t.s.Campaigns != nil && personal {
+		if len(list) == 0 {
+			return t.reply(Campaign, "目前没有您可以报名的车主活动。有新活动时会通过首页公告和站内通知告诉您。", link("查看活动", "/owner/campaigns")), nil
+		}
+		var lines []string
+		for i, c := range list {
+			if i == 8 {
+				break
+			}
+			line := fmt.Sprintf("%d. %s（%s）", i+1, c.Title, c.When)
+			if c.Joined {
+				line += " · 已报名"
+			}
+			lines = append(lines, line)
+		}
+		r := t.reply(Campaign, "您现在可以参加的活动：\n"+strings.Join(lines, "\n")+"\n点开活动页即可查看详情并报名。", link("查看并报名", "/owner/campaigns"))
+		if len(t.u.Hits) > 0 && t.u.Hits[0].Confidence >= MinAnswer {
+			r.Sources = sources(t.u.Hits[:1])
+		}
+		return r, nil
+	}
 	r, err := t.answer(ctx, Campaign)
 	if err != nil || r.Intent == Other {
 		return r, err
 	}
-	r.Reply += "\n目前暂无可在线报名的车主活动，有新活动时会通过首页公告和站内通知告诉您。"
-	r.Actions = []Action{link("查看公告资讯", "/")}
+	if t.s.Campaigns == nil {
+		r.Reply += "\n目前暂无可在线报名的车主活动，有新活动时会通过首页公告和站内通知告诉您。"
+		r.Actions = []Action{link("查看公告资讯", "/")}
+	}
 	return r, nil
 }
 
