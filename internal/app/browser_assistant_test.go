@@ -113,6 +113,22 @@ func TestBrowserAssistantJourney(t *testing.T) {
 	b.wait("replied", `document.querySelector('.alert-success') !== null && document.querySelector('.alert-success').innerText.includes('回复已发送')`)
 	b.contains("#thread", "75 公斤")
 	b.shot("service-ticket.png", "body")
+
+	// The answer becomes a knowledge-base article, used from the next question on.
+	b.navigate("/admin/kb/new")
+	b.wait("article form", `document.querySelector('#question') !== null`)
+	evalJS[bool](b, "category", `(() => { document.getElementById('category').value = '保养'; return true; })()`)
+	b.do("write the article",
+		chromedp.SendKeys(chromedp.ID("question"), "车顶行李架能承重多少？"),
+		chromedp.SendKeys(chromedp.ID("similar"), "行李架能装多重\n车顶能放多重的东西"),
+		chromedp.SendKeys(chromedp.ID("answer"), "行李架最大静载 75 公斤，行驶中请不超过 50 公斤。"),
+		chromedp.SendKeys(chromedp.ID("keywords"), "行李架 承重 车顶"))
+	b.shot("admin-kb-edit.png", "body")
+	b.do("save the article", chromedp.Click(chromedp.CSS(`form.form button[type=submit]`)))
+	b.wait("saved", `document.querySelector('.alert-success') !== null && document.querySelector('.alert-success').innerText.includes('知识条目已创建')`)
+	b.navigate("/admin/kb?q=" + "行李架")
+	b.wait("kb list", `document.querySelector('#kb') !== null`)
+	b.contains("#kb", "车顶行李架能承重多少")
 	b.logout()
 
 	// 4. The owner sees the reply in the chat and the bell.
@@ -122,6 +138,12 @@ func TestBrowserAssistantJourney(t *testing.T) {
 	b.navigate(fmt.Sprintf("/owner/assistant?ticket=%d", ticket))
 	b.wait("agent reply", `[...document.querySelectorAll('.msg-agent .bubble')].some(e => e.innerText.includes('75 公斤'))`)
 	b.shot("assistant-agent-reply-mobile.png", "viewport")
+	// A new chat answers the same question from the new article, with its source.
+	b.do("new chat", chromedp.Click(chromedp.CSS(`form[action="/owner/assistant/new"] button`)))
+	b.wait("empty chat", `document.querySelectorAll('.chat-log .msg').length === 1`)
+	b.ask("车顶行李架能装多重的东西")
+	b.waitBot("75 公斤")
+	b.contains(".sources", "车顶行李架能承重多少")
 	if w := evalJS[float64](b, "page width", `document.documentElement.scrollWidth`); w > 390 {
 		b.fail("the chat scrolls sideways at 390 px: %v", w)
 	}

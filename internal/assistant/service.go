@@ -77,6 +77,7 @@ type Service struct {
 	Campaigns func(ctx context.Context, actor *identity.User) ([]CampaignInfo, error)
 
 	mu       sync.Mutex
+	kbLocal  int64
 	kbVer    string
 	kbAt     time.Time
 	docsByID map[int64]*Doc
@@ -119,7 +120,8 @@ func (s *Service) refresh(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
-	if s.docsByID != nil && now.Sub(s.kbAt) < 2*time.Second {
+	local := s.Support.LocalKBVersion()
+	if s.docsByID != nil && local == s.kbLocal && now.Sub(s.kbAt) < 2*time.Second {
 		return nil
 	}
 	ver, err := s.Support.KBVersion(ctx)
@@ -166,7 +168,7 @@ func (s *Service) refresh(ctx context.Context) error {
 		}
 		s.engine.SetPlaces(places)
 	}
-	s.kbVer, s.kbAt, s.docsByID = ver, now, byID
+	s.kbVer, s.kbAt, s.docsByID, s.kbLocal = ver, now, byID, local
 	return nil
 }
 

@@ -469,3 +469,39 @@ func TestCampaignsListedWhenWired(t *testing.T) {
 		t.Fatal("campaigns not asked as the owner")
 	}
 }
+
+// TestKnowledgeEditsApplyAtOnce: an article staff add is used by the next
+// question; a disabled one no longer is; owners cannot edit.
+func TestKnowledgeEditsApplyAtOnce(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		q := "车顶行李架最多能装多重"
+		if r := f.ask(f.A, 0, q); strings.Contains(r.Reply, "75 公斤") {
+			t.Fatal("answered before the article exists")
+		}
+		a, err := f.Sup.CreateArticle(f.ctx, f.Staff, support.ArticleInput{Category: "保养", Question: "车顶行李架能承重多少？",
+			Similar: "行李架能装多重\n车顶能放多重的东西", Answer: "行李架最大静载 75 公斤，行驶中请不超过 50 公斤。", Keywords: "行李架 承重 车顶", Active: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := f.ask(f.A, 0, q)
+		if !strings.Contains(r.Reply, "75 公斤") || len(r.Sources) == 0 || r.Sources[0].ID != a.ID {
+			t.Fatalf("new article not used: %q %+v", r.Reply, r.Sources)
+		}
+		if got, _ := f.Sup.Article(f.ctx, f.Staff, a.ID); got.Hits != 1 {
+			t.Fatalf("hits %d", got.Hits)
+		}
+		if _, err := f.Sup.UpdateArticle(f.ctx, f.Staff, a.ID, support.ArticleInput{Category: "保养", Question: a.Question, Answer: a.Answer, Active: false}); err != nil {
+			t.Fatal(err)
+		}
+		if r := f.ask(f.A, 0, q); strings.Contains(r.Reply, "75 公斤") {
+			t.Fatal("disabled article still used")
+		}
+		if _, err := f.Sup.CreateArticle(f.ctx, f.A, support.ArticleInput{Category: "保养", Question: "x", Answer: "y"}); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Fatalf("owner editing: %v", err)
+		}
+		if _, err := f.Sup.CreateArticle(f.ctx, f.Staff, support.ArticleInput{Category: "不存在", Question: "", Answer: ""}); apperr.CodeOf(err) != apperr.Invalid {
+			t.Fatalf("bad input: %v", err)
+		}
+	})
+}

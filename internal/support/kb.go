@@ -84,6 +84,10 @@ func (s *Service) KBVersion(ctx context.Context) (string, error) {
 	return fmt.Sprintf("%d/%d/%d", n, last, s.kbVersion.Load()), nil
 }
 
+// LocalKBVersion counts the knowledge-base changes made by this process:
+// a cheap check, without a query, that an index is stale.
+func (s *Service) LocalKBVersion() int64 { return s.kbVersion.Load() }
+
 // ActiveArticles returns every active article, for the assistant's index.
 // It is not a page: it checks no actor (the articles are public answers).
 func (s *Service) ActiveArticles(ctx context.Context) ([]*Article, error) {

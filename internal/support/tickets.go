@@ -97,7 +97,7 @@ func (t *Ticket) Live() bool { return t.Status == Open || t.Status == Assigned |
 // "已超时 2 小时", "已响应" or "".
 func (t *Ticket) SLAText(now time.Time) string {
 	if t.FirstResponseAt != nil {
-		return "已于 " + t.FirstResponseAt.Sub(t.CreatedAt).Round(time.Minute).String() + " 内响应"
+		return "已响应（用时 " + hours(t.FirstResponseAt.Sub(t.CreatedAt)) + "）"
 	}
 	if t.DueAt == nil || !t.Live() {
 		return ""
@@ -115,6 +115,9 @@ func (t *Ticket) Overdue(now time.Time) bool {
 }
 
 func hours(d time.Duration) string {
+	if d < time.Minute {
+		return "不到 1 分钟"
+	}
 	if d < time.Hour {
 		return fmt.Sprintf("%d 分钟", int(d.Minutes()))
 	}
