@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/support"
 )
 
 // cust is the state of one customer while its journey is generated.
@@ -568,7 +569,18 @@ func (g *gen) ticket(c *cust, fill *strings.Replacer, from time.Time, category s
 		assignee = g.serviceUser(c)
 	}
 	priority := []string{"low", "normal", "normal", "normal", "high", "urgent"}[r.IntN(6)]
-	l.add(t.tickets, id, c.id, c.vehicle, tt.category, tt.subject, fill.Replace(tt.description), priority, status, assignee, created, updated, resolved)
+	// The first-response deadline by priority (support.SLA), answered within
+	// an hour for tickets someone has taken; closed ones closed when resolved.
+	due := created.Add(support.SLA[priority])
+	var first, closed any
+	if status != "open" {
+		first = created.Add(time.Hour)
+	}
+	if status == "closed" {
+		closed = resolved
+	}
+	l.add(t.tickets, id, c.id, c.vehicle, tt.category, tt.subject, fill.Replace(tt.description), priority, status, assignee, created, updated, resolved,
+		due, first, closed)
 	if resolved != nil && g.chance(0.5) {
 		g.feedback(c.id, nil, nil, id, updated.Add(time.Hour))
 	}

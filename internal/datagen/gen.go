@@ -154,7 +154,7 @@ func (g *gen) declareTables() {
 		announcements: l.table("announcements", "id", "title", "body", "level", "author_user_id", "published_at", "expires_at"),
 		kb:            l.table("kb_articles", "id", "category", "question", "alt_questions", "answer", "keywords", "active", "updated_at"),
 		tickets: l.table("support_tickets", "id", "customer_id", "vehicle_id", "category", "subject", "description", "priority", "status",
-			"assignee_user_id", "created_at", "updated_at", "resolved_at"),
+			"assignee_user_id", "created_at", "updated_at", "resolved_at", "due_at", "first_response_at", "closed_at"),
 		conversations: l.table("assistant_conversations", "id", "customer_id", "status", "ticket_id", "started_at", "updated_at"),
 		messages:      l.table("assistant_messages", "id", "conversation_id", "sender", "body", "kb_article_id", "confidence", "created_at"),
 		feedback:      l.table("feedback", "id", "customer_id", "appointment_id", "work_order_id", "ticket_id", "rating", "comment", "created_at"),
