@@ -445,6 +445,9 @@ func ownerLink(id int64) string { return fmt.Sprintf("/owner/assistant?ticket=%d
 // (waiting for the owner) makes it pending. Empty or long bodies are
 // Invalid (field body); a closed ticket is a Conflict.
 func (s *Service) Reply(ctx context.Context, actor *identity.User, id int64, body string, ask bool) (*Ticket, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	body, err := checkBody(body)
 	if err != nil {
 		return nil, err
@@ -486,6 +489,9 @@ func (s *Service) Reply(ctx context.Context, actor *identity.User, id int64, bod
 // admins); the owner is notified and asked to rate. It closes itself after
 // AutoCloseAfter without an answer (CloseStale). Conflict unless live.
 func (s *Service) Resolve(ctx context.Context, actor *identity.User, id int64, body string) (*Ticket, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	body, err := checkBody(body)
 	if err != nil {
 		return nil, err
@@ -525,6 +531,9 @@ func (s *Service) Resolve(ctx context.Context, actor *identity.User, id int64, b
 // to staff (assigned, or open when nobody has it). NotFound for another's
 // ticket; Conflict for a closed one.
 func (s *Service) CustomerReplyTx(ctx context.Context, tx *sql.Tx, actor *identity.User, id int64, body string) error {
+	if err := identity.Require(actor); err != nil {
+		return err
+	}
 	body, err := checkBody(body)
 	if err != nil {
 		return err
