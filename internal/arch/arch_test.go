@@ -39,6 +39,7 @@ var layers = [][]string{
 	{"internal/vehicle", "internal/account", "internal/inventory", "internal/support"},
 	{"internal/booking", "internal/sales"},
 	{"internal/workorder", "internal/leadscore"},
+	{"internal/privacy"},
 	{"internal/report"},
 	{"internal/assistant"},
 	// Tools and transports.
@@ -63,7 +64,7 @@ var only = map[string][]string{
 var noHTTP = []string{"internal/apperr", "internal/identity", "internal/db", "internal/dbcopy", "internal/audit", "internal/listing",
 	"internal/customer", "internal/site", "internal/content", "internal/notify", "internal/vehicle", "internal/account",
 	"internal/booking", "internal/sales", "internal/workorder", "internal/report", "internal/datagen", "internal/inventory", "internal/leadscore",
-	"internal/support", "internal/assistant"}
+	"internal/support", "internal/assistant", "internal/privacy"}
 
 // pkg is one package's non-test imports.
 type pkg struct {

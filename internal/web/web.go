@@ -104,10 +104,12 @@ func New(o Options) (*Renderer, error) {
 			}
 			return s
 		},
-		"clock":       site.Clock,
-		"familyLabel": leadscore.FamilyLabel,
-		"bandLabel":   pipeline.BandLabel,
-		"reasons":     reasonChips,
+		"clock":          site.Clock,
+		"familyLabel":    leadscore.FamilyLabel,
+		"ownerKindLabel": leadscore.OwnerKindLabel,
+		"ownerBandLabel": leadscore.OwnerBandLabel,
+		"bandLabel":      pipeline.BandLabel,
+		"reasons":        reasonChips,
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd number of arguments")
@@ -441,6 +443,15 @@ var flashes = map[string]string{
 	"ticket_assigned":     "工单已分派。",
 	"ticket_replied":      "回复已发送，车主会在智能客服对话中看到并收到通知。",
 	"ticket_resolved":     "工单已解决，已邀请车主评价；车主 7 天内未回复将自动关闭。",
+	"profile_saved":       "个人资料已保存。",
+	"consent_on":          "已同意接收营销信息，可随时撤回。",
+	"consent_off":         "已撤回营销授权，我们将不再向您发送营销信息。",
+	"password_changed":    "密码已修改，您在其他设备上的登录已全部退出。",
+	"bound":               "绑定成功，这辆车已加入您的个人中心。",
+	"erase_requested":     "删除申请已提交，我们将在 15 天内处理并通知您。",
+	"erase_withdrawn":     "删除申请已撤回。",
+	"erased":              "已删除该车主的个人信息：账号已停用并匿名化，法定留存的记录已与其脱钩保留。",
+	"erase_rejected":      "已驳回该申请，车主已收到原因。",
 }
 
 // redirect sends the browser to target with an optional flash code (a key of flashes).
