@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/account"
@@ -94,6 +95,21 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Privacy.OnErase("customer", customer.Erase)
 	s.Privacy.OnErase("account", account.EraseOwner)
 	s.Privacy.OnErase("notify", notify.EraseUser)
+	s.Privacy.OnErase("assistant", assistant.Erase)
+	s.Privacy.OnErase("support", support.Erase)
+	privacySections.Do(func() {
+		privacy.AddSection(privacy.Section{Name: "assistant_messages", Title: "智能客服对话",
+			Columns: []privacy.Column{{Key: "conversation_id", Title: "会话号"}, {Key: "sender", Title: "发送方"}, {Key: "body", Title: "内容"}, {Key: "created_at", Title: "时间"}},
+			Query: `SELECT m.conversation_id, m.sender, m.body, m.created_at FROM assistant_messages m JOIN assistant_conversations c ON c.id = m.conversation_id
+				WHERE c.customer_id = $1 ORDER BY m.created_at, m.id`})
+		privacy.AddSection(privacy.Section{Name: "support_tickets", Title: "客服工单",
+			Columns: []privacy.Column{{Key: "id", Title: "工单号"}, {Key: "category", Title: "分类"}, {Key: "subject", Title: "主题"}, {Key: "status", Title: "状态"},
+				{Key: "created_at", Title: "创建时间"}, {Key: "resolved_at", Title: "解决时间"}},
+			Query: `SELECT id, category, subject, status, created_at, resolved_at FROM support_tickets WHERE customer_id = $1 ORDER BY created_at, id`})
+		privacy.AddSection(privacy.Section{Name: "feedback", Title: "评价、投诉与建议",
+			Columns: []privacy.Column{{Key: "kind", Title: "类型"}, {Key: "category", Title: "分类"}, {Key: "rating", Title: "评分"}, {Key: "comment", Title: "内容"}, {Key: "created_at", Title: "时间"}},
+			Query: `SELECT kind, category, COALESCE(rating, 0), comment, created_at FROM feedback WHERE customer_id = $1 ORDER BY created_at, id`})
+	})
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
 	s.WorkOrders.UseStock(s.Inventory)
 	s.Support = support.NewService(d, now)
@@ -119,6 +135,10 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	registerLeadJobs(s.Jobs, s.LeadScores)
 	return s, nil
 }
+
+// privacySections adds the assistant's and support's parts of the privacy
+// export once per process (the list is global to package privacy).
+var privacySections sync.Once
 
 // App is a configured server.
 type App struct {

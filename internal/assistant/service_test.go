@@ -2,6 +2,7 @@ package assistant_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -502,6 +503,44 @@ func TestKnowledgeEditsApplyAtOnce(t *testing.T) {
 		}
 		if _, err := f.Sup.CreateArticle(f.ctx, f.Staff, support.ArticleInput{Category: "不存在", Question: "", Answer: ""}); apperr.CodeOf(err) != apperr.Invalid {
 			t.Fatalf("bad input: %v", err)
+		}
+	})
+}
+
+// TestErase: an approved privacy erasure deletes the owner's conversations
+// and blanks what they wrote to support, keeping the tickets.
+func TestErase(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		r := f.ask(f.A, 0, "我的手机号13912345678，换电站排队太久了我要投诉")
+		f.ask(f.A, r.ConversationID, "车牌沪A10001")
+		other := f.ask(f.B, 0, "你好")
+		err := d.InTx(f.ctx, func(tx *sql.Tx) error {
+			if err := assistant.Erase(f.ctx, tx, f.A.CustomerID, f.A.ID, start); err != nil {
+				return err
+			}
+			return support.Erase(f.ctx, tx, f.A.CustomerID, f.A.ID, start)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM assistant_conversations WHERE customer_id = $1`, f.A.CustomerID); n != 0 {
+			t.Fatalf("conversations left: %d", n)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM support_tickets WHERE customer_id = $1 AND description LIKE '%13912345678%'`, f.A.CustomerID); n != 0 {
+			t.Fatal("transcript kept")
+		}
+		if n := f.count(`SELECT COUNT(*) FROM support_ticket_messages WHERE body LIKE '%沪A10001%'`); n != 0 {
+			t.Fatal("owner's message kept")
+		}
+		if n := f.count(`SELECT COUNT(*) FROM feedback WHERE customer_id = $1 AND comment <> ''`, f.A.CustomerID); n != 0 {
+			t.Fatal("feedback comment kept")
+		}
+		if n := f.count(`SELECT COUNT(*) FROM support_tickets WHERE id = $1`, r.TicketID); n != 1 {
+			t.Fatal("ticket record deleted")
+		}
+		if _, err := f.Svc.Conversation(f.ctx, f.B, other.ConversationID); err != nil {
+			t.Fatalf("another owner's conversation: %v", err)
 		}
 	})
 }
