@@ -108,7 +108,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 			Query: `SELECT id, category, subject, status, created_at, resolved_at FROM support_tickets WHERE customer_id = $1 ORDER BY created_at, id`})
 		privacy.AddSection(privacy.Section{Name: "feedback", Title: "评价、投诉与建议",
 			Columns: []privacy.Column{{Key: "kind", Title: "类型"}, {Key: "category", Title: "分类"}, {Key: "rating", Title: "评分"}, {Key: "comment", Title: "内容"}, {Key: "created_at", Title: "时间"}},
-			Query: `SELECT kind, category, COALESCE(rating, 0), comment, created_at FROM feedback WHERE customer_id = $1 ORDER BY created_at, id`})
+			Query:   `SELECT kind, category, COALESCE(rating, 0), comment, created_at FROM feedback WHERE customer_id = $1 ORDER BY created_at, id`})
 	})
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
 	s.WorkOrders.UseStock(s.Inventory)
