@@ -112,6 +112,16 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	})
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
 	s.WorkOrders.UseStock(s.Inventory)
+	// A merge of two customer records moves each area's records in its
+	// transaction, through the package that owns them.
+	s.Customers.OnMerge([]string{"users"}, account.MergeCustomer)
+	s.Customers.OnMerge([]string{"vehicles", "charging_sessions", "vehicle_ownerships"}, vehicle.MergeCustomer)
+	s.Customers.OnMerge([]string{"appointments", "battery_swaps"}, booking.MergeCustomer)
+	s.Customers.OnMerge([]string{"leads", "opportunities", "test_drives", "vehicle_orders", "follow_ups"}, sales.MergeCustomer)
+	s.Customers.OnMerge([]string{"work_orders", "work_order_ratings"}, workorder.MergeCustomer)
+	s.Customers.OnMerge([]string{"privacy_requests"}, privacy.MergeCustomer)
+	s.Customers.OnMerge([]string{"support_tickets", "feedback"}, support.MergeCustomer)
+	s.Customers.OnMerge([]string{"assistant_conversations"}, assistant.MergeCustomer)
 	s.Support = support.NewService(d, now)
 	var err error
 	s.Assistant, err = assistant.NewService(d, now, assistant.Deps{Support: s.Support, Booking: s.Booking, Vehicles: s.Vehicles,
@@ -131,6 +141,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 		return s, err
 	}
 	s.LeadScores = leadscore.NewService(d, s.Sales, s.Jobs, now)
+	s.Customers.OnMerge([]string{"owner_scores"}, leadscore.MergeCustomer)
 	s.Sales.OnLeadChange(s.LeadScores.ChangeListener(logger.Warn))
 	registerLeadJobs(s.Jobs, s.LeadScores)
 	return s, nil

@@ -47,6 +47,10 @@ func (g *gen) touch(c *cust, t time.Time) {
 	}
 }
 
+// dupEvery is how often a customer repeats the store's previous customer's
+// name (about 2%: CRM data-quality surveys find 1–5% duplicate records).
+const dupEvery = 50
+
 // customerPass writes every customer with its leads, opportunities, test
 // drives, orders, vehicle, charging, community and support history.
 func (g *gen) customerPass() {
@@ -71,6 +75,16 @@ func (g *gen) customer(n int) {
 	if g.chance(0.03) {
 		gender = "U"
 	}
+	// One customer in dupEvery is a second record of a person the store
+	// knows already (registered again with another number): same name,
+	// same city. Decided by the id, so that no other row changes.
+	if prev, ok := g.lastName[c.storeIdx]; ok && c.id%dupEvery == 0 {
+		name, gender = prev[0], prev[1]
+	}
+	if g.lastName == nil {
+		g.lastName = map[int][2]string{}
+	}
+	g.lastName[c.storeIdx] = [2]string{name, gender}
 	mobile := makeMobile(r, n)
 	age := min(70, max(20, int(math.Round(34+9*r.NormFloat64()))))
 	if g.chance(0.85) {

@@ -65,11 +65,15 @@ type gen struct {
 	// own, so that the accounts leave every other generated row as it was.
 	acct *rand.Rand
 	l    *loader
-	inv  invState // inventory.go
-	t    tables
-	now  time.Time
-	days int       // history days; day index days-1 is today
-	day0 time.Time // local midnight of day 0
+	// lastName is the latest customer name per store, which a few later
+	// customers of that store repeat (dupEvery): the likely duplicates of
+	// the customer area's merge page.
+	lastName map[int][2]string
+	inv      invState // inventory.go
+	t        tables
+	now      time.Time
+	days     int       // history days; day index days-1 is today
+	day0     time.Time // local midnight of day 0
 	// nowMinute is the local minute of now on the last history day.
 	nowMinute int
 	dayCDF    []float64

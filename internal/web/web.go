@@ -93,12 +93,12 @@ func New(o Options) (*Renderer, error) {
 		"yuan":        yuan,
 		"money":       money,
 		"mask":        identity.MaskMobile,
-		"pct":         func(f float64) string { return fmt.Sprintf("%.1f", f) },
+		"pct":         func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 		"percent":     func(share float64) string { return fmt.Sprintf("%.0f", share*100) },
 		"thousands64": func(n int64) string { return listing.Thousands(n) },
 		"duration":    duration,
 		"thousands": func(n int) string {
-			s := fmt.Sprint(n)
+			s := strconv.Itoa(n)
 			for i := len(s) - 3; i > 0; i -= 3 {
 				s = s[:i] + "," + s[i:]
 			}
@@ -239,7 +239,10 @@ func (w *Renderer) render(rw http.ResponseWriter, r *http.Request, status int, n
 		w.internal(rw, r, err)
 		return
 	}
-	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	h := rw.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// A known length spares the response chunked encoding.
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	rw.WriteHeader(status)
 	_, _ = buf.WriteTo(rw)
 }
@@ -417,6 +420,7 @@ var flashes = map[string]string{
 	"export_job":          "导出的账号较多，已转为后台任务；完成后可在本页下载，也可以离开此页稍后回来。",
 	"logout":              "您已安全退出。",
 	"tagged":              "标签已添加。",
+	"merged":              "档案已合并：重复档案的全部记录已转到这份档案。",
 	"untagged":            "标签已移除。",
 	"noted":               "备注已添加，已记入时间线。",
 	"view_saved":          "视图已保存，可随时从“我的视图”打开。",
