@@ -66,6 +66,9 @@ func (a *App) routes() (http.Handler, error) {
 				return s.Campaigns.WorkOrderCoupon(r.Context(), httpx.User(r), id)
 			}},
 		&web.Campaigns{Renderer: w, Campaigns: s.Campaigns, Sites: s.Sites, Models: a.models},
+		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports},
+		&web.Assistant{Renderer: w, Assistant: s.Assistant},
+		&web.Support{Renderer: w, Support: s.Support},
 		&web.LeadScores{Renderer: w, Scores: s.LeadScores},
 	)
 	mount(j.Deny, j,
@@ -81,6 +84,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Sales{Base: j, Sales: s.Sales},
 		&api.WorkOrders{Base: j, WorkOrders: s.WorkOrders, Reports: s.Reports},
 		&api.Campaigns{Base: j, Campaigns: s.Campaigns},
+		&api.Assistant{Base: j, Assistant: s.Assistant, Support: s.Support},
 	)
 	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})
 	mux.Handle("GET /healthz", a.Metrics.Route("GET /healthz", http.HandlerFunc(a.healthz)))
