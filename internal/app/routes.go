@@ -66,7 +66,6 @@ func (a *App) routes() (http.Handler, error) {
 				return s.Campaigns.WorkOrderCoupon(r.Context(), httpx.User(r), id)
 			}},
 		&web.Campaigns{Renderer: w, Campaigns: s.Campaigns, Sites: s.Sites, Models: a.models},
-		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports},
 		&web.Assistant{Renderer: w, Assistant: s.Assistant},
 		&web.Support{Renderer: w, Support: s.Support},
 		&web.LeadScores{Renderer: w, Scores: s.LeadScores},
