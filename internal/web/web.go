@@ -27,6 +27,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/listing"
 	pipeline "github.com/nevcrm/nevcrm/internal/sales"
 	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/support"
 )
 
 //go:embed templates static
@@ -125,6 +126,7 @@ func New(o Options) (*Renderer, error) {
 		},
 		"rescheduleBlock": rescheduleBlock,
 		"stars":           stars,
+		"ticketStatus":    support.StatusLabel,
 		"payerDialog":     payerDialog,
 		"inc":             func(i int) int { return i + 1 },
 		"seq":             seq,
@@ -442,6 +444,11 @@ var flashes = map[string]string{
 	"wo_cancelled":        "工单已取消，已领用的备件已退回库存。",
 	"followup_closed":     "回访结果已记录。",
 	"rated":               "感谢您的评价！",
+	"kb_created":          "知识条目已创建，智能客服即刻可用。",
+	"kb_saved":            "知识条目已保存，智能客服即刻使用新内容。",
+	"ticket_assigned":     "工单已分派。",
+	"ticket_replied":      "回复已发送，车主会在智能客服对话中看到并收到通知。",
+	"ticket_resolved":     "工单已解决，已邀请车主评价；车主 7 天内未回复将自动关闭。",
 	"profile_saved":       "个人资料已保存。",
 	"consent_on":          "已同意接收营销信息，可随时撤回。",
 	"consent_off":         "已撤回营销授权，我们将不再向您发送营销信息。",
