@@ -45,7 +45,7 @@ const usage = `nevcrm — 新能源汽车客户关系与售后服务系统
   nevcrm export    --format csv --out DIR                     导出全部表为 CSV
   nevcrm leads import-history --file F.csv --outcome 列名 [--id 列名] [--exclude 列1,列2]  导入其他系统的历史线索
   nevcrm leads train [--source crm|history] [--cv 5] [--no-activate]   训练线索评分模型（比较逻辑回归与梯度提升树）
-  nevcrm leads score [--stale]                                      为未结案线索评分
+  nevcrm leads score [--stale] [--owners]                           为未结案线索评分（--owners 同时评估流失并为车主评分）
   nevcrm copy-to-postgres --db nevcrm.db --to postgres://...  把整个 SQLite 库复制到空的 PostgreSQL 库并逐表校验
   nevcrm version                                              显示版本
 环境变量: NEVCRM_DB, NEVCRM_ADDR, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT, NEVCRM_WORKER (on/off), NEVCRM_JOB_WORKERS,
