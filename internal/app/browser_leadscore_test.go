@@ -79,9 +79,15 @@ func TestBrowserLeadScoring(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#follow-up-form button[type=submit]`)),
 	)
 	b.wait("followed", `document.querySelector('.alert-success') !== null`)
-	after, _ := strconv.Atoi(b.text("#lead-score .score"))
-	if after <= before {
-		b.fail("score after a store visit %d, before %d", after, before)
+	// Rescored at once: the page shows the score stored after the visit.
+	var stored int
+	var visits int
+	if err := s.App.DB.QueryRowContext(ctx, `SELECT l.score, l.store_visits FROM leads l JOIN lead_scores s ON s.lead_id = l.id
+		WHERE l.id = $1 AND s.scored_at >= (SELECT MAX(created_at) FROM follow_ups WHERE lead_id = $1)`, leadID).Scan(&stored, &visits); err != nil || visits != 1 {
+		b.fail("lead %d not rescored after the visit (visits %d): %v", leadID, visits, err)
+	}
+	if shown, _ := strconv.Atoi(b.text("#lead-score .score")); shown != stored {
+		b.fail("page shows %d, stored score %d (before the visit %d)", shown, stored, before)
 	}
 	b.shot("sales-lead-score.png", "body")
 	b.logout()
