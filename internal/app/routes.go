@@ -61,6 +61,8 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Inventory{Renderer: w, Inventory: s.Inventory},
 		&web.Sales{Renderer: w, Sales: s.Sales, Sites: s.Sites, Models: a.models},
 		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports},
+		&web.Assistant{Renderer: w, Assistant: s.Assistant},
+		&web.Support{Renderer: w, Support: s.Support},
 		&web.LeadScores{Renderer: w, Scores: s.LeadScores},
 	)
 	mount(j.Deny, j,
@@ -75,6 +77,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Inventory{Base: j, Inventory: s.Inventory},
 		&api.Sales{Base: j, Sales: s.Sales},
 		&api.WorkOrders{Base: j, WorkOrders: s.WorkOrders, Reports: s.Reports},
+		&api.Assistant{Base: j, Assistant: s.Assistant, Support: s.Support},
 	)
 	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})
 	mux.Handle("GET /healthz", a.Metrics.Route("GET /healthz", http.HandlerFunc(a.healthz)))
