@@ -913,4 +913,3 @@ func Erase(ctx context.Context, tx *sql.Tx, customerID, _ int64, _ time.Time) er
 	_, err := tx.ExecContext(ctx, `DELETE FROM lead_scores WHERE lead_id IN (SELECT id FROM leads WHERE customer_id = $1)`, customerID)
 	return err
 }
-
