@@ -16,6 +16,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
 	"github.com/nevcrm/nevcrm/internal/config"
+	"github.com/nevcrm/nevcrm/internal/customer"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/telemetry"
@@ -223,9 +224,13 @@ func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Req
 					field = check(r.PostForm)
 				}
 			case "multipart/form-data":
-				// No page takes uploads; refusing multipart keeps its
-				// values from reaching handlers unchecked.
-				field = bad
+				// Only the customer import takes an upload, and it checks
+				// its values itself (a policy from a fixed list, a store
+				// id, a file name it cleans); refusing multipart elsewhere
+				// keeps its values from reaching handlers unchecked.
+				if r.Method != http.MethodPost || r.URL.Path != importPath {
+					field = bad
+				}
 			}
 		}
 		if field == "" {
@@ -245,9 +250,18 @@ func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Req
 
 func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
+// importPath is the one address that takes an upload (web.Customers).
+const importPath = "/sales/customers/import"
+
+// limitBody caps request bodies at 1 MiB, but for the upload of a customer
+// import (customer.MaxImportBytes and the form around it).
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(rw, r.Body, 1<<20)
+		limit := int64(1 << 20)
+		if r.Method == http.MethodPost && r.URL.Path == importPath {
+			limit += customer.MaxImportBytes
+		}
+		r.Body = http.MaxBytesReader(rw, r.Body, limit)
 		next.ServeHTTP(rw, r)
 	})
 }
