@@ -47,7 +47,7 @@ const usage = `nevcrm — 新能源汽车客户关系与售后服务系统
                    导入客户（列名与客户导出相同；--dry-run 只检查不写入）
   nevcrm leads import-history --file F.csv --outcome 列名 [--id 列名] [--exclude 列1,列2]  导入其他系统的历史线索
   nevcrm leads train [--source crm|history] [--cv 5] [--no-activate]   训练线索评分模型（比较逻辑回归与梯度提升树）
-  nevcrm leads score [--stale]                                      为未结案线索评分
+  nevcrm leads score [--stale] [--owners]                           为未结案线索评分（--owners 同时评估流失并为车主评分）
   nevcrm copy-to-postgres --db nevcrm.db --to postgres://...  把整个 SQLite 库复制到空的 PostgreSQL 库并逐表校验
   nevcrm assistant eval [--part test|dev|all] [-v]            智能客服评测：意图准确率、槽位准确率、知识库 hit@1/@3、延迟
   nevcrm version                                              显示版本
