@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/datagen"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/inventory"
 	"github.com/nevcrm/nevcrm/internal/jobs"
 	"github.com/nevcrm/nevcrm/internal/leadscore"
@@ -134,6 +136,8 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	if err != nil {
 		return nil, err
 	}
+	// The assistant lists the campaigns the owner can join.
+	s.Assistant.Campaigns = ownerCampaigns(s.Campaigns)
 	// The optional model that phrases the assistant's answers.
 	env := map[string]string{"NEVCRM_LLM_URL": cfg.LLMURL, "NEVCRM_LLM_MODEL": cfg.LLMModel, "NEVCRM_LLM_KEY": cfg.LLMKey}
 	if lc, ok, err := llm.FromEnv(func(k string) string { return env[k] }); err != nil {
@@ -317,4 +321,23 @@ func (a *App) serve(ctx context.Context, ln net.Listener, h http.Handler) error 
 // releases the database.
 func (a *App) Close() error {
 	return errors.Join(a.stopJobs(), a.DB.Close())
+}
+
+// ownerCampaigns is the assistant's view of the campaigns an owner can
+// join now (campaign.Service.OwnerCampaigns), dates in Asia/Shanghai.
+func ownerCampaigns(c *campaign.Service) func(context.Context, *identity.User) ([]assistant.CampaignInfo, error) {
+	return func(ctx context.Context, actor *identity.User) ([]assistant.CampaignInfo, error) {
+		current, _, err := c.OwnerCampaigns(ctx, actor)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]assistant.CampaignInfo, 0, len(current))
+		for _, it := range current {
+			from, to := it.StartsAt.In(site.Shanghai), it.EndsAt.In(site.Shanghai)
+			out = append(out, assistant.CampaignInfo{Title: it.Name, Joined: it.Mine != nil,
+				When: fmt.Sprintf("%d月%d日-%d月%d日", from.Month(), from.Day(), to.Month(), to.Day()),
+				URL:  "/owner/campaigns/" + strconv.FormatInt(it.ID, 10)})
+		}
+		return out, nil
+	}
 }

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -195,5 +196,30 @@ func TestCustomerMergePages(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusConflict {
 		t.Errorf("second merge: %d, want 409", res.StatusCode)
+	}
+}
+
+// TestAssistantListsCampaigns: the assistant answers "which campaigns can
+// I join" from the campaign area (wired in NewServices), not with the
+// text it gives while no campaign area exists.
+func TestAssistantListsCampaigns(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t, db.SQLite)
+	owner := s.Session(t, "owner")
+	res, err := owner.Post(s.URL+"/api/v1/assistant/messages", "application/json", strings.NewReader(`{"text":"最近有什么车主活动可以报名吗"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Intent string `json:"intent"`
+		Reply  string `json:"reply"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("%d %v", res.StatusCode, err)
+	}
+	if out.Intent != "campaign" || strings.Contains(out.Reply, "暂无可在线报名") ||
+		!(strings.Contains(out.Reply, "您现在可以参加的活动") || strings.Contains(out.Reply, "目前没有您可以报名的车主活动")) {
+		t.Errorf("reply = %+v", out)
 	}
 }
