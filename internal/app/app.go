@@ -15,6 +15,7 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/booking"
+	"github.com/nevcrm/nevcrm/internal/community"
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/content"
 	"github.com/nevcrm/nevcrm/internal/customer"
@@ -49,6 +50,7 @@ type Services struct {
 	Jobs        *jobs.Service  // the job queue; workers run only when started
 	Inventory   *inventory.Service
 	WorkOrders  *workorder.Service
+	Community   *community.Service // the owners' community (车友圈)
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
@@ -70,6 +72,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Customer360 = report.NewCustomer360(d, s.Customers)
 	s.Sales = sales.NewService(d, now, s.Accounts.HashBuyerPassword)
 	s.WorkOrders = workorder.NewService(d, s.Booking, now)
+	s.Community = community.NewService(d, s.Vehicles, now)
 	// A repair appointment is completed only once its work order is.
 	s.Booking.BeforeComplete(workorder.CheckAppointment)
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.

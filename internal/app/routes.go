@@ -58,6 +58,7 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Inventory{Renderer: w, Inventory: s.Inventory},
 		&web.Sales{Renderer: w, Sales: s.Sales, Sites: s.Sites, Models: a.models},
 		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports},
+		&web.Community{Renderer: w, Community: s.Community, Content: s.Content},
 	)
 	mount(j.Deny, j,
 		&api.Accounts{Base: j, Accounts: s.Accounts},
@@ -239,9 +240,20 @@ func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsR
 
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(rw, r.Body, 1<<20)
+		limit := int64(1 << 20)
+		if uploadPath(r.URL.Path) {
+			limit = web.MaxUploadBody
+		}
+		r.Body = http.MaxBytesReader(rw, r.Body, limit)
 		next.ServeHTTP(rw, r)
 	})
+}
+
+// uploadPath reports whether path takes photo uploads (community posts),
+// which may be larger than the 1 MB every other request is held to.
+func uploadPath(path string) bool {
+	return path == "/community/posts" || path == "/api/v1/community/posts" ||
+		strings.HasPrefix(path, "/community/posts/") && strings.HasSuffix(path, "/edit")
 }
 
 func securityHeaders(next http.Handler) http.Handler {

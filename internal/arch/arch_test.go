@@ -37,7 +37,7 @@ var layers = [][]string{
 	{"internal/jobs"},
 	{"internal/customer", "internal/site", "internal/content", "internal/notify"},
 	{"internal/vehicle", "internal/account", "internal/inventory"},
-	{"internal/booking", "internal/sales"},
+	{"internal/booking", "internal/sales", "internal/community"},
 	{"internal/workorder"},
 	{"internal/report"},
 	// Tools and transports.
@@ -61,7 +61,7 @@ var only = map[string][]string{
 // identity are transport-free, and so is every domain package.
 var noHTTP = []string{"internal/apperr", "internal/identity", "internal/db", "internal/dbcopy", "internal/audit", "internal/listing",
 	"internal/customer", "internal/site", "internal/content", "internal/notify", "internal/vehicle", "internal/account",
-	"internal/booking", "internal/sales", "internal/workorder", "internal/report", "internal/datagen", "internal/inventory"}
+	"internal/booking", "internal/sales", "internal/workorder", "internal/report", "internal/datagen", "internal/inventory", "internal/community"}
 
 // pkg is one package's non-test imports.
 type pkg struct {
