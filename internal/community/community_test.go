@@ -146,7 +146,7 @@ func TestPostsFeedAndAuthors(t *testing.T) {
 			t.Fatalf("markdown not rendered: %s", p1.BodyHTML)
 		}
 		// Anonymous visitors read the feed, newest first.
-		pg, err := f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{})
+		pg, _, err := f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{})
 		if err != nil || len(pg.Items) != 2 || pg.Items[0].ID != p2.ID {
 			t.Fatalf("feed: %v %+v", err, pg.Items)
 		}
@@ -157,26 +157,26 @@ func TestPostsFeedAndAuthors(t *testing.T) {
 		if _, err := f.Svc.AddComment(f.ctx, f.C, p1.ID, community.CommentInput{Body: "学到了"}); err != nil {
 			t.Fatal(err)
 		}
-		pg, err = f.Svc.Feed(f.ctx, community.Visitor{User: f.B}, community.Filter{Sort: "hot"})
+		pg, _, err = f.Svc.Feed(f.ctx, community.Visitor{User: f.B}, community.Filter{Sort: "hot"})
 		if err != nil || pg.Items[0].ID != p1.ID || !pg.Items[0].Liked {
 			t.Fatalf("hot feed: %v %+v", err, pg.Items[0])
 		}
 		// Paging with a cursor.
-		pg, err = f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Limit: 1})
+		pg, _, err = f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Limit: 1})
 		if err != nil || pg.NextCursor == "" {
 			t.Fatalf("page 1: %v %+v", err, pg)
 		}
-		pg2, err := f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Limit: 1, Cursor: pg.NextCursor})
+		pg2, _, err := f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Limit: 1, Cursor: pg.NextCursor})
 		if err != nil || len(pg2.Items) != 1 || pg2.Items[0].ID != p1.ID {
 			t.Fatalf("page 2: %v %+v", err, pg2)
 		}
 		// Topic filter; bad topic and bad cursor are field errors.
-		if pg, err := f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Topic: "trip"}); err != nil || len(pg.Items) != 0 {
+		if pg, _, err := f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Topic: "trip"}); err != nil || len(pg.Items) != 0 {
 			t.Fatalf("topic: %v %+v", err, pg)
 		}
-		_, err = f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Topic: "nope"})
+		_, _, err = f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Topic: "nope"})
 		wantCode(t, "bad topic", err, apperr.Invalid)
-		_, err = f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Cursor: "abc"})
+		_, _, err = f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Cursor: "abc"})
 		wantCode(t, "bad cursor", err, apperr.Invalid)
 		// Staff and anonymous visitors cannot write.
 		_, err = f.Svc.CreatePost(f.ctx, f.Sales, community.PostInput{Topic: "trip", Title: "x", Body: "y"})

@@ -95,43 +95,56 @@ func (s *Service) queryPosts(ctx context.Context, q db.Querier, query string, ar
 // page), as visitor v sees them. Returns apperr.Invalid
 // for an unknown sort or topic, a bad cursor or limit, a query that is too
 // long.
-func (s *Service) Feed(ctx context.Context, v Visitor, f Filter) (listing.Page[*Post], error) {
+func (s *Service) Feed(ctx context.Context, v Visitor, f Filter) (listing.Page[*Post], listing.Total, error) {
+	page, total, err := s.feed(ctx, v, f)
+	if err != nil {
+		return listing.Page[*Post]{}, listing.Total{}, err
+	}
+	return page, total, nil
+}
+
+func (s *Service) feed(ctx context.Context, v Visitor, f Filter) (listing.Page[*Post], listing.Total, error) {
 	var none listing.Page[*Post]
+	var zero listing.Total
 	if f.Topic != "" && !ValidTopic(f.Topic) {
-		return none, apperr.Field("topic", "没有这个话题")
+		return none, zero, apperr.Field("topic", "没有这个话题")
 	}
 	if f.Limit == 0 {
 		f.Limit = 20
 	}
 	limit, err := listing.CheckLimit(f.Limit)
 	if err != nil {
-		return none, err
+		return none, zero, err
 	}
 	f.Q = strings.TrimSpace(f.Q)
 	if runes(f.Q) > MaxQuery {
-		return none, apperr.Field("q", "搜索词最多 50 个字")
+		return none, zero, apperr.Field("q", "搜索词最多 50 个字")
 	}
 	if f.Q != "" {
 		posts, err := s.Search(ctx, v, f.Q, f.Topic, min(limit, SearchLimit))
-		return listing.Page[*Post]{Items: posts}, err
+		return listing.Page[*Post]{Items: posts}, listing.Total{N: len(posts)}, err
 	}
 	order, err := sorts.Lookup(f.Sort)
 	if err != nil {
-		return none, err
+		return none, zero, err
 	}
 	cur, err := order.Decode(f.Cursor)
 	if err != nil {
-		return none, err
+		return none, zero, err
 	}
 	var w listing.Where
 	w.And("p.status = 'published'")
 	if f.Topic != "" {
 		w.And("p.topic = " + w.Arg(f.Topic))
 	}
+	total, err := listing.Count(ctx, s.db, "FROM posts p"+w.SQL(), w.Args...)
+	if err != nil {
+		return none, zero, err
+	}
 	order.After(&w, cur)
 	posts, err := s.queryPosts(ctx, s.db, "SELECT "+postColumns+postFrom+w.SQL()+" ORDER BY "+order.OrderBy()+" LIMIT "+w.Arg(limit+1), w.Args...)
 	if err != nil {
-		return none, err
+		return none, zero, err
 	}
 	page := listing.NewPage(posts, limit, func(p *Post) string {
 		if order.Name == "hot" {
@@ -139,7 +152,7 @@ func (s *Service) Feed(ctx context.Context, v Visitor, f Filter) (listing.Page[*
 		}
 		return order.Encode(p.CreatedAt, p.ID)
 	})
-	return page, s.decorate(ctx, v.User, page.Items)
+	return page, total, s.decorate(ctx, v.User, page.Items)
 }
 
 // Search returns the published posts best matching q (in topic unless ""),

@@ -175,7 +175,7 @@ func (g *gen) post(c *cust, fill *strings.Replacer, from time.Time) {
 	var tops []int64
 	var published []string
 	last := created
-	for _, at := range times {
+	for i, at := range times {
 		who, model := g.cityOwner(c.city)
 		if who <= 0 || who == c.id {
 			who, model = 1+r.Int64N(c.id), -1
@@ -183,7 +183,9 @@ func (g *gen) post(c *cust, fill *strings.Replacer, from time.Time) {
 		g.profile(who, model, at)
 		cid := t.comments.next()
 		cs, cm, cr := "published", "", ""
-		if g.chance(0.02) {
+		// The first thread always has one hidden comment, whose author is
+		// muted: even a small community shows the moderation at work.
+		if g.chance(0.02) || t.mutes.lastID == 0 && i == len(times)-1 && who != c.id {
 			cs, cm, cr = "hidden", "hidden", g.pick(moderationReasons)
 		}
 		var parent any

@@ -110,6 +110,7 @@ type feedView struct {
 	CanWrite      bool
 	CanModerate   bool
 	Searched      bool
+	Total         listing.Total
 }
 
 // TopicLabel names the chosen topic.
@@ -163,12 +164,13 @@ func (h *Community) feed(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, err)
 		return
 	}
-	pg, err := h.Community.Feed(r.Context(), community.Visitor{User: u}, community.Filter{Sort: v.Sort, Topic: v.Topic, Q: v.Q, Cursor: params.Cursor, Limit: 20})
+	pg, total, err := h.Community.Feed(r.Context(), community.Visitor{User: u}, community.Filter{Sort: v.Sort, Topic: v.Topic, Q: v.Q, Cursor: params.Cursor, Limit: 20})
 	if err != nil {
 		h.fail(rw, r, err)
 		return
 	}
 	v.Searched = v.Q != ""
+	v.Total = total
 	for _, p := range pg.Items {
 		v.Items = append(v.Items, feedItem{Post: p, At: p.CreatedAt})
 	}
