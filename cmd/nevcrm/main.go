@@ -6,6 +6,7 @@
 //	nevcrm user add --username U --name 姓名 --role sales|service|admin [--site CODE] [--mobile M]
 //	nevcrm generate [--scale small|medium|large|N] [--seed N] [--months N] [--as-of RFC3339]
 //	nevcrm check | export --format csv --out DIR
+//	nevcrm leads import-history --file F.csv --outcome COL [--id COL] [--exclude C1,C2] | train [--source crm|history] [--cv 5] | score
 //	nevcrm copy-to-postgres --db nevcrm.db --to postgres://...
 //	nevcrm version
 package main
@@ -42,6 +43,9 @@ const usage = `nevcrm — 新能源汽车客户关系与售后服务系统
                    生成模拟数据（--as-of 为数据的参照时间，默认当前时间；参数相同则数据逐字节相同）
   nevcrm check     [--db ...]                                 校验生成数据的一致性
   nevcrm export    --format csv --out DIR                     导出全部表为 CSV
+  nevcrm leads import-history --file F.csv --outcome 列名 [--id 列名] [--exclude 列1,列2]  导入其他系统的历史线索
+  nevcrm leads train [--source crm|history] [--cv 5] [--no-activate]   训练线索评分模型（比较逻辑回归与梯度提升树）
+  nevcrm leads score [--stale]                                      为未结案线索评分
   nevcrm copy-to-postgres --db nevcrm.db --to postgres://...  把整个 SQLite 库复制到空的 PostgreSQL 库并逐表校验
   nevcrm version                                              显示版本
 环境变量: NEVCRM_DB, NEVCRM_ADDR, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT, NEVCRM_WORKER (on/off), NEVCRM_JOB_WORKERS,
@@ -80,6 +84,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runCheck(ctx, args[1:])
 	case "export":
 		return runExport(ctx, args[1:])
+	case "leads":
+		return leads(ctx, args[1:], stdout, stderr)
 	case "copy-to-postgres":
 		return copyToPostgres(ctx, args[1:], stdout, stderr)
 	case "version":

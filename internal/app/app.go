@@ -24,6 +24,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/inventory"
 	"github.com/nevcrm/nevcrm/internal/jobs"
+	"github.com/nevcrm/nevcrm/internal/leadscore"
 	"github.com/nevcrm/nevcrm/internal/notify"
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/sales"
@@ -51,6 +52,9 @@ type Services struct {
 	Inventory   *inventory.Service
 	WorkOrders  *workorder.Service
 	Community   *community.Service // the owners' community (车友圈)
+	// LeadScores trains the lead models and scores leads (rescoring a lead
+	// when the sales service reports a change).
+	LeadScores *leadscore.Service
 }
 
 // NewServices builds every service on d with cfg's clock (nil: time.Now)
@@ -79,7 +83,13 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.WorkOrders.UseStock(s.Inventory)
 	var err error
 	s.Jobs, err = newJobs(cfg, logger, d, s)
-	return s, err
+	if err != nil {
+		return s, err
+	}
+	s.LeadScores = leadscore.NewService(d, s.Sales, s.Jobs, now)
+	s.Sales.OnLeadChange(s.LeadScores.ChangeListener(logger.Warn))
+	registerLeadJobs(s.Jobs, s.LeadScores)
+	return s, nil
 }
 
 // App is a configured server.

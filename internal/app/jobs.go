@@ -14,6 +14,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/jobs"
+	"github.com/nevcrm/nevcrm/internal/leadscore"
 	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/nevcrm/nevcrm/internal/listing/xlsx"
 	"github.com/nevcrm/nevcrm/internal/notify"
@@ -66,6 +67,16 @@ func newJobs(cfg *config.Config, logger *slog.Logger, d *db.DB, s *Services) (*j
 		return exportCustomers(ctx, d, js, s, j)
 	}, jobs.KindOptions{Title: "导出客户", Timeout: time.Hour, MaxAttempts: 3, Readers: []identity.Role{identity.RoleSales, identity.RoleAdmin}})
 	return js, nil
+}
+
+// registerLeadJobs registers lead-model training and lead scoring, and the
+// sweep every 10 minutes that rescores the open leads changed since their
+// score (a safety net behind the sales service's change notices, and what
+// scores leads created by imports).
+func registerLeadJobs(js *jobs.Service, ls *leadscore.Service) {
+	jobs.Register(js, ls.RunTrain, jobs.KindOptions{Title: "训练线索评分模型", Timeout: time.Hour, MaxAttempts: 2, Readers: []identity.Role{identity.RoleAdmin}})
+	jobs.Register(js, ls.RunScore, jobs.KindOptions{Title: "线索评分", Timeout: time.Hour, MaxAttempts: 3, Readers: []identity.Role{identity.RoleAdmin}})
+	js.Schedule(10*time.Minute, leadscore.ScoreJob{Stale: true})
 }
 
 // stopJobs lets running jobs finish for up to 10 s, then cancels them (they

@@ -59,6 +59,7 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Sales{Renderer: w, Sales: s.Sales, Sites: s.Sites, Models: a.models},
 		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports},
 		&web.Community{Renderer: w, Community: s.Community, Content: s.Content},
+		&web.LeadScores{Renderer: w, Scores: s.LeadScores},
 	)
 	mount(j.Deny, j,
 		&api.Accounts{Base: j, Accounts: s.Accounts},

@@ -38,7 +38,7 @@ var layers = [][]string{
 	{"internal/customer", "internal/site", "internal/content", "internal/notify"},
 	{"internal/vehicle", "internal/account", "internal/inventory"},
 	{"internal/booking", "internal/sales", "internal/community"},
-	{"internal/workorder"},
+	{"internal/workorder", "internal/leadscore"},
 	{"internal/report"},
 	// Tools and transports.
 	{"internal/datagen"},
@@ -61,7 +61,8 @@ var only = map[string][]string{
 // identity are transport-free, and so is every domain package.
 var noHTTP = []string{"internal/apperr", "internal/identity", "internal/db", "internal/dbcopy", "internal/audit", "internal/listing",
 	"internal/customer", "internal/site", "internal/content", "internal/notify", "internal/vehicle", "internal/account",
-	"internal/booking", "internal/sales", "internal/workorder", "internal/report", "internal/datagen", "internal/inventory", "internal/community"}
+	"internal/booking", "internal/sales", "internal/workorder", "internal/report", "internal/datagen", "internal/inventory", "internal/leadscore",
+	"internal/community"}
 
 // pkg is one package's non-test imports.
 type pkg struct {

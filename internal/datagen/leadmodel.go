@@ -50,3 +50,14 @@ func ConversionProbability(f LeadFeatures) float64 {
 	z -= 0.25 * math.Log1p(float64(f.ResponseMinutes)/60)
 	return 1 / (1 + math.Exp(-z))
 }
+
+// Tier1City reports whether the generator treats city as 一线/新一线 (the
+// tier term of ConversionProbability), for checks of a lead scorer.
+func Tier1City(city string) bool {
+	for _, c := range cities {
+		if c.name == city {
+			return c.tier1
+		}
+	}
+	return false
+}

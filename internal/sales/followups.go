@@ -153,6 +153,7 @@ func (s *Service) LogLeadFollowUp(ctx context.Context, actor *identity.User, id 
 	if err != nil {
 		return nil, err
 	}
+	s.changed(ctx, id)
 	return scanFollowUp(s.db.QueryRowContext(ctx, `SELECT `+followUpColumns+followUpFrom+` WHERE f.id = $1`, fid))
 }
 

@@ -40,6 +40,7 @@ type Lead struct {
 	TestDrive    bool      `json:"test_drive"`
 	StoreVisits  int       `json:"store_visits"`
 	Score        int       `json:"score"`                  // -1: not scored
+	ScoreReason  string    `json:"score_reason"`           // the scorer's top factors, "已试驾 ↑；…"
 	ResponseMins int       `json:"first_response_minutes"` // -1: not contacted yet
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
@@ -61,7 +62,7 @@ func (l *Lead) Open() bool { return l.Status != "converted" && l.Status != "lost
 const leadColumns = `l.id, l.customer_id, c.name, c.mobile, c.city, COALESCE(l.store_id, 0), COALESCE(st.name, ''),
 	COALESCE(l.sales_user_id, 0), COALESCE(u.display_name, ''), l.source, l.status, COALESCE(l.interested_model_id, 0),
 	COALESCE(m.name, ''), COALESCE(l.budget_fen, 0), l.note, l.lost_reason, l.test_drive, l.store_visits,
-	COALESCE(l.score, -1), COALESCE(l.first_response_minutes, -1), l.created_at, l.updated_at, l.assigned_at, l.converted_at,
+	COALESCE(l.score, -1), l.score_reason, COALESCE(l.first_response_minutes, -1), l.created_at, l.updated_at, l.assigned_at, l.converted_at,
 	COALESCE((SELECT MIN(o.id) FROM opportunities o WHERE o.lead_id = l.id), 0)`
 
 const leadFrom = ` FROM leads l JOIN customers c ON c.id = l.customer_id LEFT JOIN sites st ON st.id = l.store_id
@@ -72,7 +73,7 @@ func scanLead(row interface{ Scan(...any) error }) (*Lead, error) {
 	var assigned, converted sql.NullTime
 	err := row.Scan(&l.ID, &l.CustomerID, &l.CustomerName, &l.Mobile, &l.City, &l.StoreID, &l.StoreName, &l.OwnerID, &l.OwnerName,
 		&l.Source, &l.Status, &l.ModelID, &l.ModelName, &l.BudgetFen, &l.Note, &l.LostReason, &l.TestDrive, &l.StoreVisits,
-		&l.Score, &l.ResponseMins, &l.CreatedAt, &l.UpdatedAt, &assigned, &converted, &l.OpportunityID)
+		&l.Score, &l.ScoreReason, &l.ResponseMins, &l.CreatedAt, &l.UpdatedAt, &assigned, &converted, &l.OpportunityID)
 	l.AssignedAt, l.ConvertedAt = timeOf(assigned), timeOf(converted)
 	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
 	return &l, err
@@ -171,6 +172,7 @@ func (s *Service) CreateLead(ctx context.Context, actor *identity.User, in LeadI
 	if err != nil {
 		return nil, err
 	}
+	s.changed(ctx, id)
 	return s.lead(ctx, s.db, id)
 }
 
@@ -429,6 +431,16 @@ func (s *Service) visibleLead(ctx context.Context, q db.Querier, actor *identity
 var LeadSorts = listing.Orders{
 	{Name: "created_desc", Label: "最新创建", Key: "l.created_at", ID: "l.id", Kind: listing.KeyTime, Desc: true},
 	{Name: "created_asc", Label: "最早创建", Key: "l.created_at", ID: "l.id", Kind: listing.KeyTime},
+	{Name: "score_desc", Label: "评分从高到低", Key: "COALESCE(l.score, -1)", ID: "l.id", Kind: listing.KeyInt, Desc: true},
+	{Name: "score_asc", Label: "评分从低到高", Key: "COALESCE(l.score, -1)", ID: "l.id", Kind: listing.KeyInt},
+}
+
+// cursorKey is the sort key of lead l under order o.
+func cursorKey(o listing.Order, l *Lead) any {
+	if o.Kind == listing.KeyInt {
+		return int64(l.Score)
+	}
+	return l.CreatedAt
 }
 
 // LeadFilter selects leads. OwnerID -1 selects unassigned leads.
@@ -438,6 +450,8 @@ type LeadFilter struct {
 	Source  string
 	StoreID int64
 	OwnerID int64
+	// Band selects a score band (ScoreBands: hot, warm, cold, none).
+	Band string
 	// Open selects leads still being worked (new, contacted, qualified).
 	Open   bool
 	Sort   string
@@ -454,7 +468,7 @@ func LeadFilterFromQuery(actor *identity.User, q url.Values) (LeadFilter, error)
 	if err != nil {
 		return LeadFilter{}, err
 	}
-	f := LeadFilter{Query: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Source: q.Get("source"), Sort: q.Get("sort"),
+	f := LeadFilter{Query: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Source: q.Get("source"), Sort: q.Get("sort"), Band: q.Get("band"),
 		Limit: p.Limit, Cursor: p.Cursor, Open: q.Get("open") == "1" || q.Get("open") == "true"}
 	var v apperr.Validator
 	f.StoreID = idParam(&v, q, "store_id")
@@ -490,6 +504,7 @@ func (f LeadFilter) check() error {
 	v.Check(utf8.RuneCountInString(f.Query) <= 32, "q", "搜索内容不能超过 32 个字")
 	v.Check(f.Status == "" || valid(LeadStatuses, f.Status), "status", "请选择有效的状态")
 	v.Check(f.Source == "" || valid(Sources, f.Source), "source", "请选择有效的来源")
+	v.Check(f.Band == "" || valid(ScoreBands, f.Band), "band", "请选择有效的评分档位")
 	if _, err := LeadSorts.Lookup(f.Sort); err != nil {
 		v.Check(false, "sort", "不支持的排序方式")
 	}
@@ -520,6 +535,9 @@ func (f LeadFilter) where(actor *identity.User) *listing.Where {
 	}
 	if f.Source != "" {
 		w.And("l.source = " + w.Arg(f.Source))
+	}
+	if f.Band != "" {
+		w.And(bandWhere(f.Band))
 	}
 	if q := f.Query; q != "" {
 		switch {
@@ -564,7 +582,7 @@ func (s *Service) ListLeads(ctx context.Context, actor *identity.User, f LeadFil
 	if err != nil {
 		return page, listing.Total{}, err
 	}
-	return listing.NewPage(rows, limit, func(l *Lead) string { return order.Encode(l.CreatedAt, l.ID) }), total, nil
+	return listing.NewPage(rows, limit, func(l *Lead) string { return order.Encode(cursorKey(order, l), l.ID) }), total, nil
 }
 
 func (s *Service) leadsPage(ctx context.Context, actor *identity.User, w *listing.Where, order listing.Order, cur *listing.Cursor, n int) ([]*Lead, error) {
@@ -587,7 +605,7 @@ func (s *Service) leadsPage(ctx context.Context, actor *identity.User, w *listin
 }
 
 // LeadExportHeader is the header row of ExportLeads.
-var LeadExportHeader = []string{"编号", "客户", "手机号", "城市", "门店", "负责人", "来源", "状态", "意向车型", "预算（元）", "首次响应（分钟）", "流失原因", "创建时间"}
+var LeadExportHeader = []string{"编号", "客户", "手机号", "城市", "门店", "负责人", "来源", "状态", "意向车型", "预算（元）", "首次响应（分钟）", "流失原因", "创建时间", "评分", "评分档位", "评分依据"}
 
 // ExportLeads writes every lead actor sees that matches f (Limit and
 // Cursor ignored) to w, in keyset batches without a cap, mobiles masked as
@@ -621,8 +639,12 @@ func (s *Service) ExportLeads(ctx context.Context, actor *identity.User, f LeadF
 				if l.ResponseMins >= 0 {
 					resp = l.ResponseMins
 				}
+				var score any
+				if l.Score >= 0 {
+					score = l.Score
+				}
 				if err := emit(l.ID, l.CustomerName, identity.MaskMobile(l.Mobile), l.City, l.StoreName, l.OwnerName, l.SourceLabel(), l.StatusLabel(),
-					l.ModelName, listing.Fen(l.BudgetFen), resp, l.LostReason, l.CreatedAt); err != nil {
+					l.ModelName, listing.Fen(l.BudgetFen), resp, l.LostReason, l.CreatedAt, score, BandLabel(l.Band()), l.ScoreReason); err != nil {
 					return err
 				}
 			}
@@ -630,7 +652,7 @@ func (s *Service) ExportLeads(ctx context.Context, actor *identity.User, f LeadF
 				return nil
 			}
 			last := rows[len(rows)-1]
-			cur = &listing.Cursor{Sort: order.Name, Key: last.CreatedAt, ID: last.ID}
+			cur = &listing.Cursor{Sort: order.Name, Key: cursorKey(order, last), ID: last.ID}
 		}
 	})
 }

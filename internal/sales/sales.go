@@ -42,6 +42,8 @@ type Service struct {
 	now      func() time.Time
 	hash     PasswordHasher
 	bindCode BindCodeIssuer
+	// leadChanged is told of changed leads (see OnLeadChange).
+	leadChanged func(ctx context.Context, leadID int64)
 }
 
 // NewService returns a Service on d; now may be nil for time.Now. hash

@@ -390,6 +390,7 @@ func (s *Service) BookTestDrive(ctx context.Context, actor *identity.User, in Bo
 	if err != nil {
 		return nil, err
 	}
+	s.changed(ctx, in.LeadID)
 	return s.testDrive(ctx, s.db, actor, id)
 }
 
@@ -498,7 +499,11 @@ func (s *Service) RecordOutcome(ctx context.Context, actor *identity.User, id in
 	if err != nil {
 		return nil, err
 	}
-	return s.testDrive(ctx, s.db, actor, id)
+	td, err := s.testDrive(ctx, s.db, actor, id)
+	if err == nil {
+		s.changed(ctx, td.LeadID)
+	}
+	return td, err
 }
 
 // TDSorts are the sorts of the test-drive list.

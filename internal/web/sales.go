@@ -147,13 +147,20 @@ type leadsView struct {
 	Sources  []pipeline.Code
 	Sorts    listing.Orders
 	Owners   []pipeline.Code
+	// Bands are the score bands of the filter; ScoreSortURL sorts the
+	// list by score (highest first).
+	Bands        []pipeline.Code
+	ScoreSortURL string
 	listURLs
 }
 
 func (h *Sales) leads(rw http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	u := httpx.User(r)
-	v := &leadsView{Query: q, Statuses: pipeline.LeadStatuses, Sources: pipeline.Sources, Sorts: pipeline.LeadSorts}
+	v := &leadsView{Query: q, Statuses: pipeline.LeadStatuses, Sources: pipeline.Sources, Sorts: pipeline.LeadSorts, Bands: pipeline.ScoreBands}
+	unpaged := *r.URL
+	unpaged.RawQuery = withoutCursor(q).Encode()
+	v.ScoreSortURL = withParam(&unpaged, "sort", "score_desc")
 	p := &page{Title: "线索", Nav: "leads", Data: v}
 	if u.SiteID != 0 {
 		v.Owners, _ = h.Sales.Consultants(r.Context(), u, 0)
@@ -163,12 +170,23 @@ func (h *Sales) leads(rw http.ResponseWriter, r *http.Request) {
 		var pg listing.Page[*pipeline.Lead]
 		pg, v.Total, err = h.Sales.ListLeads(r.Context(), u, f)
 		v.Leads = pg.Items
-		v.listURLs = makeListURLs(r, pg.NextCursor, "/sales/leads/export", "q", "status", "source", "owner", "open", "sort", "store_id")
+		v.listURLs = makeListURLs(r, pg.NextCursor, "/sales/leads/export", "q", "status", "source", "owner", "open", "sort", "store_id", "band")
 	}
 	if h.listError(rw, r, "sales_leads", p, err) {
 		return
 	}
 	h.render(rw, r, http.StatusOK, "sales_leads", p)
+}
+
+// withoutCursor is q without the pager's cursor.
+func withoutCursor(q url.Values) url.Values {
+	c := url.Values{}
+	for k, v := range q {
+		if k != "cursor" {
+			c[k] = v
+		}
+	}
+	return c
 }
 
 // exportList streams an export of a pipeline list, or starts nothing

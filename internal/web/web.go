@@ -23,7 +23,9 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/leadscore"
 	"github.com/nevcrm/nevcrm/internal/listing"
+	pipeline "github.com/nevcrm/nevcrm/internal/sales"
 	"github.com/nevcrm/nevcrm/internal/site"
 )
 
@@ -101,7 +103,10 @@ func New(o Options) (*Renderer, error) {
 			}
 			return s
 		},
-		"clock": site.Clock,
+		"clock":       site.Clock,
+		"familyLabel": leadscore.FamilyLabel,
+		"bandLabel":   pipeline.BandLabel,
+		"reasons":     reasonChips,
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd number of arguments")
