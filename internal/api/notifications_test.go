@@ -70,7 +70,7 @@ func (e *env) testNotifications(t *testing.T) {
 	}
 	n := p.Items[0]
 	if n.Kind != "appointment.confirmed" || n.KindLabel != "预约" || n.Title != "预约已确认" || n.ReadAt != nil ||
-		n.Link != fmt.Sprintf("/owner/appointments#a%d", a.ID) || time.Since(n.CreatedAt) > time.Minute {
+		n.Link != fmt.Sprintf("/owner/appointments/%d", a.ID) || time.Since(n.CreatedAt) > time.Minute {
 		t.Fatalf("notification %+v", n)
 	}
 
@@ -136,7 +136,7 @@ func (e *env) testNotifications(t *testing.T) {
 	var full notificationPage
 	e.ok(t, o.c, 200, "GET", "/api/v1/notifications?limit=3", nil, &full)
 	if len(full.Items) != 3 || full.Items[2].ID != n.ID || full.Items[0].ReadAt == nil || full.Items[0].Title != "预约已确认" ||
-		full.Items[1].Title != "预约已被网点取消" || full.Items[0].Link != fmt.Sprintf("/owner/appointments#a%d", b.ID) {
+		full.Items[1].Title != "预约已被网点取消" || full.Items[0].Link != fmt.Sprintf("/owner/appointments/%d", b.ID) {
 		t.Fatalf("full list %+v", full)
 	}
 }

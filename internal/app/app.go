@@ -26,6 +26,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/jobs"
 	"github.com/nevcrm/nevcrm/internal/leadscore"
 	"github.com/nevcrm/nevcrm/internal/notify"
+	"github.com/nevcrm/nevcrm/internal/privacy"
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/sales"
 	"github.com/nevcrm/nevcrm/internal/site"
@@ -52,6 +53,7 @@ type Services struct {
 	Inventory   *inventory.Service
 	WorkOrders  *workorder.Service
 	Community   *community.Service // the owners' community (车友圈)
+	Privacy     *privacy.Service   // the owners' privacy center: export and deletion requests
 	// LeadScores trains the lead models and scores leads (rescoring a lead
 	// when the sales service reports a change).
 	LeadScores *leadscore.Service
@@ -79,6 +81,17 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Community = community.NewService(d, s.Vehicles, now)
 	// A repair appointment is completed only once its work order is.
 	s.Booking.BeforeComplete(workorder.CheckAppointment)
+	// Deliveries print a bind code; a car that changes hands loses its
+	// previous owner's open appointments.
+	s.Vehicles.SetClock(now)
+	s.Sales.SetBindCodeIssuer(s.Vehicles.IssueBindCode)
+	s.Vehicles.OnTransfer(booking.CancelForTransfer)
+	// An approved deletion request anonymises each area's part, in one transaction.
+	s.Privacy = privacy.NewService(d, now)
+	s.Privacy.OnErase("booking", booking.CancelForErase)
+	s.Privacy.OnErase("customer", customer.Erase)
+	s.Privacy.OnErase("account", account.EraseOwner)
+	s.Privacy.OnErase("notify", notify.EraseUser)
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
 	s.WorkOrders.UseStock(s.Inventory)
 	var err error

@@ -139,7 +139,7 @@ func TestBrowserJourney(t *testing.T) {
 	if err := s.App.DB.QueryRowContext(ctx, `SELECT id FROM appointments WHERE note = $1`, note).Scan(&id); err != nil {
 		t.Fatalf("the booked appointment is not in the database: %v", err)
 	}
-	row := fmt.Sprintf("#upcoming tr#a%d", id)
+	row := fmt.Sprintf("#upcoming #a%d", id)
 	b.contains(row+" .badge-booked", "已预约")
 	b.contains(row, "换电")
 	b.contains(row, date+" "+strings.SplitN(slotLabel, "-", 2)[0])
@@ -193,16 +193,17 @@ func TestBrowserJourney(t *testing.T) {
 	b.contains("#unread-summary", "3 条未读")
 	b.shot("owner-notifications.png", "body")
 	b.do("open the newest notification", chromedp.Click(chromedp.CSS("#notifications li.notice:nth-child(1) button")))
-	b.wait("the appointment list", `location.pathname === '/owner/appointments' && document.readyState === 'complete'`)
-	if hash := evalJS[string](b, "location hash", `location.hash`); hash != fmt.Sprintf("#a%d", id) {
-		b.fail("the notification led to %q, want #a%d", hash, id)
-	}
+	// The notification opens the appointment's detail page.
+	b.wait("the appointment's detail", fmt.Sprintf(`location.pathname === '/owner/appointments/%d' && document.readyState === 'complete'`, id))
+	b.contains("#timeline", "服务完成")
+	b.contains("#timeline", result)
 	b.contains("#bell .bell-count", "2")
-	row = fmt.Sprintf("#past tr#a%d", id)
+	b.navigate("/owner/appointments")
+	row = fmt.Sprintf("#past #a%d", id)
 	b.wait("appointment among the past ones", fmt.Sprintf(`document.querySelector(%s) !== null`, jsString(row)))
 	b.contains(row+" .badge-completed", "已完成")
 	b.contains(row, result)
-	if evalJS[bool](b, "upcoming row", fmt.Sprintf(`document.querySelector('#upcoming tr#a%d') !== null`, id)) {
+	if evalJS[bool](b, "upcoming row", fmt.Sprintf(`document.querySelector('#upcoming #a%d') !== null`, id)) {
 		t.Fatalf("completed appointment %d is still listed as upcoming", id)
 	}
 	b.shot("owner-completed.png", "body")

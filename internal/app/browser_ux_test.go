@@ -178,7 +178,7 @@ func TestBrowserUX(t *testing.T) {
 		open = moveToNextFree(t, s, ownerUser, open)
 	}
 	b.navigate("/owner/appointments")
-	upcoming := fmt.Sprintf("#upcoming tr#a%d", open.ID)
+	upcoming := fmt.Sprintf("#upcoming #a%d", open.ID)
 	b.wait("my appointments", fmt.Sprintf(`document.querySelector(%s) !== null`, jsString(upcoming)))
 	if !evalJS[bool](b, "disabled 改约", fmt.Sprintf(`(() => { const x = document.querySelector(%s + ' button[disabled]'); return x !== null && x.innerText === '改约' && x.title.includes('已用完'); })()`, jsString(upcoming))) {
 		t.Error("an appointment moved three times does not show 改约 disabled with the reason")

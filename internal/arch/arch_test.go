@@ -39,6 +39,7 @@ var layers = [][]string{
 	{"internal/vehicle", "internal/account", "internal/inventory"},
 	{"internal/booking", "internal/sales", "internal/community"},
 	{"internal/workorder", "internal/leadscore"},
+	{"internal/privacy"},
 	{"internal/report"},
 	// Tools and transports.
 	{"internal/datagen"},
@@ -62,6 +63,7 @@ var only = map[string][]string{
 var noHTTP = []string{"internal/apperr", "internal/identity", "internal/db", "internal/dbcopy", "internal/audit", "internal/listing",
 	"internal/customer", "internal/site", "internal/content", "internal/notify", "internal/vehicle", "internal/account",
 	"internal/booking", "internal/sales", "internal/workorder", "internal/report", "internal/datagen", "internal/inventory", "internal/leadscore",
+	"internal/privacy",
 	"internal/community"}
 
 // pkg is one package's non-test imports.

@@ -24,8 +24,8 @@ import (
 //     they stay in the queue without a notification each; a repair needs a
 //     bay and a technician planned. Admins, who see every site, get none.
 
-// ownerLink opens the owner's appointment list at the appointment's row.
-func ownerLink(a *Appointment) string { return fmt.Sprintf("/owner/appointments#a%d", a.ID) }
+// ownerLink opens the owner's detail page of the appointment.
+func ownerLink(a *Appointment) string { return a.OwnerLink() }
 
 // staffLink opens the service queue of the appointment's day at its row.
 func staffLink(a *Appointment) string {

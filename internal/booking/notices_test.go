@@ -61,7 +61,7 @@ func TestOwnerNotifiedOfStaffActions(t *testing.T) {
 		f := newFixture(t, d)
 		ctx := context.Background()
 		a := f.book(f.OwnerA, booking.BookInput{VehicleID: f.VehA, SiteID: f.Swap, Kind: booking.Swap, Date: tomorrow, Minute: hm(10, 0)})
-		link := fmt.Sprintf("/owner/appointments#a%d", a.ID)
+		link := fmt.Sprintf("/owner/appointments/%d", a.ID)
 		if n := f.inboxes(f.OwnerA, f.ServiceA, f.ServiceA2); n[0]+n[1]+n[2] != 0 {
 			t.Fatalf("a swap booking notified %v (owner, staff, staff)", n)
 		}
@@ -123,7 +123,7 @@ func TestOwnerNotifiedOfStaffActions(t *testing.T) {
 		if _, err := f.Svc.Cancel(ctx, f.ServiceA, b.ID, "换电设备检修", ""); err != nil {
 			t.Fatal(err)
 		}
-		f.wantNotice(f.OwnerB, notify.AppointmentCancelled, "预约已被网点取消", fmt.Sprintf("/owner/appointments#a%d", b.ID), "换电设备检修")
+		f.wantNotice(f.OwnerB, notify.AppointmentCancelled, "预约已被网点取消", fmt.Sprintf("/owner/appointments/%d", b.ID), "换电设备检修")
 
 		// No-show, after the slot began.
 		c := f.book(f.OwnerB, booking.BookInput{VehicleID: f.VehB, SiteID: f.Swap, Kind: booking.Swap, Date: tomorrow, Minute: hm(13, 0)})
@@ -131,7 +131,7 @@ func TestOwnerNotifiedOfStaffActions(t *testing.T) {
 		if _, err := f.Svc.Act(ctx, f.ServiceA, c.ID, booking.MarkNoShow, booking.ActionInput{}); err != nil {
 			t.Fatal(err)
 		}
-		f.wantNotice(f.OwnerB, notify.AppointmentNoShow, "预约已标记为未到店", fmt.Sprintf("/owner/appointments#a%d", c.ID), "未到店")
+		f.wantNotice(f.OwnerB, notify.AppointmentNoShow, "预约已标记为未到店", fmt.Sprintf("/owner/appointments/%d", c.ID), "未到店")
 		if n := f.inboxes(f.OwnerB); n[0] != 2 {
 			t.Fatalf("owner B has %d notifications, want 2", n[0])
 		}

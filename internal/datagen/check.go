@@ -25,7 +25,7 @@ func (p Problem) String() string { return p.Invariant + ": " + p.Detail }
 // generator fills them).
 var emptyAllowed = map[string]bool{"sessions": true, "login_failures": true, "notifications": true, "job_runs": true, "job_file_chunks": true,
 	"customer_views": true, "customer_imports": true, "customer_import_chunks": true, "customer_import_mappings": true,
-	"customer_tags": true, "customer_notes": true,
+	"customer_tags": true, "customer_notes": true, "vehicle_bind_failures": true,
 	// Lead scoring: models are trained and scores written after generation (nevcrm leads train).
 	"lead_score_models": true, "lead_scores": true, "lead_history_imports": true, "lead_history_rows": true, "owner_scores": true}
 
@@ -187,6 +187,18 @@ var countChecks = []struct{ invariant, detail, sql string }{
 	{"campaign capacity", "more non-cancelled participants than places",
 		`SELECT count(*) FROM campaigns c WHERE c.capacity > 0 AND c.capacity <
 		 (SELECT count(*) FROM campaign_participations p WHERE p.campaign_id = c.id AND p.status <> 'cancelled')`},
+	// Owner center (migration 00011): ownership and the monthly history.
+	{"vehicle ownership", "a vehicle whose open ownership is missing, doubled or of another customer",
+		`SELECT count(*) FROM vehicles v WHERE (SELECT count(*) FROM vehicle_ownerships o WHERE o.vehicle_id = v.id AND o.ended_at IS NULL
+		 AND o.customer_id = v.customer_id) <> 1`},
+	{"battery health history", "a month healthier than the month before, or an odometer that went back",
+		`SELECT count(*) FROM (SELECT battery_soh, LAG(battery_soh) OVER (PARTITION BY vehicle_id ORDER BY month) AS prev_soh,
+		 mileage_km, LAG(mileage_km) OVER (PARTITION BY vehicle_id ORDER BY month) AS prev_km FROM vehicle_health_history) h
+		 WHERE h.battery_soh > h.prev_soh OR h.mileage_km < h.prev_km`},
+	{"battery health history", "the newest month differs from the vehicle's battery health or odometer",
+		`SELECT count(*) FROM vehicles v JOIN vehicle_health_history h ON h.vehicle_id = v.id
+		 AND h.month = (SELECT max(x.month) FROM vehicle_health_history x WHERE x.vehicle_id = v.id)
+		 WHERE h.battery_soh <> v.battery_soh OR h.mileage_km > v.mileage_km`},
 	// Stock.
 	{"stock matches movements", "part_stock.quantity differs from the sum of its movements",
 		`SELECT count(*) FROM part_stock p WHERE p.quantity <> COALESCE((SELECT sum(m.quantity) FROM stock_movements m

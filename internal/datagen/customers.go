@@ -154,7 +154,9 @@ func (g *gen) ownerAccount(c *cust, name, mobile string) {
 		return
 	}
 	at := g.clampNow(c.delivered.Add(time.Duration(g.acct.Int64N(int64(72*time.Hour/time.Second))) * time.Second))
-	g.l.add(g.t.ownerUsers, g.t.users.next(), mobile, name, "owner", account.DemoHash, c.id, true, at, at)
+	uid := g.t.users.next()
+	g.l.add(g.t.ownerUsers, uid, mobile, name, "owner", account.DemoHash, c.id, true, at, at)
+	g.privacyRequest(c.id, uid, at)
 }
 
 // lead writes one lead of customer c created on day d at time at, with the
@@ -416,7 +418,8 @@ func (g *gen) vehicle(c *cust, model, delDay int, delivered time.Time) int64 {
 	if m.powertrain == "BEV" {
 		fast = 0.05 + 0.6*math.Pow(r.Float64(), 1.5)
 	}
-	c.soh = stateOfHealth(ageDays/365.25, float64(mileage), fast, r.NormFloat64())
+	noise := r.NormFloat64()
+	c.soh = stateOfHealth(ageDays/365.25, float64(mileage), fast, noise)
 	c.vehicle, c.vModel, c.vDay, c.delivered = id, model, delDay, delivered
 	c.color = g.pick(colors)
 	version := "3.2.1"
@@ -427,6 +430,7 @@ func (g *gen) vehicle(c *cust, model, delDay int, delivered time.Time) int64 {
 	l.add(t.vehicles, id, vin, plate, c.id, int64(model+1), c.store.id, c.color, purchased, delivered, mileage,
 		c.soh, math.Round(fast*100)/100, version, purchased.AddDate(5, 0, 0), purchased.AddDate(8, 0, 0), delivered, g.now)
 	l.add(t.audit, t.audit.next(), c.sales, "vehicle.deliver", "vehicles", id, "交付 "+vin, delivered)
+	g.ownerCenter(c, id, delivered, fast, noise, mileage)
 	g.owners[c.city] = append(g.owners[c.city], owner{customer: c.id, vehicle: id, day: int32(delDay), model: uint8(model), kmPerDay: float32(c.kmPerDay)})
 	return id
 }

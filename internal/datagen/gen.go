@@ -54,6 +54,8 @@ type tables struct {
 	woRates, woTerms, woRatings, woFollowups *table
 	// community.go (migration 00012)
 	profiles, favorites, photos, terms, reports, words, mutes *table
+	// owner.go (migration 00011)
+	ownerships, health, bindCodes, privacy *table
 }
 
 // gen holds the state of one generation run.
@@ -97,6 +99,10 @@ type gen struct {
 	openKinds map[openKey]bool
 	openSlots map[[3]int64]bool
 	plates    map[string]int
+	// oc draws the owner center's rows (owner.go); ocAccounts counts the
+	// owner accounts seen, for the deletion requests.
+	oc         *rand.Rand
+	ocAccounts int
 }
 
 var kinds = [4]string{"store", "service_center", "charging_station", "swap_station"}
@@ -180,6 +186,10 @@ func (g *gen) declareTables() {
 		woRatings:     l.table("work_order_ratings", "id", "work_order_id", "customer_id", "site_id", "rating", "tags", "comment", "created_at"),
 		woFollowups: l.table("service_followups", "id", "work_order_id", "rating_id", "site_id", "status", "due_at", "resolution", "closed_by",
 			"created_at", "closed_at"),
+		ownerships: l.table("vehicle_ownerships", "id", "vehicle_id", "customer_id", "via", "started_at", "ended_at"),
+		health:     l.table("vehicle_health_history", "vehicle_id", "month", "battery_soh", "mileage_km", "fast_charge_share"),
+		bindCodes:  l.table("vehicle_bind_codes", "id", "vehicle_id", "code_hash", "purpose", "issued_by_user_id", "issued_at", "expires_at"),
+		privacy:    l.table("privacy_requests", "id", "customer_id", "user_id", "kind", "status", "reason", "requested_at", "due_at", "decided_at"),
 	}
 }
 
@@ -200,6 +210,7 @@ func generate(ctx context.Context, d *db.DB, opt Options, prog *progress) error 
 		tdUsage: map[[3]int]int{}, openKinds: map[openKey]bool{}, openSlots: map[[3]int64]bool{}, plates: map[string]int{}}
 	g.declareTables()
 	g.inv.r = rand.New(rand.NewPCG(uint64(opt.Seed), 0xbb67ae8584caa73b))
+	g.oc = rand.New(rand.NewPCG(uint64(opt.Seed), 0x3c6ef372fe94f82b))
 	g.setupCalendar()
 	prog.note("datagen: %d customers, %d days of history, seed %d", opt.Customers, g.days, opt.Seed)
 	g.referenceData()

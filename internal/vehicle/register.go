@@ -197,5 +197,13 @@ func Register(ctx context.Context, q db.Querier, v NewVehicle) (int64, error) {
 		// Registered meanwhile by another delivery (PostgreSQL).
 		return 0, apperr.New(apperr.Conflict, "该车架号或车牌刚刚被登记，请核对后重试")
 	}
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	// The buyer is the car's first owner (vehicle_ownerships).
+	if _, err := q.ExecContext(ctx, `INSERT INTO vehicle_ownerships (vehicle_id, customer_id, via, started_at) VALUES ($1, $2, 'delivery', $3)`,
+		id, v.CustomerID, at); err != nil {
+		return 0, err
+	}
+	return id, nil
 }

@@ -52,10 +52,17 @@ func (v *Vehicle) Title() string {
 func (v *Vehicle) SOHWarn() bool { return v.BatterySOH < 90 }
 
 // Service reads vehicles with object-level permission checks.
-type Service struct{ db *db.DB }
+type Service struct {
+	db         *db.DB
+	now        func() time.Time
+	onTransfer []TransferHook
+}
 
 // NewService returns a Service on d.
-func NewService(d *db.DB) *Service { return &Service{db: d} }
+func NewService(d *db.DB) *Service { return &Service{db: d, now: db.UTC(nil)} }
+
+// SetClock makes now the service's clock (tests, apptest's fixed clock).
+func (s *Service) SetClock(now func() time.Time) { s.now = db.UTC(now) }
 
 const columns = `v.id, v.vin, COALESCE(v.plate, ''), v.customer_id, v.model_id, m.name, m.brand, m.powertrain, m.battery_kwh,
 	m.range_km, m.swap_capable, v.color, v.purchased_on, v.delivered_at, v.fast_charge_share, v.mileage_km, v.battery_soh, v.software_version, v.warranty_end,
@@ -122,8 +129,17 @@ type Activity struct {
 	CostFen  int64
 }
 
+// ownerScope is the customer whose records of a car an owner sees (their
+// own: a previous owner's history is kept but not shown), or 0 for staff.
+func ownerScope(actor *identity.User) int64 {
+	if actor.Is(identity.RoleOwner) {
+		return actor.CustomerID
+	}
+	return 0
+}
+
 // RecentActivity returns the newest charging sessions and swaps of a vehicle
-// the actor may see, newest first, at most limit.
+// the actor may see, newest first, at most limit (an owner: their own).
 func (s *Service) RecentActivity(ctx context.Context, actor *identity.User, vehicleID int64, limit int) ([]Activity, error) {
 	if err := identity.Require(actor); err != nil {
 		return nil, err
@@ -134,11 +150,11 @@ func (s *Service) RecentActivity(ctx context.Context, actor *identity.User, vehi
 	rows, err := s.db.QueryContext(ctx, `SELECT kind, at, site_name, soc_from, soc_to, energy_kwh, cost_fen FROM (
 		SELECT 'charging' AS kind, c.started_at AS at, COALESCE(st.name, CASE c.location_kind WHEN 'home' THEN '家用充电桩' ELSE '公共充电桩' END) AS site_name,
 			c.start_soc AS soc_from, c.end_soc AS soc_to, c.energy_kwh AS energy_kwh, c.cost_fen AS cost_fen
-		FROM charging_sessions c LEFT JOIN sites st ON st.id = c.site_id WHERE c.vehicle_id = $1
+		FROM charging_sessions c LEFT JOIN sites st ON st.id = c.site_id WHERE c.vehicle_id = $1 AND (c.customer_id = $3 OR $3 = 0)
 		UNION ALL
 		SELECT 'swap', b.swapped_at, st.name, b.soc_out, b.soc_in, 0, b.cost_fen
-		FROM battery_swaps b JOIN sites st ON st.id = b.site_id WHERE b.vehicle_id = $1
-	) a ORDER BY at DESC LIMIT $2`, vehicleID, limit)
+		FROM battery_swaps b JOIN sites st ON st.id = b.site_id WHERE b.vehicle_id = $1 AND (b.customer_id = $3 OR $3 = 0)
+	) a ORDER BY at DESC LIMIT $2`, vehicleID, limit, ownerScope(actor))
 	if err != nil {
 		return nil, err
 	}

@@ -96,6 +96,10 @@ type bookingView struct {
 	Day       *booking.Day
 	SlotErr   string
 	Minute    string // the submitted slot, re-selected when the form comes back
+	// Blocking is the chosen vehicle's open appointment that stops this
+	// booking (same kind of service, or the submitted slot), linked from
+	// the form.
+	Blocking *booking.Appointment
 }
 
 // formURL is the GET address of the booking form with the choices of v
@@ -182,6 +186,21 @@ func (h *Booking) loadBooking(r *http.Request, q url.Values) (*bookingView, erro
 			return nil, err
 		}
 		v.Day = day
+	}
+	// The vehicle the form books for: the chosen one, else the first listed.
+	vehicleID := v.VehicleID
+	if vehicleID == 0 && len(vs) > 0 {
+		vehicleID = vs[0].ID
+	}
+	if err := h.Booking.MarkVehicle(ctx, u, vehicleID, v.Day); err != nil {
+		return nil, err
+	}
+	minute, err := strconv.Atoi(v.Minute)
+	if err != nil {
+		minute = -1
+	}
+	if v.Blocking, err = h.Booking.Blocking(ctx, u, vehicleID, v.Kind, v.Date, minute); err != nil {
+		return nil, err
 	}
 	return v, nil
 }

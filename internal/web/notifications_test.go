@@ -126,7 +126,7 @@ func testNotifications(t *testing.T, s *apptest.Server) {
 		}
 		// Opening it marks it read and follows its link.
 		res, _ = post(t, s, owner, fmt.Sprintf("/notifications/%d/open", id), nil)
-		if want := fmt.Sprintf("/owner/appointments#a%d", a.ID); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
+		if want := fmt.Sprintf("/owner/appointments/%d", a.ID); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
 			t.Fatalf("open: %d %q, want 303 %q", res.StatusCode, res.Header.Get("Location"), want)
 		}
 		_, b = get(t, owner, s.URL+"/notifications")

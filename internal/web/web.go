@@ -434,6 +434,15 @@ var flashes = map[string]string{
 	"wo_cancelled":        "工单已取消，已领用的备件已退回库存。",
 	"followup_closed":     "回访结果已记录。",
 	"rated":               "感谢您的评价！",
+	"profile_saved":       "个人资料已保存。",
+	"consent_on":          "已同意接收营销信息，可随时撤回。",
+	"consent_off":         "已撤回营销授权，我们将不再向您发送营销信息。",
+	"password_changed":    "密码已修改，您在其他设备上的登录已全部退出。",
+	"bound":               "绑定成功，这辆车已加入您的个人中心。",
+	"erase_requested":     "删除申请已提交，我们将在 15 天内处理并通知您。",
+	"erase_withdrawn":     "删除申请已撤回。",
+	"erased":              "已删除该车主的个人信息：账号已停用并匿名化，法定留存的记录已与其脱钩保留。",
+	"erase_rejected":      "已驳回该申请，车主已收到原因。",
 }
 
 // redirect sends the browser to target with an optional flash code (a key of flashes).

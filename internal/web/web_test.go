@@ -373,7 +373,7 @@ func testPages(t *testing.T, dialect db.Dialect) {
 		}
 		vehicleID, _, _ := ownerTarget(t, s)
 		res, b := get(t, s.Login(t, "owner"), fmt.Sprintf("%s/owner/vehicles/%d", s.URL, vehicleID))
-		if res.StatusCode != 200 || !strings.Contains(b, "电池健康度") || !strings.Contains(b, "最近充电与换电") {
+		if res.StatusCode != 200 || !strings.Contains(b, "电池健康度") || !strings.Contains(b, "充电记录") || !strings.Contains(b, `id="battery-health"`) {
 			t.Errorf("vehicle page: %d", res.StatusCode)
 		}
 		var newsID int64

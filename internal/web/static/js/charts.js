@@ -1,5 +1,7 @@
 // Draws an Apache ECharts chart into every element with a data-chart
-// attribute holding {"type": "bar"|"pie", "labels": [...], "values": [...], "name": "...", "keys": [...]}.
+// attribute holding {"type": "bar"|"pie", "labels": [...], "values": [...], "name": "...", "keys": [...]},
+// or {"type": "line"|"bar", "labels": [...], "unit": "%", "min": 80, "series": [{"name": "...", "values": [...]}],
+// "stack": true} for a line or several (stacked) bar series with a unit on the value axis.
 (function () {
   // The status colours of the badges (app.css), so a chart's slice and the
   // badge of the same state match.
@@ -9,6 +11,22 @@
     if (el.dataset.drawn || typeof echarts === "undefined") return;
     var d = JSON.parse(el.dataset.chart);
     var chart = echarts.init(el, null, { renderer: "svg" });
+    if (d.series) {
+      var palette = ["#0f6e7a", "#d98c1f", "#1f5e9f", "#8a949e"];
+      chart.setOption({
+        tooltip: { trigger: "axis" }, legend: d.series.length > 1 ? { bottom: 0 } : undefined,
+        grid: { left: 52, right: 16, top: 28, bottom: d.series.length > 1 ? 48 : 32 },
+        xAxis: { type: "category", data: d.labels, boundaryGap: d.type !== "line" },
+        yAxis: { type: "value", name: d.unit || "", min: d.min === undefined ? undefined : d.min, scale: d.min === undefined && d.type === "line" },
+        series: d.series.map(function (s, i) {
+          return { name: s.name, type: d.type, data: s.values, stack: d.stack ? "all" : undefined, smooth: false,
+                   showSymbol: d.labels.length < 40, itemStyle: { color: palette[i % palette.length] } };
+        })
+      });
+      el.dataset.drawn = "1";
+      window.addEventListener("resize", function () { chart.resize(); });
+      return;
+    }
     var option = d.type === "pie"
       ? { tooltip: { trigger: "item" }, legend: { bottom: 0 },
           series: [{ name: d.name, type: "pie", radius: ["35%", "65%"],
