@@ -19,6 +19,21 @@ import (
 var matrix = map[string]string{
 	"GET /{$}":                                              "public",
 	"GET /news/{id}":                                        "public",
+	"GET /api/v1/community/posts":                           "public",
+	"POST /api/v1/community/posts":                          "owner",
+	"GET /api/v1/community/posts/{id}":                      "public",
+	"PATCH /api/v1/community/posts/{id}":                    "owner",
+	"DELETE /api/v1/community/posts/{id}":                   "owner",
+	"GET /api/v1/community/posts/{id}/comments":             "public",
+	"POST /api/v1/community/posts/{id}/comments":            "owner",
+	"DELETE /api/v1/community/comments/{id}":                "owner",
+	"PUT /api/v1/community/posts/{id}/like":                 "owner",
+	"DELETE /api/v1/community/posts/{id}/like":              "owner",
+	"PUT /api/v1/community/posts/{id}/favorite":             "owner",
+	"DELETE /api/v1/community/posts/{id}/favorite":          "owner",
+	"POST /api/v1/community/reports":                        "owner",
+	"GET /api/v1/community/moderation/queue":                "sales service admin",
+	"POST /api/v1/community/moderation/actions":             "sales service admin",
 	"GET /community":                                        "public",
 	"GET /community/posts/{id}":                             "public",
 	"GET /community/photos/{id}":                            "public",
@@ -321,6 +336,11 @@ var objectLevel = map[string]string{
 	"POST /community/moderation/unmute":            "sales service",
 	"POST /community/moderation/words":             "sales service",
 	"POST /community/moderation/words/{id}/delete": "sales service",
+	"PATCH /api/v1/community/posts/{id}":           "owner",
+	"DELETE /api/v1/community/posts/{id}":          "owner",
+	"DELETE /api/v1/community/comments/{id}":       "owner",
+	"GET /api/v1/community/moderation/queue":       "sales service",
+	"POST /api/v1/community/moderation/actions":    "sales service",
 }
 
 // concrete turns a route pattern into a path to request.

@@ -75,6 +75,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Inventory{Base: j, Inventory: s.Inventory},
 		&api.Sales{Base: j, Sales: s.Sales},
 		&api.WorkOrders{Base: j, WorkOrders: s.WorkOrders, Reports: s.Reports},
+		&api.Community{Base: j, Community: s.Community},
 	)
 	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})
 	mux.Handle("GET /healthz", a.Metrics.Route("GET /healthz", http.HandlerFunc(a.healthz)))
@@ -220,9 +221,19 @@ func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Req
 					field = check(r.PostForm)
 				}
 			case "multipart/form-data":
-				// No page takes uploads; refusing multipart keeps its
-				// values from reaching handlers unchecked.
+				// Only the community editor takes uploads; its text
+				// values are checked here like a form's (the files are
+				// decoded and re-encoded by the community). Multipart
+				// anywhere else is refused, so that its values never
+				// reach a handler unchecked.
 				field = bad
+				if uploadPath(r.URL.Path) {
+					if err := r.ParseMultipartForm(8 << 20); err == nil {
+						field = check(url.Values(r.MultipartForm.Value))
+					} else {
+						field = "" // too large or malformed: the editor says so beside the photos
+					}
+				}
 			}
 		}
 		if field == "" {
