@@ -69,14 +69,16 @@ func newJobs(cfg *config.Config, logger *slog.Logger, d *db.DB, s *Services) (*j
 	return js, nil
 }
 
-// registerLeadJobs registers lead-model training and lead scoring, and the
-// sweep every 10 minutes that rescores the open leads changed since their
+// registerLeadJobs registers lead-model training, lead scoring and the
+// nightly owner scoring, and the sweep every 10 minutes that rescores the open leads changed since their
 // score (a safety net behind the sales service's change notices, and what
 // scores leads created by imports).
 func registerLeadJobs(js *jobs.Service, ls *leadscore.Service) {
 	jobs.Register(js, ls.RunTrain, jobs.KindOptions{Title: "训练线索评分模型", Timeout: time.Hour, MaxAttempts: 2, Readers: []identity.Role{identity.RoleAdmin}})
 	jobs.Register(js, ls.RunScore, jobs.KindOptions{Title: "线索评分", Timeout: time.Hour, MaxAttempts: 3, Readers: []identity.Role{identity.RoleAdmin}})
 	js.Schedule(10*time.Minute, leadscore.ScoreJob{Stale: true})
+	jobs.Register(js, ls.RunOwnerScore, jobs.KindOptions{Title: "车主挖掘评分", Timeout: time.Hour, MaxAttempts: 2, Readers: []identity.Role{identity.RoleAdmin}})
+	js.Schedule(24*time.Hour, leadscore.OwnerScoreJob{})
 }
 
 // stopJobs lets running jobs finish for up to 10 s, then cancels them (they

@@ -61,6 +61,8 @@ func scanLeadRow(rows interface{ Scan(...any) error }) (*leadRow, error) {
 }
 
 // The CRM lead features (columns of the frame), with their Chinese names.
+// Age and gender are left out on purpose: rarely captured reliably at the
+// lead stage, and not a reason a consultant should call someone later.
 var leadColumns = []ColumnSpec{
 	{"source", "线索来源", Categorical},
 	{"campaign", "参加市场活动", YesNo},
@@ -73,7 +75,6 @@ var leadColumns = []ColumnSpec{
 	{"powertrain", "意向动力类型", Categorical},
 	{"contact", "偏好联系方式", Categorical},
 	{"consent", "同意营销", YesNo},
-	{"age", "年龄", Numeric},
 	{"prior_leads", "此前线索数", Numeric},
 }
 
@@ -143,14 +144,32 @@ func leadFrame(rows []*leadRow) *Frame {
 		cols["powertrain"].Str[i] = r.Powertrain
 		cols["contact"].Str[i] = r.Contact
 		cols["consent"].Num[i] = boolNum(r.Consent)
-		if r.BirthYear > 0 {
-			cols["age"].Num[i] = float64(r.Created.Year() - r.BirthYear)
-		} else {
-			cols["age"].Num[i] = math.NaN()
-		}
 		cols["prior_leads"].Num[i] = float64(min(r.PriorLeads, 5))
 	}
 	return f
+}
+
+// levelText is the Chinese reading of level of the CRM lead column col
+// (codes of sources, budget bands, powertrains, contacts); other columns'
+// levels (imported history) are shown as they are.
+func levelText(col, level string) string {
+	switch col {
+	case "source":
+		return sales.SourceLabel(level)
+	case "budget":
+		if t, ok := budgetText[level]; ok {
+			return t
+		}
+	case "powertrain":
+		if t, ok := powertrainText[level]; ok {
+			return t
+		}
+	case "contact":
+		if t, ok := contactText[level]; ok {
+			return t
+		}
+	}
+	return level
 }
 
 // phrase is the consultant's reading of column col of lead r.
@@ -201,11 +220,6 @@ func phrase(col string, r *leadRow) string {
 			return "同意接收营销信息"
 		}
 		return "未同意营销信息"
-	case "age":
-		if r.BirthYear == 0 {
-			return "年龄未知"
-		}
-		return fmt.Sprintf("年龄 %d 岁", r.Created.Year()-r.BirthYear)
 	case "prior_leads":
 		if r.PriorLeads == 0 {
 			return "首次咨询"

@@ -315,7 +315,7 @@ func (e *Encoder) FeatureLabel(k int) string {
 	c := e.Cols[ft.Col]
 	switch {
 	case ft.Level != "":
-		return c.Label + "=" + ft.Level
+		return c.Label + "：" + levelText(c.Name, ft.Level)
 	case ft.Miss && c.Kind == FreeText:
 		return c.Label + "（空）"
 	case ft.Miss:

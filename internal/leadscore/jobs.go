@@ -3,6 +3,7 @@ package leadscore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/identity"
@@ -84,5 +85,48 @@ func (s *Service) RunScore(ctx context.Context, j *jobs.Job[ScoreJob]) error {
 		return err
 	}
 	j.Progress.Message(ctx, fmt.Sprintf("已评分 %d 条线索", n))
+	return nil
+}
+
+// OwnerScoreJob evaluates churn on history (keeping the scorecard unless a
+// trained model is clearly better) and scores every owner for referral,
+// second car and churn. It runs nightly and on an admin's request.
+type OwnerScoreJob struct{}
+
+// Kind names the owner scoring job.
+func (OwnerScoreJob) Kind() string { return "owner_score" }
+
+// StartOwnerScore enqueues an OwnerScoreJob. Admins only.
+func (s *Service) StartOwnerScore(ctx context.Context, actor *identity.User) (int64, error) {
+	if err := requireAdmin(actor); err != nil {
+		return 0, err
+	}
+	if s.jobs == nil {
+		return 0, errNoJobs
+	}
+	return s.jobs.Enqueue(ctx, actor, OwnerScoreJob{})
+}
+
+// ChurnHorizon is how far back the churn evaluation reads owners.
+const ChurnHorizon = 180 * 24 * time.Hour
+
+// RunOwnerScore is the OwnerScoreJob handler.
+func (s *Service) RunOwnerScore(ctx context.Context, j *jobs.Job[OwnerScoreJob]) error {
+	sys := identity.System()
+	j.Progress.Message(ctx, "用历史数据评估流失模型")
+	note := ""
+	if v, ev, err := s.TrainChurn(ctx, sys, ChurnHorizon); err == nil {
+		note = fmt.Sprintf("流失：评分卡 AUC %.3f，训练模型 AUC %.3f，%s；", ev.Scorecard, v.AUC, map[bool]string{true: "改用训练模型", false: "保留评分卡"}[v.Active])
+	} else if !apperr.Is(err, apperr.Invalid) {
+		return err
+	}
+	n, err := s.ScoreOwners(ctx, sys, func(done, total int64) {
+		j.Progress.SetTotal(ctx, total)
+		j.Progress.Set(ctx, done, fmt.Sprintf("%s已评分 %d / %d 位车主", note, done, total))
+	})
+	if err != nil {
+		return err
+	}
+	j.Progress.Message(ctx, fmt.Sprintf("%s已评分 %d 位车主", note, n))
 	return nil
 }

@@ -70,8 +70,8 @@ func TestLogRegRecoversCoefficients(t *testing.T) {
 	if math.Abs(got["x1"]-1.5) > 0.1 || math.Abs(got["x2"]+1) > 0.1 {
 		t.Errorf("weights %v, want x1≈1.5, x2≈-1", got)
 	}
-	if d := got["x3=b"] - got["x3=a"]; math.Abs(d-0.8) > 0.15 {
-		t.Errorf("x3=b − x3=a = %.2f, want ≈0.8 (%v)", d, got)
+	if d := got["x3：b"] - got["x3：a"]; math.Abs(d-0.8) > 0.15 {
+		t.Errorf("x3：b − x3：a = %.2f, want ≈0.8 (%v)", d, got)
 	}
 }
 

@@ -87,6 +87,10 @@ type Reason struct {
 	Effect float64 `json:"effect"` // log-odds against the average lead
 }
 
+// minEffect is the least contribution (log-odds, about 3 percentage points
+// near the middle) a reason must have to be shown.
+const minEffect = 0.15
+
 // explain returns the column contributions of an encoded row, largest
 // absolute first.
 func (m *Model) explain(x []float64) []Reason {
@@ -102,7 +106,7 @@ func (m *Model) explain(x []float64) []Reason {
 	}
 	var rs []Reason
 	for c, v := range byCol {
-		if math.Abs(v) >= 0.02 {
+		if math.Abs(v) >= minEffect {
 			rs = append(rs, Reason{Col: m.Enc.Cols[c].Name, Effect: v})
 		}
 	}
@@ -152,6 +156,9 @@ type Report struct {
 	// Truth is the AUC of known true probabilities on the validation rows,
 	// when the caller has them (generated data).
 	Truth float64 `json:"truth_auc,omitempty"`
+	// Baseline is the AUC of a fixed scorecard on the same rows (owner
+	// churn), when one was measured.
+	Baseline float64 `json:"baseline_auc,omitempty"`
 }
 
 // TrainOptions choose the validation.

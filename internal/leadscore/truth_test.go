@@ -3,6 +3,9 @@ package leadscore
 import (
 	"context"
 	"os"
+	"time"
+
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"testing"
 
 	"github.com/nevcrm/nevcrm/internal/datagen"
@@ -54,4 +57,29 @@ func TestExperimentOnFile(t *testing.T) {
 	}
 	t.Logf("best %s lift %.2f top %.3f base %.3f cal %+v", rep.Best, rep.Valid.Lift, rep.Valid.TopPrecision, rep.Valid.BaseRate, rep.Valid.Calibration)
 	_ = m
+}
+
+func TestExperimentOwnersOnFile(t *testing.T) {
+	path := os.Getenv("LS_DB")
+	if path == "" {
+		t.Skip("LS_DB not set")
+	}
+	ctx := context.Background()
+	d, err := db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	s := NewService(d, nil, nil, func() time.Time { return asOf })
+	ev, err := s.EvaluateChurn(ctx, identity.System(), 180*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("owners %d churned %d scorecard %.4f", ev.Owners, ev.Churned, ev.Scorecard)
+	for _, fr := range ev.Report.Families {
+		t.Logf("%s %.4f", fr.Family, fr.AUC)
+	}
+	start := time.Now()
+	n, err := s.ScoreOwners(ctx, identity.System(), nil)
+	t.Logf("scored %d owners in %s: %v", n, time.Since(start), err)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/customer"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/jobs"
+	"github.com/nevcrm/nevcrm/internal/leadscore"
 	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/nevcrm/nevcrm/internal/listing/xlsx"
 	"github.com/nevcrm/nevcrm/internal/report"
@@ -27,6 +28,8 @@ type Customers struct {
 	View      *report.Customer360
 	Sites     *site.Service
 	Jobs      *jobs.Service
+	// Scores, when set, adds the lead and owner scores to the 360° page.
+	Scores *leadscore.Service
 	// ExportThreshold is the row count above which an export runs as a
 	// background job (listing.BackgroundThreshold when 0).
 	ExportThreshold int
@@ -209,6 +212,7 @@ type customerView struct {
 	Consultants []customer.Consultant
 	Opts        map[string][]customer.Option
 	Revealed    string // the full mobile, after 显示号码
+	Scores      *leadscore.CustomerScores
 }
 
 func (h *Customers) load(r *http.Request, id int64) (*customerView, error) {
@@ -240,6 +244,12 @@ func (h *Customers) load(r *http.Request, id int64) (*customerView, error) {
 	}
 	if c.CanManage {
 		if v.Consultants, err = h.Customers.Consultants(ctx, actor, c.StoreID); err != nil {
+			return nil, err
+		}
+	}
+	if h.Scores != nil {
+		// The customer was read for actor above: its scores may be shown.
+		if v.Scores, err = h.Scores.ForCustomer(ctx, actor, id); err != nil {
 			return nil, err
 		}
 	}

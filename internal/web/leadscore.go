@@ -2,13 +2,18 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/leadscore"
 	"github.com/nevcrm/nevcrm/internal/listing"
+	"github.com/nevcrm/nevcrm/internal/listing/xlsx"
+	pipeline "github.com/nevcrm/nevcrm/internal/sales"
 )
 
 // LeadScores serves lead mining: the consultants' call list and the
@@ -28,6 +33,117 @@ func (h *LeadScores) Routes() []httpx.Route {
 		httpx.Only(admin, "GET", "/admin/lead-models/{id}", h.card),
 		httpx.Only(admin, "POST", "/admin/lead-models/{id}/activate", h.activate),
 		httpx.Only(admin, "POST", "/admin/lead-history", h.importHistory),
+		httpx.Only(admin, "POST", "/admin/lead-models/owners", h.scoreOwners),
+		httpx.Only(miners, "GET", "/owners/mining", h.owners),
+		httpx.Only(miners, "POST", "/owners/mining/export", h.exportOwners),
+	}
+}
+
+// miners may open the owner mining lists: sales (their store's owners),
+// service (churn across centers) and admins.
+var miners = []identity.Role{identity.RoleSales, identity.RoleService, identity.RoleAdmin}
+
+func (h *LeadScores) scoreOwners(rw http.ResponseWriter, r *http.Request) {
+	id, err := h.Scores.StartOwnerScore(r.Context(), httpx.User(r))
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	redirect(rw, r, "/jobs/"+strconv.FormatInt(id, 10), "")
+}
+
+// ownerFilter reads the owner list's filter from the query (kind defaults
+// to churn for service staff, referral for others).
+func ownerFilter(u *identity.User, q url.Values) (leadscore.OwnerFilter, error) {
+	p, err := listing.ParseParams(q)
+	if err != nil {
+		return leadscore.OwnerFilter{}, err
+	}
+	f := leadscore.OwnerFilter{Kind: q.Get("kind"), Band: q.Get("band"), City: strings.TrimSpace(q.Get("city")), Limit: p.Limit, Cursor: p.Cursor}
+	if f.Kind == "" {
+		f.Kind = leadscore.OwnerReferral
+		if u.Is(identity.RoleService) {
+			f.Kind = leadscore.OwnerChurn
+		}
+	}
+	if s := q.Get("store_id"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return f, apperr.Field("store_id", "门店参数无效")
+		}
+		f.StoreID = id
+	}
+	return f, nil
+}
+
+// ownersView is the owner mining list.
+type ownersView struct {
+	Kind   string
+	Kinds  []pipeline.Code
+	Bands  []pipeline.Code
+	Owners []*leadscore.OwnerScore
+	Total  listing.Total
+	Query  url.Values
+	listURLs
+}
+
+func (h *LeadScores) owners(rw http.ResponseWriter, r *http.Request) {
+	u := httpx.User(r)
+	q := r.URL.Query()
+	v := &ownersView{Kinds: leadscore.OwnerKinds, Bands: pipeline.ScoreBands[:3], Query: q}
+	p := &page{Title: "车主挖掘", Nav: "owners", Data: v}
+	f, err := ownerFilter(u, q)
+	v.Kind = f.Kind
+	if err == nil {
+		var pg listing.Page[*leadscore.OwnerScore]
+		pg, v.Total, err = h.Scores.ListOwners(r.Context(), u, f)
+		v.Owners = pg.Items
+		v.listURLs = makeListURLs(r, pg.NextCursor, "/owners/mining/export", "kind", "band", "city", "store_id")
+	}
+	if err != nil {
+		if e := apperr.As(err); e != nil && e.Code == apperr.Invalid {
+			p.Error, p.Fields = e.Message, e.Fields
+			h.render(rw, r, http.StatusUnprocessableEntity, "owners_mining", p)
+			return
+		}
+		h.fail(rw, r, err)
+		return
+	}
+	h.render(rw, r, http.StatusOK, "owners_mining", p)
+}
+
+func (h *LeadScores) exportOwners(rw http.ResponseWriter, r *http.Request) {
+	u := httpx.User(r)
+	f, err := ownerFilter(u, r.URL.Query())
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	format, err := listing.ParseFormat(r.PostFormValue("format"))
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	first := f
+	first.Limit, first.Cursor = 1, ""
+	_, total, err := h.Scores.ListOwners(r.Context(), u, first)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	if total.Capped || total.N > listing.BackgroundThreshold {
+		h.fail(rw, r, apperr.New(apperr.Invalid, "筛选结果超过 "+listing.Thousands(listing.BackgroundThreshold)+" 条，请先按档位、城市或门店缩小范围再导出"))
+		return
+	}
+	name := "车主挖掘-" + leadscore.OwnerKindLabel(f.Kind) + "-" + time.Now().In(listing.Shanghai).Format("20060102-1504") + "." + string(format)
+	httpx.Attachment(rw, name, format.ContentType())
+	w, err := xlsx.Open(format, httpx.Streaming(rw))
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	if _, err := h.Scores.ExportOwners(r.Context(), u, f, w); err != nil && !httpx.ClientGone(r, err) {
+		h.Logger.ErrorContext(r.Context(), "export owners", "err", err, "request_id", httpx.RequestID(r.Context()))
 	}
 }
 
@@ -67,6 +183,7 @@ func (h *LeadScores) priority(rw http.ResponseWriter, r *http.Request) {
 type modelsView struct {
 	Leads     []*leadscore.Version
 	History   []*leadscore.Version
+	Churn     []*leadscore.Version
 	Imports   []*leadscore.HistoryImport
 	Families  []string
 	NewImport *leadscore.HistoryImport
@@ -78,7 +195,9 @@ func (h *LeadScores) modelsPage(rw http.ResponseWriter, r *http.Request, status 
 	var err error
 	if v.Leads, err = h.Scores.Versions(r.Context(), u, "lead"); err == nil {
 		if v.History, err = h.Scores.Versions(r.Context(), u, "history"); err == nil {
-			v.Imports, err = h.Scores.Histories(r.Context(), u)
+			if v.Churn, err = h.Scores.Versions(r.Context(), u, "churn"); err == nil {
+				v.Imports, err = h.Scores.Histories(r.Context(), u)
+			}
 		}
 	}
 	if err != nil {

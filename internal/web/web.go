@@ -103,10 +103,12 @@ func New(o Options) (*Renderer, error) {
 			}
 			return s
 		},
-		"clock":       site.Clock,
-		"familyLabel": leadscore.FamilyLabel,
-		"bandLabel":   pipeline.BandLabel,
-		"reasons":     reasonChips,
+		"clock":          site.Clock,
+		"familyLabel":    leadscore.FamilyLabel,
+		"ownerKindLabel": leadscore.OwnerKindLabel,
+		"ownerBandLabel": leadscore.OwnerBandLabel,
+		"bandLabel":      pipeline.BandLabel,
+		"reasons":        reasonChips,
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd number of arguments")
