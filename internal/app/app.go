@@ -92,6 +92,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Privacy.OnErase("customer", customer.Erase)
 	s.Privacy.OnErase("account", account.EraseOwner)
 	s.Privacy.OnErase("notify", notify.EraseUser)
+	s.Privacy.OnErase("community", community.Erase)
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
 	s.WorkOrders.UseStock(s.Inventory)
 	var err error

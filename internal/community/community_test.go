@@ -3,6 +3,7 @@ package community_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"image"
 	"image/color"
@@ -625,6 +626,51 @@ func TestNickname(t *testing.T) {
 		p := f.post(f.A, "标题", "正文")
 		if p.Author.Nickname != "浦东换电侠" {
 			t.Fatalf("nickname %q", p.Author.Nickname)
+		}
+	})
+}
+
+func TestErase(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		own := f.post(f.A, "要注销的车主的帖子", "正文")
+		other := f.post(f.B, "别人的帖子", "正文")
+		if _, err := f.Svc.AddComment(f.ctx, f.B, own.ID, community.CommentInput{Body: "别人的评论"}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := f.Svc.AddComment(f.ctx, f.A, other.ID, community.CommentInput{Body: "我的手机号是多少来着"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.AddComment(f.ctx, f.C, other.ID, community.CommentInput{Body: "回复", ParentID: c.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.Like(f.ctx, f.A, other.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.Favorite(f.ctx, f.A, other.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		err = d.InTx(f.ctx, func(tx *sql.Tx) error { return community.Erase(f.ctx, tx, f.A.CustomerID, f.A.ID, start) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Svc.Get(f.ctx, community.Visitor{}, own.ID)
+		wantCode(t, "erased owner's post", err, apperr.NotFound)
+		p, err := f.Svc.Get(f.ctx, community.Visitor{}, other.ID)
+		if err != nil || p.LikeCount != 0 || p.FavoriteCount != 0 || p.CommentCount != 1 {
+			t.Fatalf("other post after erase: %v %+v", err, p)
+		}
+		cs, _ := f.Svc.Comments(f.ctx, community.Visitor{}, other.ID)
+		if len(cs) != 1 || cs[0].Body != "" || len(cs[0].Replies) != 1 {
+			t.Fatalf("placeholder: %+v", cs)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM comments WHERE body LIKE '%手机号%'`) + f.count(`SELECT COUNT(*) FROM community_profiles WHERE customer_id = $1`, f.A.CustomerID); n != 0 {
+			t.Fatalf("%d rows of the erased owner left", n)
+		}
+		if got, _ := f.Svc.Search(f.ctx, community.Visitor{}, "手机号", "", 10); len(got) != 0 {
+			t.Fatalf("erased comment still searchable: %v", ids(got))
 		}
 	})
 }

@@ -373,6 +373,7 @@ func (s *Service) Queue(ctx context.Context, actor *identity.User) ([]*QueueItem
 				&it.Status, &it.Moderation, &it.ModerationReason, &created, &reason, &detail, &reportAt); err != nil {
 				return err
 			}
+			it.Text = Excerpt(it.Text, 200)
 			x := add(fmt.Sprintf("%s%d", kind, it.ID), it)
 			x.Since = created.UTC()
 			if reason.Valid {
