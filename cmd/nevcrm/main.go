@@ -47,6 +47,7 @@ const usage = `nevcrm — 新能源汽车客户关系与售后服务系统
   nevcrm leads train [--source crm|history] [--cv 5] [--no-activate]   训练线索评分模型（比较逻辑回归与梯度提升树）
   nevcrm leads score [--stale]                                      为未结案线索评分
   nevcrm copy-to-postgres --db nevcrm.db --to postgres://...  把整个 SQLite 库复制到空的 PostgreSQL 库并逐表校验
+  nevcrm assistant eval [--part test|dev|all] [-v]            智能客服评测：意图准确率、槽位准确率、知识库 hit@1/@3、延迟
   nevcrm version                                              显示版本
 环境变量: NEVCRM_DB, NEVCRM_ADDR, NEVCRM_TRUST_PROXY, NEVCRM_LOG_FORMAT, NEVCRM_WORKER (on/off), NEVCRM_JOB_WORKERS,
           NEVCRM_METRICS_ADDR, NEVCRM_METRICS_TOKEN（/metrics 的 Bearer 令牌，至少 24 个字符）
@@ -88,6 +89,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return leads(ctx, args[1:], stdout, stderr)
 	case "copy-to-postgres":
 		return copyToPostgres(ctx, args[1:], stdout, stderr)
+	case "assistant":
+		return assistantCmd(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "nevcrm", version())
 		return nil

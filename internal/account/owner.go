@@ -64,3 +64,19 @@ func (s *Service) openOwner(ctx context.Context, actor *identity.User, customerI
 	}
 	return s.User(ctx, id)
 }
+
+// MergeCustomer moves the owner account of customer from to customer into,
+// inside a customer merge's transaction tx (customer.Service.OnMerge). Each
+// customer has at most one account, so two records that both have one are
+// not merged: Conflict.
+func MergeCustomer(ctx context.Context, tx *sql.Tx, from, into int64) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE customer_id IN ($1, $2)`, from, into).Scan(&n); err != nil {
+		return err
+	}
+	if n == 2 {
+		return apperr.New(apperr.Conflict, "两份档案都有车主账号，不能合并；请先停用其中一个账号并联系管理员")
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE users SET customer_id = $1 WHERE customer_id = $2`, into, from)
+	return err
+}

@@ -31,7 +31,9 @@ func (h *Customers) Routes() []httpx.Route {
 	return []httpx.Route{
 		httpx.Only(salesStaff, "GET", "/api/v1/customers", h.list),
 		httpx.Only(salesStaff, "POST", "/api/v1/customers/export", h.export),
+		httpx.Only(salesStaff, "GET", "/api/v1/customers/duplicates", h.duplicates),
 		httpx.Only(salesStaff, "GET", "/api/v1/customers/{id}", h.get),
+		httpx.Only(salesStaff, "POST", "/api/v1/customers/{id}/merge", h.merge),
 		httpx.Only(salesStaff, "PATCH", "/api/v1/customers/{id}", h.update),
 		httpx.Only(salesStaff, "GET", "/api/v1/customers/{id}/timeline", h.timeline),
 		httpx.Only(salesStaff, "POST", "/api/v1/customers/{id}/reveal-mobile", h.reveal),

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
 )
 
@@ -18,6 +19,9 @@ type Owner struct {
 func (h *Owner) Routes() []httpx.Route {
 	return []httpx.Route{
 		httpx.Only(owner, "GET", "/api/v1/vehicles", h.vehicles),
+		httpx.Only(owner, "GET", "/api/v1/vehicles/{id}/health", h.health),
+		httpx.Only(owner, "GET", "/api/v1/vehicles/{id}/charging", h.charging),
+		httpx.Only(owner, "GET", "/api/v1/vehicles/{id}/swaps", h.swaps),
 	}
 }
 
@@ -57,4 +61,70 @@ func (h *Owner) vehicles(rw http.ResponseWriter, r *http.Request) {
 		out = append(out, toVehicle(v))
 	}
 	writeJSON(rw, http.StatusOK, map[string]any{"vehicles": out})
+}
+
+type healthJSON struct {
+	Month           string  `json:"month"`
+	BatterySOH      float64 `json:"battery_soh"`
+	MileageKM       int     `json:"mileage_km"`
+	FastChargeShare float64 `json:"fast_charge_share"`
+}
+
+// health answers the car's monthly battery health and odometer, oldest first.
+func (h *Owner) health(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	list, err := h.Vehicles.Health(r.Context(), httpx.User(r), id)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	out := make([]healthJSON, 0, len(list))
+	for _, p := range list {
+		out = append(out, healthJSON{p.Label(), p.SOH, p.MileageKM, p.FastShare})
+	}
+	writeJSON(rw, http.StatusOK, map[string]any{"items": out})
+}
+
+// charging answers a page of the owner's charging sessions of the car.
+func (h *Owner) charging(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	p, err := listing.ParseParams(r.URL.Query())
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	page, err := h.Vehicles.Charges(r.Context(), httpx.User(r), id, p.Cursor, p.Limit)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	writeJSON(rw, http.StatusOK, page)
+}
+
+// swaps answers a page of the owner's battery swaps of the car.
+func (h *Owner) swaps(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	p, err := listing.ParseParams(r.URL.Query())
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	page, err := h.Vehicles.Swaps(r.Context(), httpx.User(r), id, p.Cursor, p.Limit)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	writeJSON(rw, http.StatusOK, page)
 }

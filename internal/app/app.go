@@ -11,9 +11,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/assistant"
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/community"
 	"github.com/nevcrm/nevcrm/internal/config"
@@ -25,11 +27,13 @@ import (
 	"github.com/nevcrm/nevcrm/internal/inventory"
 	"github.com/nevcrm/nevcrm/internal/jobs"
 	"github.com/nevcrm/nevcrm/internal/leadscore"
+	"github.com/nevcrm/nevcrm/internal/llm"
 	"github.com/nevcrm/nevcrm/internal/notify"
 	"github.com/nevcrm/nevcrm/internal/privacy"
 	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/sales"
 	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/support"
 	"github.com/nevcrm/nevcrm/internal/telemetry"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
 	"github.com/nevcrm/nevcrm/internal/workorder"
@@ -53,6 +57,8 @@ type Services struct {
 	Inventory   *inventory.Service
 	WorkOrders  *workorder.Service
 	Community   *community.Service // the owners' community (车友圈)
+	Support     *support.Service   // knowledge base, support tickets, feedback
+	Assistant   *assistant.Service // the owners' smart customer service
 	Privacy     *privacy.Service   // the owners' privacy center: export and deletion requests
 	// LeadScores trains the lead models and scores leads (rescoring a lead
 	// when the sales service reports a change).
@@ -93,18 +99,61 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Privacy.OnErase("account", account.EraseOwner)
 	s.Privacy.OnErase("notify", notify.EraseUser)
 	s.Privacy.OnErase("community", community.Erase)
+	s.Privacy.OnErase("assistant", assistant.Erase)
+	s.Privacy.OnErase("support", support.Erase)
+	privacySections.Do(func() {
+		privacy.AddSection(privacy.Section{Name: "assistant_messages", Title: "智能客服对话",
+			Columns: []privacy.Column{{Key: "conversation_id", Title: "会话号"}, {Key: "sender", Title: "发送方"}, {Key: "body", Title: "内容"}, {Key: "created_at", Title: "时间"}},
+			Query: `SELECT m.conversation_id, m.sender, m.body, m.created_at FROM assistant_messages m JOIN assistant_conversations c ON c.id = m.conversation_id
+				WHERE c.customer_id = $1 ORDER BY m.created_at, m.id`})
+		privacy.AddSection(privacy.Section{Name: "support_tickets", Title: "客服工单",
+			Columns: []privacy.Column{{Key: "id", Title: "工单号"}, {Key: "category", Title: "分类"}, {Key: "subject", Title: "主题"}, {Key: "status", Title: "状态"},
+				{Key: "created_at", Title: "创建时间"}, {Key: "resolved_at", Title: "解决时间"}},
+			Query: `SELECT id, category, subject, status, created_at, resolved_at FROM support_tickets WHERE customer_id = $1 ORDER BY created_at, id`})
+		privacy.AddSection(privacy.Section{Name: "feedback", Title: "评价、投诉与建议",
+			Columns: []privacy.Column{{Key: "kind", Title: "类型"}, {Key: "category", Title: "分类"}, {Key: "rating", Title: "评分"}, {Key: "comment", Title: "内容"}, {Key: "created_at", Title: "时间"}},
+			Query:   `SELECT kind, category, COALESCE(rating, 0), comment, created_at FROM feedback WHERE customer_id = $1 ORDER BY created_at, id`})
+	})
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
 	s.WorkOrders.UseStock(s.Inventory)
+	// A merge of two customer records moves each area's records in its
+	// transaction, through the package that owns them.
+	s.Customers.OnMerge([]string{"users"}, account.MergeCustomer)
+	s.Customers.OnMerge([]string{"vehicles", "charging_sessions", "vehicle_ownerships"}, vehicle.MergeCustomer)
+	s.Customers.OnMerge([]string{"appointments", "battery_swaps"}, booking.MergeCustomer)
+	s.Customers.OnMerge([]string{"leads", "opportunities", "test_drives", "vehicle_orders", "follow_ups"}, sales.MergeCustomer)
+	s.Customers.OnMerge([]string{"work_orders", "work_order_ratings"}, workorder.MergeCustomer)
+	s.Customers.OnMerge([]string{"privacy_requests"}, privacy.MergeCustomer)
+	s.Customers.OnMerge([]string{"support_tickets", "feedback"}, support.MergeCustomer)
+	s.Customers.OnMerge([]string{"assistant_conversations"}, assistant.MergeCustomer)
+	s.Support = support.NewService(d, now)
 	var err error
+	s.Assistant, err = assistant.NewService(d, now, assistant.Deps{Support: s.Support, Booking: s.Booking, Vehicles: s.Vehicles,
+		Sites: s.Sites, WorkOrders: s.WorkOrders, Customers: s.Customers})
+	if err != nil {
+		return nil, err
+	}
+	// The optional model that phrases the assistant's answers.
+	env := map[string]string{"NEVCRM_LLM_URL": cfg.LLMURL, "NEVCRM_LLM_MODEL": cfg.LLMModel, "NEVCRM_LLM_KEY": cfg.LLMKey}
+	if lc, ok, err := llm.FromEnv(func(k string) string { return env[k] }); err != nil {
+		return nil, err
+	} else if ok {
+		s.Assistant.Writer = assistant.LLMWriter{Client: llm.New(lc)}
+	}
 	s.Jobs, err = newJobs(cfg, logger, d, s)
 	if err != nil {
 		return s, err
 	}
 	s.LeadScores = leadscore.NewService(d, s.Sales, s.Jobs, now)
+	s.Customers.OnMerge([]string{"owner_scores"}, leadscore.MergeCustomer)
 	s.Sales.OnLeadChange(s.LeadScores.ChangeListener(logger.Warn))
 	registerLeadJobs(s.Jobs, s.LeadScores)
 	return s, nil
 }
+
+// privacySections adds the assistant's and support's parts of the privacy
+// export once per process (the list is global to package privacy).
+var privacySections sync.Once
 
 // App is a configured server.
 type App struct {
@@ -167,6 +216,10 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 	// The default operations catalogue and part categories, into empty tables.
 	if err := workorder.EnsureDefaults(ctx, d); err != nil {
 		return nil, fmt.Errorf("work-order defaults: %w", err)
+	}
+	// The starting knowledge base, into an empty one.
+	if err := support.EnsureDefaults(ctx, d, s.Support.Now()); err != nil {
+		return nil, fmt.Errorf("knowledge-base defaults: %w", err)
 	}
 	h, err := a.routes()
 	if err != nil {

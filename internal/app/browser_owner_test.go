@@ -20,7 +20,7 @@ import (
 // at its battery health, book a swap, open the appointment's detail, change
 // their password and download their data. Then every owner page is opened
 // at 390 px and checked: nothing scrolls sideways and the page's primary
-// action is on screen. The pages are saved as screenshots for the user
+// action is on screen, with the notification bell in the header. The pages are saved as screenshots for the user
 // manual (see TestBrowserJourney for where they go).
 func TestBrowserOwnerCenter(t *testing.T) {
 	t.Parallel()
@@ -52,6 +52,11 @@ func TestBrowserOwnerCenter(t *testing.T) {
 			return r.width > 0 && r.height >= 32 && r.left >= 0 && r.right <= 390 && st.visibility !== 'hidden' && st.display !== 'none'; })()`, jsString(primary)))
 		if !visible {
 			b.fail("%s: primary action %s not visible within 390 px", what, primary)
+		}
+		// The notification inbox is one tap away from every owner page.
+		if !evalJS[bool](b, "bell of "+what, `(() => { const e = document.querySelector('header #bell[href="/notifications"]');
+			if (!e) return false; const r = e.getBoundingClientRect(); return r.width > 0 && r.right <= 390 && r.top < 120; })()`) {
+			b.fail("%s: no notification bell in the header", what)
 		}
 	}
 

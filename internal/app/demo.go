@@ -91,6 +91,16 @@ func LoadDemo(ctx context.Context, d *db.DB, s *Services, logger *slog.Logger) e
 			example = u.Mobile
 		}
 	}
+	// A car whose owner has no app account yet, with a fresh bind code: a
+	// tester registers a new owner and binds it (车主个人中心 › 绑定车辆).
+	var bindVehicle int64
+	var bindVIN string
+	if err := d.QueryRowContext(ctx, `SELECT v.id, v.vin FROM vehicles v WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.customer_id = v.customer_id)
+		ORDER BY v.id LIMIT 1`).Scan(&bindVehicle, &bindVIN); err == nil {
+		if code, err := s.Vehicles.IssueBindCode(ctx, d, sys, bindVehicle); err == nil {
+			logger.Info("demo bind code: register a new owner, then 绑定车辆 with this VIN and code", "vin", bindVIN, "code", code)
+		}
+	}
 	logger.Info("demo accounts ready", "usernames", strings.Join(DemoAccounts, ", "), "password", DemoPassword,
 		"also", "generated staff (sales0001, svc0001, adm001, …) and owners by mobile", "owner_mobile_example", example,
 		"appointments_added", added+n, "demo_leads_added", leads, "leads_scored", scored)

@@ -34,6 +34,14 @@ type TaskRemindersArgs struct{}
 // Kind names the task reminder job.
 func (TaskRemindersArgs) Kind() string { return "task_reminders" }
 
+// TicketAutoCloseArgs is the hourly job that closes support tickets
+// resolved more than seven days ago without an answer from the owner
+// (support.Service.CloseStale).
+type TicketAutoCloseArgs struct{}
+
+// Kind names the ticket auto-close job.
+func (TicketAutoCloseArgs) Kind() string { return "ticket_auto_close" }
+
 // newJobs returns the job service with every kind of job registered and
 // the scheduled ones planned. It does not start workers.
 func newJobs(cfg *config.Config, logger *slog.Logger, d *db.DB, s *Services) (*jobs.Service, error) {
@@ -60,6 +68,15 @@ func newJobs(cfg *config.Config, logger *slog.Logger, d *db.DB, s *Services) (*j
 		return nil
 	}, jobs.KindOptions{Title: "发送跟进待办提醒", Timeout: 5 * time.Minute, MaxAttempts: 3})
 	js.Schedule(5*time.Minute, TaskRemindersArgs{})
+	jobs.Register(js, func(ctx context.Context, j *jobs.Job[TicketAutoCloseArgs]) error {
+		n, err := s.Support.CloseStale(ctx, identity.System())
+		if err != nil {
+			return err
+		}
+		j.Progress.Set(ctx, int64(n), fmt.Sprintf("自动关闭已解决 7 天未回复的客服工单 %d 个", n))
+		return nil
+	}, jobs.KindOptions{Title: "自动关闭已解决的客服工单", Timeout: 5 * time.Minute, MaxAttempts: 3})
+	js.Schedule(time.Hour, TicketAutoCloseArgs{})
 	jobs.Register(js, func(ctx context.Context, j *jobs.Job[account.ExportUsersJob]) error {
 		return exportUsers(ctx, d, js, s.Accounts, j)
 	}, jobs.KindOptions{Title: "导出账号", Timeout: time.Hour, MaxAttempts: 3, Readers: []identity.Role{identity.RoleAdmin}})

@@ -62,6 +62,8 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Sales{Renderer: w, Sales: s.Sales, Sites: s.Sites, Models: a.models},
 		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports},
 		&web.Community{Renderer: w, Community: s.Community, Content: s.Content},
+		&web.Assistant{Renderer: w, Assistant: s.Assistant},
+		&web.Support{Renderer: w, Support: s.Support},
 		&web.LeadScores{Renderer: w, Scores: s.LeadScores},
 	)
 	mount(j.Deny, j,
@@ -77,6 +79,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Sales{Base: j, Sales: s.Sales},
 		&api.WorkOrders{Base: j, WorkOrders: s.WorkOrders, Reports: s.Reports},
 		&api.Community{Base: j, Community: s.Community},
+		&api.Assistant{Base: j, Assistant: s.Assistant, Support: s.Support},
 	)
 	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})
 	mux.Handle("GET /healthz", a.Metrics.Route("GET /healthz", http.HandlerFunc(a.healthz)))

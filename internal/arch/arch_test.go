@@ -29,18 +29,19 @@ const root = "../.."
 // the domain packages are ordered so that one may use only those below it.
 // A new package must be placed here.
 var layers = [][]string{
-	{"internal/apperr", "internal/config"},
+	{"internal/apperr", "internal/config", "internal/llm"},
 	{"internal/identity", "internal/db"},
 	{"internal/apperr/apperrtest", "internal/db/dbtest", "internal/audit", "internal/httpx", "internal/listing", "internal/dbcopy"},
 	{"internal/listing/xlsx", "internal/telemetry"},
 	// Domain packages, lowest first.
 	{"internal/jobs"},
 	{"internal/customer", "internal/site", "internal/content", "internal/notify"},
-	{"internal/vehicle", "internal/account", "internal/inventory"},
+	{"internal/vehicle", "internal/account", "internal/inventory", "internal/support"},
 	{"internal/booking", "internal/sales", "internal/community"},
 	{"internal/workorder", "internal/leadscore"},
 	{"internal/privacy"},
 	{"internal/report"},
+	{"internal/assistant"},
 	// Tools and transports.
 	{"internal/datagen"},
 	{"internal/web", "internal/api"},
@@ -63,7 +64,7 @@ var only = map[string][]string{
 var noHTTP = []string{"internal/apperr", "internal/identity", "internal/db", "internal/dbcopy", "internal/audit", "internal/listing",
 	"internal/customer", "internal/site", "internal/content", "internal/notify", "internal/vehicle", "internal/account",
 	"internal/booking", "internal/sales", "internal/workorder", "internal/report", "internal/datagen", "internal/inventory", "internal/leadscore",
-	"internal/privacy",
+	"internal/support", "internal/assistant", "internal/privacy",
 	"internal/community"}
 
 // pkg is one package's non-test imports.

@@ -57,7 +57,7 @@ func cancelOpen(ctx context.Context, tx *sql.Tx, cond string, args []any, reason
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	s := &Service{}
+	s := &Service{} // load reads through tx only
 	for _, id := range ids {
 		a, parent, err := s.load(ctx, tx, id)
 		if err != nil {

@@ -38,6 +38,11 @@ type Config struct {
 	// background job instead of streaming in the request; 0 means
 	// listing.BackgroundThreshold. Set by tests, not by a flag.
 	ExportThreshold int
+	// LLMURL, LLMModel and LLMKey configure the optional OpenAI-compatible
+	// model that phrases the assistant's answers (NEVCRM_LLM_URL,
+	// NEVCRM_LLM_MODEL, NEVCRM_LLM_KEY; environment only, see package llm).
+	// Empty URL: the assistant runs offline.
+	LLMURL, LLMModel, LLMKey string
 	// Now is the clock of the services; nil means time.Now. Not a flag:
 	// end-to-end tests set it to move time forward.
 	Now func() time.Time
@@ -69,6 +74,7 @@ func ParseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", getenv("NEVCRM_METRICS_ADDR"),
 		"listen address of the Prometheus /metrics endpoint alone, e.g. 127.0.0.1:9090; empty: none (env NEVCRM_METRICS_ADDR)")
 	c.MetricsToken = getenv("NEVCRM_METRICS_TOKEN")
+	c.LLMURL, c.LLMModel, c.LLMKey = getenv("NEVCRM_LLM_URL"), getenv("NEVCRM_LLM_MODEL"), getenv("NEVCRM_LLM_KEY")
 	worker, err := onOff(getenv, "NEVCRM_WORKER", true)
 	if err != nil {
 		return nil, err

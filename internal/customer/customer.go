@@ -16,6 +16,8 @@ import (
 type Service struct {
 	db  *db.DB
 	now func() time.Time
+	// mergeHooks move other areas' records in a merge (OnMerge).
+	mergeHooks []mergeHook
 }
 
 // NewService returns a Service on d; now may be nil for time.Now.

@@ -231,6 +231,9 @@ func (s *Service) history(ctx context.Context, id int64) ([]FieldChange, error) 
 			if m, ok := e.Detail["merged_from"].(float64); ok {
 				c.New = fmt.Sprintf("已并入档案 #%d", int64(m))
 			}
+			if m, ok := e.Detail["merged_into"].(float64); ok {
+				c.New = fmt.Sprintf("已合并到档案 #%d", int64(m))
+			}
 			out = append(out, c)
 			continue
 		}

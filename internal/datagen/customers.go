@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/account"
+	"github.com/nevcrm/nevcrm/internal/support"
 )
 
 // cust is the state of one customer while its journey is generated.
@@ -46,6 +47,10 @@ func (g *gen) touch(c *cust, t time.Time) {
 	}
 }
 
+// dupEvery is how often a customer repeats the store's previous customer's
+// name (about 2%: CRM data-quality surveys find 1–5% duplicate records).
+const dupEvery = 50
+
 // customerPass writes every customer with its leads, opportunities, test
 // drives, orders, vehicle, charging, community and support history.
 func (g *gen) customerPass() {
@@ -70,6 +75,16 @@ func (g *gen) customer(n int) {
 	if g.chance(0.03) {
 		gender = "U"
 	}
+	// One customer in dupEvery is a second record of a person the store
+	// knows already (registered again with another number): same name,
+	// same city. Decided by the id, so that no other row changes.
+	if prev, ok := g.lastName[c.storeIdx]; ok && c.id%dupEvery == 0 {
+		name, gender = prev[0], prev[1]
+	}
+	if g.lastName == nil {
+		g.lastName = map[int][2]string{}
+	}
+	g.lastName[c.storeIdx] = [2]string{name, gender}
 	mobile := makeMobile(r, n)
 	age := min(70, max(20, int(math.Round(34+9*r.NormFloat64()))))
 	if g.chance(0.85) {
@@ -544,7 +559,18 @@ func (g *gen) ticket(c *cust, fill *strings.Replacer, from time.Time, category s
 		assignee = g.serviceUser(c)
 	}
 	priority := []string{"low", "normal", "normal", "normal", "high", "urgent"}[r.IntN(6)]
-	l.add(t.tickets, id, c.id, c.vehicle, tt.category, tt.subject, fill.Replace(tt.description), priority, status, assignee, created, updated, resolved)
+	// The first-response deadline by priority (support.SLA), answered within
+	// an hour for tickets someone has taken; closed ones closed when resolved.
+	due := created.Add(support.SLA[priority])
+	var first, closed any
+	if status != "open" {
+		first = created.Add(time.Hour)
+	}
+	if status == "closed" {
+		closed = resolved
+	}
+	l.add(t.tickets, id, c.id, c.vehicle, tt.category, tt.subject, fill.Replace(tt.description), priority, status, assignee, created, updated, resolved,
+		due, first, closed)
 	if resolved != nil && g.chance(0.5) {
 		g.feedback(c.id, nil, nil, id, updated.Add(time.Hour))
 	}
@@ -575,11 +601,11 @@ func (g *gen) conversation(c *cust, fill *strings.Replacer, from time.Time) {
 	var msgs []msg
 	handoff := g.chance(0.15)
 	for i := 0; i < rounds; i++ {
-		k := r.IntN(len(kbArticles))
+		k := r.IntN(kbDrawn)
 		a := kbArticles[k]
-		msgs = append(msgs, msg{"customer", a.question, nil, nil, at})
+		msgs = append(msgs, msg{"customer", a.Question, nil, nil, at})
 		at = at.Add(time.Duration(2+r.IntN(5)) * time.Second)
-		msgs = append(msgs, msg{"bot", a.answer, int64(k + 1), math.Round((0.6+0.38*r.Float64())*100) / 100, at})
+		msgs = append(msgs, msg{"bot", a.Answer, int64(k + 1), math.Round((0.6+0.38*r.Float64())*100) / 100, at})
 		at = at.Add(time.Duration(20+r.IntN(120)) * time.Second)
 	}
 	status, ticket := "closed", int64(0)

@@ -67,13 +67,17 @@ type gen struct {
 	// own, so that the accounts leave every other generated row as it was.
 	acct *rand.Rand
 	// cr draws the community (community.go), for the same reason.
-	cr   *rand.Rand
-	l    *loader
-	inv  invState // inventory.go
-	t    tables
-	now  time.Time
-	days int       // history days; day index days-1 is today
-	day0 time.Time // local midnight of day 0
+	cr *rand.Rand
+	l  *loader
+	// lastName is the latest customer name per store, which a few later
+	// customers of that store repeat (dupEvery): the likely duplicates of
+	// the customer area's merge page.
+	lastName map[int][2]string
+	inv      invState // inventory.go
+	t        tables
+	now      time.Time
+	days     int       // history days; day index days-1 is today
+	day0     time.Time // local midnight of day 0
 	// nowMinute is the local minute of now on the last history day.
 	nowMinute int
 	dayCDF    []float64
@@ -174,9 +178,9 @@ func (g *gen) declareTables() {
 		mutes:         l.table("community_mutes", "id", "customer_id", "until", "reason", "created_by", "created_at"),
 		news:          l.table("news", "id", "title", "summary", "body", "category", "author_user_id", "status", "published_at"),
 		announcements: l.table("announcements", "id", "title", "body", "level", "author_user_id", "published_at", "expires_at"),
-		kb:            l.table("kb_articles", "id", "category", "question", "answer", "keywords", "active", "updated_at"),
+		kb:            l.table("kb_articles", "id", "category", "question", "alt_questions", "answer", "keywords", "active", "updated_at"),
 		tickets: l.table("support_tickets", "id", "customer_id", "vehicle_id", "category", "subject", "description", "priority", "status",
-			"assignee_user_id", "created_at", "updated_at", "resolved_at"),
+			"assignee_user_id", "created_at", "updated_at", "resolved_at", "due_at", "first_response_at", "closed_at"),
 		conversations: l.table("assistant_conversations", "id", "customer_id", "status", "ticket_id", "started_at", "updated_at"),
 		messages:      l.table("assistant_messages", "id", "conversation_id", "sender", "body", "kb_article_id", "confidence", "created_at"),
 		feedback:      l.table("feedback", "id", "customer_id", "appointment_id", "work_order_id", "ticket_id", "rating", "comment", "created_at"),
@@ -521,8 +525,15 @@ func (g *gen) findCampaign(city string, d int) int {
 func (g *gen) content() {
 	l, t := g.l, &g.t
 	g.communitySetup()
-	for _, a := range kbArticles {
-		l.add(t.kb, t.kb.next(), a.category, a.question, a.answer, a.keywords, true, g.randTime(g.at(0, 0), g.now))
+	for i, a := range kbArticles {
+		// Only the first kbDrawn articles draw their time from the random
+		// stream, as many as the knowledge base had before it grew, so that
+		// the rest of the generated data stays the same for a seed.
+		at := g.at(0, 0)
+		if i < kbDrawn {
+			at = g.randTime(g.at(0, 0), g.now)
+		}
+		l.add(t.kb, t.kb.next(), a.Category, a.Question, a.Similar, a.Answer, a.Keywords, true, at)
 	}
 	type item struct{ title, summary, body, category string }
 	var items []item

@@ -61,17 +61,29 @@ func (g *gen) ownerCenter(c *cust, id int64, delivered time.Time, fast, noise fl
 }
 
 // privacyRequest writes, for about one owner account in 97, a request to
-// erase their personal data: most recent ones still pending (due within
-// the 15 days the privacy policy states), older ones withdrawn by the owner.
+// erase their personal data: every other one made in the last 12 days; those
+// of the last 15 days are pending (due within the 15 days the privacy policy
+// states), older ones withdrawn by the owner.
 func (g *gen) privacyRequest(customerID, userID int64, since time.Time) {
 	g.ocAccounts++
 	if g.ocAccounts%97 != 1 {
 		return
 	}
 	at := g.randTime(since, g.now)
+	if g.ocAccounts%194 == 1 {
+		// Every other one recent: the admins' queue has work (within the 15 days).
+		at = g.randTime(maxTime(since, g.now.Add(-12*24*time.Hour)), g.now)
+	}
 	status, decided := "pending", any(nil)
 	if g.now.Sub(at) > 15*24*time.Hour {
 		status, decided = "withdrawn", at.Add(time.Duration(1+g.oc.IntN(72))*time.Hour)
 	}
 	g.l.add(g.t.privacy, g.t.privacy.next(), customerID, userID, "erase", status, "不再使用该车辆，希望删除个人信息", at, at.Add(15*24*time.Hour), decided)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -58,6 +58,7 @@ var areaLabels = map[string]string{
 	"vehicle":     "车辆",
 	"stock":       "库存",
 	"workorder":   "工单",
+	"ticket":      "客服",
 }
 
 // Label is the Chinese name of the kind's area ("预约"), or "通知".

@@ -97,7 +97,9 @@ func (s *Service) decide(ctx context.Context, actor *identity.User, id int64, er
 		}
 		if userID == 0 {
 			// A request made before the account id was kept: the customer's owner account.
-			_ = tx.QueryRowContext(ctx, `SELECT id FROM users WHERE customer_id = $1`, customerID).Scan(&userID)
+			if err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE customer_id = $1`, customerID).Scan(&userID); err != nil && !db.NoRows(err) {
+				return err
+			}
 		}
 		newStatus, action := Rejected, "erase_reject"
 		var areas []string

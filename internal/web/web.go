@@ -27,6 +27,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/listing"
 	pipeline "github.com/nevcrm/nevcrm/internal/sales"
 	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/support"
 )
 
 //go:embed templates static
@@ -92,12 +93,12 @@ func New(o Options) (*Renderer, error) {
 		"yuan":        yuan,
 		"money":       money,
 		"mask":        identity.MaskMobile,
-		"pct":         func(f float64) string { return fmt.Sprintf("%.1f", f) },
+		"pct":         func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 		"percent":     func(share float64) string { return fmt.Sprintf("%.0f", share*100) },
 		"thousands64": func(n int64) string { return listing.Thousands(n) },
 		"duration":    duration,
 		"thousands": func(n int) string {
-			s := fmt.Sprint(n)
+			s := strconv.Itoa(n)
 			for i := len(s) - 3; i > 0; i -= 3 {
 				s = s[:i] + "," + s[i:]
 			}
@@ -125,6 +126,7 @@ func New(o Options) (*Renderer, error) {
 		},
 		"rescheduleBlock": rescheduleBlock,
 		"stars":           stars,
+		"ticketStatus":    support.StatusLabel,
 		"payerDialog":     payerDialog,
 		"inc":             func(i int) int { return i + 1 },
 		"seq":             seq,
@@ -237,7 +239,10 @@ func (w *Renderer) render(rw http.ResponseWriter, r *http.Request, status int, n
 		w.internal(rw, r, err)
 		return
 	}
-	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	h := rw.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// A known length spares the response chunked encoding.
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	rw.WriteHeader(status)
 	_, _ = buf.WriteTo(rw)
 }
@@ -415,6 +420,7 @@ var flashes = map[string]string{
 	"export_job":          "导出的账号较多，已转为后台任务；完成后可在本页下载，也可以离开此页稍后回来。",
 	"logout":              "您已安全退出。",
 	"tagged":              "标签已添加。",
+	"merged":              "档案已合并：重复档案的全部记录已转到这份档案。",
 	"untagged":            "标签已移除。",
 	"noted":               "备注已添加，已记入时间线。",
 	"view_saved":          "视图已保存，可随时从“我的视图”打开。",
@@ -436,6 +442,11 @@ var flashes = map[string]string{
 	"wo_cancelled":        "工单已取消，已领用的备件已退回库存。",
 	"followup_closed":     "回访结果已记录。",
 	"rated":               "感谢您的评价！",
+	"kb_created":          "知识条目已创建，智能客服即刻可用。",
+	"kb_saved":            "知识条目已保存，智能客服即刻使用新内容。",
+	"ticket_assigned":     "工单已分派。",
+	"ticket_replied":      "回复已发送，车主会在智能客服对话中看到并收到通知。",
+	"ticket_resolved":     "工单已解决，已邀请车主评价；车主 7 天内未回复将自动关闭。",
 	"profile_saved":       "个人资料已保存。",
 	"consent_on":          "已同意接收营销信息，可随时撤回。",
 	"consent_off":         "已撤回营销授权，我们将不再向您发送营销信息。",

@@ -1,0 +1,65 @@
+package app_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/nevcrm/nevcrm/internal/app/apptest"
+	"github.com/nevcrm/nevcrm/internal/db"
+)
+
+// TestBrowserCustomerMerge walks the store manager's duplicate clean-up in
+// chromium: from the customer list to the likely duplicates, the merge page
+// with a field taken from the other record, the confirmation dialog, and
+// the survivor's page with the merge in its history; the pages fit a
+// tablet (768 px) without sideways scrolling. Screenshots as
+// TestBrowserJourney (sales-duplicates.png, sales-merge.png).
+func TestBrowserCustomerMerge(t *testing.T) {
+	t.Parallel()
+	exe := findChromium(t)
+	shots := os.Getenv("NEVCRM_SCREENSHOTS")
+	switch {
+	case shots == "":
+		shots = t.TempDir()
+	case !filepath.IsAbs(shots):
+		shots = filepath.Join("..", "..", shots)
+	}
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := apptest.Start(t, db.SQLite)
+	addDuplicate(t, s.App.DB)
+	b := newBrowser(t, exe, s.URL, shots, 90*time.Second)
+	b.do("desk viewport", chromedp.EmulateViewport(1280, 900))
+	b.navigate("/login")
+	b.do("log in as the store manager",
+		chromedp.SendKeys(chromedp.ID("username"), "manager"),
+		chromedp.SendKeys(chromedp.ID("password"), "nevcrm-demo"),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+	)
+	b.wait("sales home", `location.pathname === '/sales/' && document.readyState === 'complete'`)
+	b.navigate("/sales/customers")
+	b.do("open the likely duplicates", chromedp.Click(chromedp.CSS(`a[href="/sales/customers/duplicates"]`)))
+	b.wait("duplicates page", `location.pathname === '/sales/customers/duplicates' && document.querySelector('.duplicate-group a[href*="/merge?from="]') !== null`)
+	b.shot("sales-duplicates.png", "body")
+	b.do("open a merge", chromedp.Click(chromedp.CSS(`.duplicate-group a[href*="/merge?from="]`)))
+	b.wait("merge page", `document.getElementById('merge-fields') !== null`)
+	into := evalJS[string](b, "survivor", `location.pathname.split('/')[3]`)
+	b.do("take the other record's mobile", chromedp.Click(chromedp.CSS(`input[name="take_mobile"][value="from"]`)))
+	b.shot("sales-merge.png", "body")
+	b.do("tablet width", chromedp.EmulateViewport(768, 1024))
+	if w := evalJS[int](b, "page width", `document.documentElement.scrollWidth`); w > 768 {
+		b.fail("the merge page scrolls sideways at 768 px (%d px)", w)
+	}
+	b.do("desk width", chromedp.EmulateViewport(1280, 900))
+	b.do("merge", chromedp.Click(chromedp.CSS(`#merge-form button[type=submit]`)))
+	b.wait("confirm dialog", `document.querySelector('dialog.dialog[open]') !== null`)
+	b.do("confirm", chromedp.Click(chromedp.CSS(`dialog.dialog[open] button[value="ok"]`)))
+	b.wait("survivor page", `location.pathname === '/sales/customers/`+into+`' && document.readyState === 'complete'`)
+	b.contains(".alert-success", "档案已合并")
+	b.contains("body", "合并档案")
+}
