@@ -126,6 +126,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Customers.OnMerge([]string{"privacy_requests"}, privacy.MergeCustomer)
 	s.Customers.OnMerge([]string{"support_tickets", "feedback"}, support.MergeCustomer)
 	s.Customers.OnMerge([]string{"assistant_conversations"}, assistant.MergeCustomer)
+	s.Customers.OnMerge([]string{"posts", "comments", "post_likes", "post_favorites", "community_profiles", "community_mutes"}, community.MergeCustomer)
 	s.Support = support.NewService(d, now)
 	var err error
 	s.Assistant, err = assistant.NewService(d, now, assistant.Deps{Support: s.Support, Booking: s.Booking, Vehicles: s.Vehicles,
