@@ -19,7 +19,7 @@ import (
 const leadsUsage = `用法:
   nevcrm leads import-history --file F.csv --outcome 列名 [--id 列名] [--exclude 列1,列2] [--db ...]
   nevcrm leads train [--source crm|history] [--cv 5] [--history ID] [--no-activate] [--db ...]
-  nevcrm leads score [--stale] [--db ...]`
+  nevcrm leads score [--stale] [--owners] [--db ...]`
 
 // leads implements `nevcrm leads ...`: history import, training and
 // scoring, as the system actor.
@@ -96,6 +96,7 @@ func leads(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	case "score":
 		stale := fs.Bool("stale", false, "only leads changed since their last score")
+		owners := fs.Bool("owners", false, "also evaluate churn on history and score every owner (referral, second car, churn)")
 		run = func(svc *app.Services) error {
 			start := time.Now()
 			n, err := svc.LeadScores.ScoreOpen(ctx, identity.System(), *stale, nil)
@@ -103,6 +104,25 @@ func leads(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 			fmt.Fprintf(stdout, "scored=%d seconds=%.2f\n", n, time.Since(start).Seconds())
+			if !*owners {
+				return nil
+			}
+			start = time.Now()
+			v, ev, err := svc.LeadScores.TrainChurn(ctx, identity.System(), leadscore.ChurnHorizon)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "churn_owners=%d churned=%d scorecard_auc=%.4f", ev.Owners, ev.Churned, ev.Scorecard)
+			for _, f := range ev.Report.Families {
+				fmt.Fprintf(stdout, " %s_auc=%.4f", f.Family, f.AUC)
+			}
+			fmt.Fprintf(stdout, " model_active=%t seconds=%.2f\n", v.Active, time.Since(start).Seconds())
+			start = time.Now()
+			m, err := svc.LeadScores.ScoreOwners(ctx, identity.System(), nil)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "owners_scored=%d seconds=%.2f\n", m, time.Since(start).Seconds())
 			return nil
 		}
 	default:

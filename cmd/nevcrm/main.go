@@ -43,9 +43,11 @@ const usage = `nevcrm — 新能源汽车客户关系与售后服务系统
                    生成模拟数据（--as-of 为数据的参照时间，默认当前时间；参数相同则数据逐字节相同）
   nevcrm check     [--db ...]                                 校验生成数据的一致性
   nevcrm export    --format csv --out DIR                     导出全部表为 CSV
+  nevcrm import customers --file F.csv|F.xlsx [--policy skip|update] [--store 门店编码] [--dry-run]
+                   导入客户（列名与客户导出相同；--dry-run 只检查不写入）
   nevcrm leads import-history --file F.csv --outcome 列名 [--id 列名] [--exclude 列1,列2]  导入其他系统的历史线索
   nevcrm leads train [--source crm|history] [--cv 5] [--no-activate]   训练线索评分模型（比较逻辑回归与梯度提升树）
-  nevcrm leads score [--stale]                                      为未结案线索评分
+  nevcrm leads score [--stale] [--owners]                           为未结案线索评分（--owners 同时评估流失并为车主评分）
   nevcrm copy-to-postgres --db nevcrm.db --to postgres://...  把整个 SQLite 库复制到空的 PostgreSQL 库并逐表校验
   nevcrm assistant eval [--part test|dev|all] [-v]            智能客服评测：意图准确率、槽位准确率、知识库 hit@1/@3、延迟
   nevcrm version                                              显示版本
@@ -85,6 +87,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runCheck(ctx, args[1:])
 	case "export":
 		return runExport(ctx, args[1:])
+	case "import":
+		return importCmd(ctx, args[1:], stdout, stderr)
 	case "leads":
 		return leads(ctx, args[1:], stdout, stderr)
 	case "copy-to-postgres":

@@ -1086,8 +1086,10 @@ func (e *env) testCapacity(t *testing.T) {
 	}
 	t.Logf("filling %s %d at charging station %d: %d of %d places left", d.Date, target.Minute, station, target.Left, places)
 
-	// Owners with vehicles but no account yet, each given an account.
+	// Owners with vehicles but no account yet, each given an account; a
+	// vehicle with an open charging appointment cannot book another.
 	rows, err := e.s.App.DB.QueryContext(e.ctx, `SELECT c.id, c.mobile, c.name, MIN(v.id) FROM customers c JOIN vehicles v ON v.customer_id = c.id
+		AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.vehicle_id = v.id AND a.service_kind = 'charging' AND a.status IN ('booked', 'confirmed', 'in_progress'))
 		WHERE c.kind = 'owner' AND NOT EXISTS (SELECT 1 FROM users u WHERE u.customer_id = c.id OR u.mobile = c.mobile)
 		AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.customer_id = c.id AND a.service_kind = 'charging' AND a.status IN ('booked', 'confirmed'))
 		GROUP BY c.id, c.mobile, c.name ORDER BY c.id LIMIT $1`, target.Left+1)

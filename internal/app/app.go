@@ -99,6 +99,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Privacy.OnErase("account", account.EraseOwner)
 	s.Privacy.OnErase("notify", notify.EraseUser)
 	s.Privacy.OnErase("community", community.Erase)
+	s.Privacy.OnErase("leadscore", leadscore.Erase)
 	s.Privacy.OnErase("assistant", assistant.Erase)
 	s.Privacy.OnErase("support", support.Erase)
 	privacySections.Do(func() {

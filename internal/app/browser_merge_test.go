@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/nevcrm/nevcrm/internal/app/apptest"
+	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/db"
 )
 
@@ -31,7 +32,7 @@ func TestBrowserCustomerMerge(t *testing.T) {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := apptest.Start(t, db.SQLite)
+	s := apptest.Start(t, db.SQLite, func(c *config.Config) { c.Worker, c.JobWorkers = true, 2 })
 	addDuplicate(t, s.App.DB)
 	b := newBrowser(t, exe, s.URL, shots, 90*time.Second)
 	b.do("desk viewport", chromedp.EmulateViewport(1280, 900))
@@ -62,4 +63,22 @@ func TestBrowserCustomerMerge(t *testing.T) {
 	b.wait("survivor page", `location.pathname === '/sales/customers/`+into+`' && document.readyState === 'complete'`)
 	b.contains(".alert-success", "档案已合并")
 	b.contains("body", "合并档案")
+
+	// Import: upload a CSV, wait for the check, import.
+	csv := filepath.Join(t.TempDir(), "新客户.csv")
+	if err := os.WriteFile(csv, []byte("姓名,手机号,城市,意向车型,预算（元）,标签\n浏览器甲,13766660001,深圳,,25万,车展\n浏览器乙,1376666,深圳,,,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.navigate("/sales/customers")
+	b.do("open the import", chromedp.Click(chromedp.CSS(`a[href="/sales/customers/import"]`)))
+	b.wait("import form", `document.getElementById('import-form') !== null`)
+	b.do("choose the file", chromedp.SetUploadFiles(chromedp.ID("file"), []string{csv}))
+	b.do("upload", chromedp.Click(chromedp.CSS(`#import-form button[type=submit]`)))
+	b.wait("checked", `document.getElementById('run-import') !== null`)
+	b.contains("#import-counts", "下载错误报告")
+	b.shot("sales-import.png", "body")
+	b.do("import", chromedp.Click(chromedp.CSS(`#run-import button[type=submit]`)))
+	b.wait("confirm dialog", `document.querySelector('dialog.dialog[open]') !== null`)
+	b.do("confirm", chromedp.Click(chromedp.CSS(`dialog.dialog[open] button[value="ok"]`)))
+	b.wait("imported", `document.querySelector('.badge-import-done') !== null`)
 }

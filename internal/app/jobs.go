@@ -83,6 +83,9 @@ func newJobs(cfg *config.Config, logger *slog.Logger, d *db.DB, s *Services) (*j
 	jobs.Register(js, func(ctx context.Context, j *jobs.Job[customer.ExportJob]) error {
 		return exportCustomers(ctx, d, js, s, j)
 	}, jobs.KindOptions{Title: "导出客户", Timeout: time.Hour, MaxAttempts: 3, Readers: []identity.Role{identity.RoleSales, identity.RoleAdmin}})
+	jobs.Register(js, func(ctx context.Context, j *jobs.Job[customer.ImportJob]) error {
+		return importCustomers(ctx, d, js, s, j)
+	}, jobs.KindOptions{Title: "导入客户", Timeout: time.Hour, MaxAttempts: 1, Readers: []identity.Role{identity.RoleSales, identity.RoleAdmin}})
 	return js, nil
 }
 
@@ -210,4 +213,42 @@ func exportCustomers(ctx context.Context, d *db.DB, js *jobs.Service, s *Service
 	j.Progress.Message(ctx, msg)
 	return notify.Notify(ctx, d, notify.Notification{UserID: actor.ID, Kind: notify.JobCompleted,
 		Title: "客户导出已完成", Body: msg + "，文件 " + name + " 可在任务页下载", Link: "/jobs/" + strconv.FormatInt(j.ID, 10)})
+}
+
+// importCustomers checks (Dry) or imports an uploaded customer file as the
+// user who uploaded it, with its progress on the job page and the rejected
+// rows in a downloadable report; the finished import notifies the user.
+func importCustomers(ctx context.Context, d *db.DB, js *jobs.Service, s *Services, j *jobs.Job[customer.ImportJob]) error {
+	actor, err := s.Accounts.User(ctx, j.StartedBy)
+	if err != nil {
+		return err
+	}
+	if !actor.Active {
+		return apperr.New(apperr.Forbidden, "发起导入的账号已停用")
+	}
+	id := j.Args.ImportID
+	f, err := jobs.File(ctx, js, j, fmt.Sprintf("客户导入%d-错误报告.csv", id))
+	if err != nil {
+		return err
+	}
+	verb := map[bool]string{true: "检查", false: "导入"}[j.Args.Dry]
+	res, err := s.Customers.RunImport(ctx, actor, id, j.Args.Dry, func(done int) {
+		j.Progress.Set(ctx, int64(done), fmt.Sprintf("已%s %d 行", verb, done))
+	}, f)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("共 %d 行：新建 %d、更新 %d、跳过 %d、有误 %d", res.Rows, res.Created, res.Updated, res.Skipped, res.ErrorRows)
+	if j.Args.Dry {
+		msg = fmt.Sprintf("检查完成，共 %d 行：将新建 %d、更新 %d、跳过 %d，有误 %d 行（不会导入）", res.Rows, res.Created, res.Updated, res.Skipped, res.ErrorRows)
+	}
+	j.Progress.Set(ctx, int64(res.Rows), msg)
+	if j.Args.Dry {
+		return nil
+	}
+	return notify.Notify(ctx, d, notify.Notification{UserID: actor.ID, Kind: notify.JobCompleted,
+		Title: "客户导入已完成", Body: msg, Link: "/sales/customer-imports/" + strconv.FormatInt(id, 10)})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
 	"github.com/nevcrm/nevcrm/internal/config"
+	"github.com/nevcrm/nevcrm/internal/customer"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/telemetry"
@@ -225,18 +226,21 @@ func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Req
 					field = check(r.PostForm)
 				}
 			case "multipart/form-data":
-				// Only the community editor takes uploads; its text
-				// values are checked here like a form's (the files are
-				// decoded and re-encoded by the community). Multipart
-				// anywhere else is refused, so that its values never
-				// reach a handler unchecked.
-				field = bad
-				if uploadPath(r.URL.Path) {
+				// Two pages take uploads: the customer import checks its
+				// values itself (a policy from a fixed list, a store id, a
+				// file name it cleans); the community editor's text values
+				// are checked here like a form's (its photos are decoded
+				// and re-encoded by the community). Multipart anywhere
+				// else is refused, so that its values never reach a
+				// handler unchecked.
+				switch {
+				case r.Method == http.MethodPost && r.URL.Path == importPath:
+				case uploadPath(r.URL.Path):
 					if err := r.ParseMultipartForm(8 << 20); err == nil {
 						field = check(url.Values(r.MultipartForm.Value))
-					} else {
-						field = "" // too large or malformed: the editor says so beside the photos
-					}
+					} // too large or malformed: the editor says so beside the photos
+				default:
+					field = bad
 				}
 			}
 		}
@@ -257,11 +261,19 @@ func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Req
 
 func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
+// importPath is the one address that takes an upload (web.Customers).
+const importPath = "/sales/customers/import"
+
+// limitBody caps request bodies at 1 MiB, but for the upload of a customer
+// import (customer.MaxImportBytes and the form around it).
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		limit := int64(1 << 20)
-		if uploadPath(r.URL.Path) {
+		switch {
+		case uploadPath(r.URL.Path):
 			limit = web.MaxUploadBody
+		case r.Method == http.MethodPost && r.URL.Path == importPath:
+			limit += customer.MaxImportBytes
 		}
 		r.Body = http.MaxBytesReader(rw, r.Body, limit)
 		next.ServeHTTP(rw, r)

@@ -269,7 +269,7 @@ func TestKnowledgeAnswerAndHandOff(t *testing.T) {
 		}
 		ticket := r.TicketID
 		tk, err := f.Sup.Ticket(f.ctx, f.Staff, ticket)
-		if err != nil || tk.Status != support.Open || !strings.Contains(tk.Description, "火星上的天气如何") || tk.DueAt == nil {
+		if err != nil || tk.Status != support.Open || !strings.Contains(tk.Description, "火星上的天气如何") || tk.DueAt == nil || tk.Category != "other" {
 			t.Fatalf("ticket: %v %+v", err, tk)
 		}
 		// The owner adds a detail: it goes to the ticket.

@@ -397,8 +397,10 @@ func (t *turn) lastTopic(ctx context.Context) Intent {
 		return t.u.Intent
 	}
 	var in string
+	// The question just before the hand-off, even one not understood
+	// (other): not a booking made earlier in the same chat.
 	_ = t.s.db.QueryRowContext(ctx, `SELECT intent FROM assistant_messages WHERE conversation_id = $1 AND sender = 'customer'
-		AND intent NOT IN ('human', 'other', 'greeting', '') ORDER BY id DESC LIMIT 1`, t.c.ID).Scan(&in)
+		AND intent NOT IN ('human', 'greeting', '') ORDER BY id DESC LIMIT 1`, t.c.ID).Scan(&in)
 	return Intent(in)
 }
 

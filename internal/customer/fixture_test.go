@@ -13,7 +13,7 @@ import (
 // world is a small sales organisation: two stores, three consultants (two
 // at store A), an admin, one model, and customers created with add.
 type world struct {
-	t                  *testing.T
+	t                  testing.TB
 	ctx                context.Context
 	d                  *db.DB
 	now                time.Time
@@ -25,7 +25,7 @@ type world struct {
 	owner, serviceUser *identity.User
 }
 
-func newWorld(t *testing.T, d *db.DB) *world {
+func newWorld(t testing.TB, d *db.DB) *world {
 	w := &world{t: t, ctx: context.Background(), d: d, now: time.Date(2026, 11, 29, 6, 0, 0, 0, time.UTC)}
 	w.s = customer.NewService(d, func() time.Time { return w.now })
 	w.storeA = w.id(`INSERT INTO sites (code, kind, name, province, city, created_at) VALUES ('SA', 'store', '上海徐汇店', '上海', '上海', $1) RETURNING id`, w.now)

@@ -61,8 +61,10 @@ func scanLeadRow(rows interface{ Scan(...any) error }) (*leadRow, error) {
 }
 
 // The CRM lead features (columns of the frame), with their Chinese names.
-// Age and gender are left out on purpose: rarely captured reliably at the
-// lead stage, and not a reason a consultant should call someone later.
+// Age and gender are left out on purpose (rarely captured reliably at the
+// lead stage, and not a reason to call someone later), and so are the
+// preferred contact and the marketing consent: they carry no buying
+// signal, and on small histories their noise showed up as reasons.
 var leadColumns = []ColumnSpec{
 	{"source", "线索来源", Categorical},
 	{"campaign", "参加市场活动", YesNo},
@@ -73,8 +75,6 @@ var leadColumns = []ColumnSpec{
 	{"response_hours", "首次响应时长", Numeric},
 	{"follow_ups", "跟进次数", Numeric},
 	{"powertrain", "意向动力类型", Categorical},
-	{"contact", "偏好联系方式", Categorical},
-	{"consent", "同意营销", YesNo},
 	{"prior_leads", "此前线索数", Numeric},
 }
 
@@ -142,8 +142,6 @@ func leadFrame(rows []*leadRow) *Frame {
 		}
 		cols["follow_ups"].Num[i] = float64(min(r.FollowUps, 10))
 		cols["powertrain"].Str[i] = r.Powertrain
-		cols["contact"].Str[i] = r.Contact
-		cols["consent"].Num[i] = boolNum(r.Consent)
 		cols["prior_leads"].Num[i] = float64(min(r.PriorLeads, 5))
 	}
 	return f

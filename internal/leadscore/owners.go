@@ -902,3 +902,14 @@ func (s *Service) TrainChurn(ctx context.Context, actor *identity.User, horizon 
 	v, err := s.GetVersion(ctx, actor, id)
 	return v, ev, err
 }
+
+// Erase removes a customer's owner scores and the stored scores of their
+// leads (the lead's own score columns belong to sales), inside an
+// approved deletion request's transaction (privacy.Service.OnErase).
+func Erase(ctx context.Context, tx *sql.Tx, customerID, _ int64, _ time.Time) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM owner_scores WHERE customer_id = $1`, customerID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM lead_scores WHERE lead_id IN (SELECT id FROM leads WHERE customer_id = $1)`, customerID)
+	return err
+}

@@ -120,10 +120,33 @@ func TestTrainScoreRollback(t *testing.T) {
 		if _, err := sl.LogLeadFollowUp(ctx, sys, leadID, sales.FollowUpInput{Channel: "visit", Content: "客户到店看车"}); err != nil {
 			t.Fatal(err)
 		}
+		// The lead was rescored at once from its new facts (one more visit
+		// and one more follow-up): its score is what the model gives now.
 		after, _ := s.LeadScores(ctx, []int64{leadID})
-		if after[leadID].Score <= before[leadID].Score {
-			t.Errorf("score after a store visit %d, before %d: want higher", after[leadID].Score, before[leadID].Score)
+		var scoredAt time.Time
+		if err := d.QueryRowContext(ctx, `SELECT scored_at FROM lead_scores WHERE lead_id = $1`, leadID).Scan(&scoredAt); err != nil {
+			t.Fatal(err)
 		}
+		if !scoredAt.Equal(clock.Now()) {
+			t.Errorf("lead scored at %v after the visit at %v: not rescored on the change", scoredAt, clock.Now())
+		}
+		rows, err := readLeads(ctx, d, "l.id = $1", 0, leadID)
+		if err != nil || len(rows) != 1 || rows[0].Visits != 1 {
+			t.Fatalf("lead after the visit: %+v %v", rows, err)
+		}
+		id, m, err := s.activeModel(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := score(m, id, rows)[0].Score; after[leadID].Score != want {
+			t.Errorf("stored score %d after the visit, the model gives %d", after[leadID].Score, want)
+		}
+		for _, r := range after[leadID].Reasons {
+			if r.Col == "visits" && r.Text != "到店 1 次" {
+				t.Errorf("visit reason %q after one visit", r.Text)
+			}
+		}
+		t.Logf("after a store visit: %d (before %d)", after[leadID].Score, before[leadID].Score)
 		// A second model, then a rollback to the first.
 		v2, err := s.Train(ctx, sys, TrainInput{Activate: true, Seed: 2, Since: asOf.AddDate(-1, 0, 0)})
 		if err != nil {
