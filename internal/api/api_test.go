@@ -1091,7 +1091,7 @@ func (e *env) testCapacity(t *testing.T) {
 	rows, err := e.s.App.DB.QueryContext(e.ctx, `SELECT c.id, c.mobile, c.name, MIN(v.id) FROM customers c JOIN vehicles v ON v.customer_id = c.id
 		AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.vehicle_id = v.id AND a.service_kind = 'charging' AND a.status IN ('booked', 'confirmed', 'in_progress'))
 		WHERE c.kind = 'owner' AND NOT EXISTS (SELECT 1 FROM users u WHERE u.customer_id = c.id OR u.mobile = c.mobile)
-		AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.customer_id = c.id AND a.service_kind = 'charging' AND a.status IN ('booked', 'confirmed'))
+		AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.vehicle_id = v.id AND a.service_kind = 'charging' AND a.status IN ('booked', 'confirmed', 'in_progress'))
 		GROUP BY c.id, c.mobile, c.name ORDER BY c.id LIMIT $1`, target.Left+1)
 	if err != nil {
 		t.Fatal(err)

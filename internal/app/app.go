@@ -17,6 +17,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/assistant"
 	"github.com/nevcrm/nevcrm/internal/booking"
+	"github.com/nevcrm/nevcrm/internal/campaign"
 	"github.com/nevcrm/nevcrm/internal/community"
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/content"
@@ -57,6 +58,7 @@ type Services struct {
 	Inventory   *inventory.Service
 	WorkOrders  *workorder.Service
 	Community   *community.Service // the owners' community (车友圈)
+	Campaigns   *campaign.Service  // marketing campaigns; publishing runs as a job
 	Support     *support.Service   // knowledge base, support tickets, feedback
 	Assistant   *assistant.Service // the owners' smart customer service
 	Privacy     *privacy.Service   // the owners' privacy center: export and deletion requests
@@ -117,6 +119,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	})
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
 	s.WorkOrders.UseStock(s.Inventory)
+	s.Campaigns = campaign.NewService(d, now, s.Sales, s.WorkOrders)
 	// A merge of two customer records moves each area's records in its
 	// transaction, through the package that owns them.
 	s.Customers.OnMerge([]string{"users"}, account.MergeCustomer)
@@ -125,6 +128,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Customers.OnMerge([]string{"leads", "opportunities", "test_drives", "vehicle_orders", "follow_ups"}, sales.MergeCustomer)
 	s.Customers.OnMerge([]string{"work_orders", "work_order_ratings"}, workorder.MergeCustomer)
 	s.Customers.OnMerge([]string{"privacy_requests"}, privacy.MergeCustomer)
+	s.Customers.OnMerge(campaign.MergeTables, campaign.MergeCustomer)
 	s.Customers.OnMerge([]string{"support_tickets", "feedback"}, support.MergeCustomer)
 	s.Customers.OnMerge([]string{"assistant_conversations"}, assistant.MergeCustomer)
 	s.Customers.OnMerge([]string{"posts", "comments", "post_likes", "post_favorites", "community_profiles", "community_mutes"}, community.MergeCustomer)

@@ -86,6 +86,7 @@ func newJobs(cfg *config.Config, logger *slog.Logger, d *db.DB, s *Services) (*j
 	jobs.Register(js, func(ctx context.Context, j *jobs.Job[customer.ImportJob]) error {
 		return importCustomers(ctx, d, js, s, j)
 	}, jobs.KindOptions{Title: "导入客户", Timeout: time.Hour, MaxAttempts: 1, Readers: []identity.Role{identity.RoleSales, identity.RoleAdmin}})
+	registerCampaignJobs(js, s)
 	return js, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/api"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
+	"github.com/nevcrm/nevcrm/internal/campaign"
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/customer"
 	"github.com/nevcrm/nevcrm/internal/httpx"
@@ -61,7 +62,11 @@ func (a *App) routes() (http.Handler, error) {
 			ExportThreshold: a.Config.ExportThreshold},
 		&web.Inventory{Renderer: w, Inventory: s.Inventory},
 		&web.Sales{Renderer: w, Sales: s.Sales, Sites: s.Sites, Models: a.models},
-		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports},
+		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports,
+			Coupons: func(r *http.Request, id int64) (*campaign.Coupon, error) {
+				return s.Campaigns.WorkOrderCoupon(r.Context(), httpx.User(r), id)
+			}},
+		&web.Campaigns{Renderer: w, Campaigns: s.Campaigns, Sites: s.Sites, Models: a.models},
 		&web.Community{Renderer: w, Community: s.Community, Content: s.Content},
 		&web.Assistant{Renderer: w, Assistant: s.Assistant},
 		&web.Support{Renderer: w, Support: s.Support},
@@ -80,6 +85,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Sales{Base: j, Sales: s.Sales},
 		&api.WorkOrders{Base: j, WorkOrders: s.WorkOrders, Reports: s.Reports},
 		&api.Community{Base: j, Community: s.Community},
+		&api.Campaigns{Base: j, Campaigns: s.Campaigns},
 		&api.Assistant{Base: j, Assistant: s.Assistant, Support: s.Support},
 	)
 	mount(w.Deny, routeList{httpx.Public("GET", "/metrics", a.mainMetrics(w.NotFound))})

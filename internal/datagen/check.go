@@ -220,7 +220,8 @@ var countChecks = []struct{ invariant, detail, sql string }{
 		 OR w.parts_fen <> COALESCE((SELECT sum(amount_fen) FROM work_order_parts p WHERE p.work_order_id = w.id AND p.returned = FALSE), 0)
 		 OR w.warranty_fen <> COALESCE((SELECT sum(amount_fen) FROM work_order_labour l WHERE l.work_order_id = w.id AND l.payer = 'warranty'), 0)
 			+ COALESCE((SELECT sum(amount_fen) FROM work_order_parts p WHERE p.work_order_id = w.id AND p.payer = 'warranty' AND p.returned = FALSE), 0)
-		 OR w.total_fen + w.warranty_fen <> w.labour_fen + w.parts_fen`},
+		 OR w.total_fen <> CASE WHEN w.labour_fen + w.parts_fen - w.warranty_fen > w.discount_fen
+			THEN w.labour_fen + w.parts_fen - w.warranty_fen - w.discount_fen ELSE 0 END`},
 	{"work-order amounts add up", "labour line amount is not minutes × hourly rate / 60",
 		`SELECT count(*) FROM work_order_labour WHERE amount_fen <> minutes * rate_fen / 60`},
 	{"work-order ratings", "a rating of a work order not handed over, or of another customer's",

@@ -247,16 +247,14 @@ func (g *gen) lead(c *cust, d int, at time.Time) leadResult {
 		cp.joined++
 		c.lastCamp = cp.id
 		campID = cp.id
-		status, attended, conv := "registered", any(nil), any(nil)
-		if res.visits > 0 || res.testDrive {
+		status, attended := "registered", any(nil)
+		if res.visits > 0 || res.testDrive || res.status == "converted" {
 			status, attended = "attended", g.clampNow(at.Add(2*time.Hour))
-		}
-		if res.status == "converted" {
-			status, conv = "converted", convAt
-		} else if status == "registered" && g.chance(0.08) {
+		} else if g.chance(0.08) {
 			status = "cancelled"
 		}
-		l.add(t.participations, t.participations.next(), cp.id, c.id, status, at, attended, conv)
+		pid := t.participations.next()
+		l.add(t.participations, pid, cp.id, c.id, status, at, attended, fmt.Sprintf("%06d", pid*7919%1000000))
 	}
 	l.add(t.leads, leadID, c.id, c.store.id, c.sales, campID, source, res.status, int64(model+1), nullBudget(c.budget),
 		res.testDrive, res.visits, respAny, lostReason, at, end, nullTime(convAt))

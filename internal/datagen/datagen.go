@@ -94,6 +94,11 @@ func Generate(ctx context.Context, d *db.DB, opt Options) error {
 		return err
 	}
 	prog.note("datagen: indexes built at %s", time.Since(started).Round(time.Millisecond))
+	// Campaign extras first: the known-effect campaigns add opportunities
+	// whose stage history salesExtras writes.
+	if err := campaignExtras(ctx, d, opt); err != nil {
+		return err
+	}
 	if err := salesExtras(ctx, d, opt.Now); err != nil {
 		return err
 	}

@@ -131,7 +131,7 @@ func (g *gen) declareTables() {
 		capacity: l.table("site_capacity", "site_id", "service_kind", "places_per_slot"),
 		campaigns: l.table("campaigns", "id", "name", "kind", "channel", "store_id", "city", "description", "starts_at", "ends_at",
 			"budget_fen", "cost_fen", "capacity", "status", "created_by", "created_at"),
-		participations: l.table("campaign_participations", "id", "campaign_id", "customer_id", "status", "joined_at", "attended_at", "converted_at"),
+		participations: l.table("campaign_participations", "id", "campaign_id", "customer_id", "status", "joined_at", "attended_at", "check_in_code"),
 		leads: l.table("leads", "id", "customer_id", "store_id", "sales_user_id", "campaign_id", "source", "status", "interested_model_id",
 			"budget_fen", "test_drive", "store_visits", "first_response_minutes", "lost_reason", "created_at", "updated_at", "converted_at"),
 		opportunities: l.table("opportunities", "id", "lead_id", "customer_id", "store_id", "sales_user_id", "model_id", "stage", "amount_fen",
@@ -464,7 +464,7 @@ func (g *gen) makeCampaigns() {
 		case startDay > g.today():
 			status, cost = "draft", 0
 		case endDay >= g.today():
-			status, cost = "active", budget*int64(g.r.IntN(60))/100
+			status, cost = "running", budget*int64(g.r.IntN(60))/100
 		case g.chance(0.03):
 			status, cost = "cancelled", budget*int64(g.r.IntN(10))/100
 		}

@@ -53,6 +53,7 @@ var kindPattern = regexp.MustCompile(`^[a-z][a-z_]*\.[a-z][a-z_]*$`)
 var areaLabels = map[string]string{
 	"appointment": "预约",
 	"community":   "车友圈",
+	"campaign":    "活动",
 	"job":         "任务",
 	"lead":        "线索",
 	"vehicle":     "车辆",

@@ -104,6 +104,9 @@ type LeadInput struct {
 	Note       string
 	// CreatedAt backdates an imported lead (zero: now; never in the future).
 	CreatedAt time.Time
+	// CampaignID links the lead to the campaign it came through (0: none);
+	// the campaign area sets it for referrals.
+	CampaignID int64
 }
 
 // ParseYuan parses an amount in yuan ("268000", "268,000.50") into fen;
@@ -250,9 +253,9 @@ func (s *Service) CreateLeadTx(ctx context.Context, q db.Querier, actor *identit
 	}
 	var id int64
 	err = q.QueryRowContext(ctx, `INSERT INTO leads (customer_id, store_id, sales_user_id, source, status, interested_model_id, budget_fen,
-			note, created_at, updated_at, assigned_at)
-		VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $8, $9, $10) RETURNING id`,
-		cust.ID, storeID, nullID(ownerID), in.Source, nullID(in.ModelID), nullID(in.BudgetFen), in.Note, created, now, assigned).Scan(&id)
+			note, created_at, updated_at, assigned_at, campaign_id)
+		VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		cust.ID, storeID, nullID(ownerID), in.Source, nullID(in.ModelID), nullID(in.BudgetFen), in.Note, created, now, assigned, nullID(in.CampaignID)).Scan(&id)
 	if err != nil {
 		return 0, err
 	}

@@ -46,11 +46,11 @@ func (f *contentForm) KindLabel() string {
 	return "资讯"
 }
 
-const localInput = "2006-01-02T15:04"
+const contentTimeLayout = "2006-01-02T15:04"
 
 func itemForm(it *content.Item) url.Values {
 	f := url.Values{"title": {it.Title}, "summary": {it.Summary}, "body": {it.Body}, "category": {it.Category},
-		"publish_at": {it.PublishedAt.In(site.Shanghai).Format(localInput)}}
+		"publish_at": {it.PublishedAt.In(site.Shanghai).Format(contentTimeLayout)}}
 	if it.Important {
 		f.Set("important", "1")
 	}
@@ -58,7 +58,7 @@ func itemForm(it *content.Item) url.Values {
 		f.Set("pinned", "1")
 	}
 	if it.ExpiresAt != nil {
-		f.Set("expires_at", it.ExpiresAt.In(site.Shanghai).Format(localInput))
+		f.Set("expires_at", it.ExpiresAt.In(site.Shanghai).Format(contentTimeLayout))
 	}
 	return f
 }
@@ -90,12 +90,12 @@ func readItem(r *http.Request, kind string) (content.ItemInput, error) {
 		Important: f.Get("important") != "", Pinned: f.Get("pinned") != "", Publish: f.Get("publish") == "1"}
 	var v apperr.Validator
 	if s := strings.TrimSpace(f.Get("publish_at")); s != "" {
-		t, err := time.ParseInLocation(localInput, s, site.Shanghai)
+		t, err := time.ParseInLocation(contentTimeLayout, s, site.Shanghai)
 		v.Check(err == nil, "publish_at", "请填写正确的发布时间")
 		in.PublishAt = t
 	}
 	if s := strings.TrimSpace(f.Get("expires_at")); s != "" && kind == "announcement" {
-		t, err := time.ParseInLocation(localInput, s, site.Shanghai)
+		t, err := time.ParseInLocation(contentTimeLayout, s, site.Shanghai)
 		v.Check(err == nil, "expires_at", "请填写正确的结束时间")
 		if err == nil {
 			in.ExpiresAt = &t

@@ -11,6 +11,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
 	"github.com/nevcrm/nevcrm/internal/booking"
+	"github.com/nevcrm/nevcrm/internal/campaign"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/nevcrm/nevcrm/internal/listing/xlsx"
@@ -28,9 +29,12 @@ import (
 type WorkOrders struct {
 	*Renderer
 	WorkOrders *workorder.Service
-	Booking    *booking.Service
-	Vehicles   *vehicle.Service
-	Reports    *report.Service
+	// Coupons, when set, shows the campaign coupon redeemed on a work order
+	// and the form to redeem one (POST by web.Campaigns).
+	Coupons  func(r *http.Request, workOrderID int64) (*campaign.Coupon, error)
+	Booking  *booking.Service
+	Vehicles *vehicle.Service
+	Reports  *report.Service
 }
 
 // Routes returns the work-order pages.
@@ -262,6 +266,12 @@ type woView struct {
 	Causes      []workorder.Cause
 	// Dialog is the id of the dialog to open on load (a form in it came back with an error).
 	Dialog string
+	// Coupon is the campaign coupon redeemed on the work order (nil: none);
+	// CouponError the problem of the last try (?coupon=key); HasCoupons
+	// whether the coupon form is shown.
+	Coupon      *campaign.Coupon
+	CouponError string
+	HasCoupons  bool
 }
 
 func (h *WorkOrders) load(r *http.Request, id int64) (*woView, error) {
@@ -271,6 +281,13 @@ func (h *WorkOrders) load(r *http.Request, id int64) (*woView, error) {
 		return nil, err
 	}
 	v := &woView{W: w, Actions: workorder.Actions, Kinds: workorder.Kinds, Causes: workorder.Causes}
+	if h.Coupons != nil {
+		v.HasCoupons = true
+		if v.Coupon, err = h.Coupons(r, id); err != nil {
+			return nil, err
+		}
+		v.CouponError = campaign.CouponMessage(r.URL.Query().Get("coupon"))
+	}
 	if v.Operations, err = h.WorkOrders.Operations(r.Context(), u); err != nil {
 		return nil, err
 	}

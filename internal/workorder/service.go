@@ -48,7 +48,7 @@ var (
 const woColumns = `w.id, w.code, COALESCE(w.appointment_id, 0), w.site_id, st.name, w.vehicle_id, m.name, COALESCE(v.plate, ''), v.vin,
 	w.customer_id, c.name, c.mobile, COALESCE(w.technician_user_id, 0), COALESCE(t.display_name, ''), w.bay, w.kind, w.status,
 	w.complaint, w.diagnosis, w.fault_codes, w.fault_cause, w.mileage_km, w.labour_fen, w.parts_fen, w.total_fen, w.warranty_fen,
-	w.cancel_reason, w.opened_at, w.completed_at, w.closed_at, w.cancelled_at`
+	w.cancel_reason, w.opened_at, w.completed_at, w.closed_at, w.cancelled_at, w.discount_fen`
 
 const woFrom = ` FROM work_orders w
 	JOIN sites st ON st.id = w.site_id
@@ -63,7 +63,7 @@ func scanWO(row interface{ Scan(...any) error }) (*WorkOrder, error) {
 	err := row.Scan(&w.ID, &w.Code, &w.AppointmentID, &w.SiteID, &w.SiteName, &w.VehicleID, &w.VehicleName, &w.Plate, &w.VIN,
 		&w.CustomerID, &w.CustomerName, &w.CustomerMobile, &w.TechnicianID, &w.TechnicianName, &w.Bay, &w.Kind, &w.Status,
 		&w.Complaint, &w.Diagnosis, &w.FaultCodes, &w.Cause, &w.MileageKM, &w.LabourFen, &w.PartsFen, &w.TotalFen, &w.WarrantyFen,
-		&w.CancelReason, &w.OpenedAt, &completed, &closed, &cancelled)
+		&w.CancelReason, &w.OpenedAt, &completed, &closed, &cancelled, &w.DiscountFen)
 	if err != nil {
 		return nil, err
 	}
@@ -638,12 +638,16 @@ func (s *Service) RemoveLabour(ctx context.Context, actor *identity.User, id, li
 
 // touch recomputes the totals of work order id and marks it changed, as
 // long as it is still in status st (errChanged otherwise).
+// ownerSum is what the owner's lines of work order $1 come to before a
+// campaign coupon's discount (work_orders.discount_fen) is taken off.
+const ownerSum = `((SELECT COALESCE(SUM(amount_fen), 0) FROM work_order_labour WHERE work_order_id = $1 AND payer = 'owner')
+			+ (SELECT COALESCE(SUM(amount_fen), 0) FROM work_order_parts WHERE work_order_id = $1 AND payer = 'owner' AND returned = FALSE))`
+
 func (s *Service) touch(ctx context.Context, tx *sql.Tx, id int64, st Status, now time.Time) error {
 	res, err := tx.ExecContext(ctx, `UPDATE work_orders SET
 		labour_fen = (SELECT COALESCE(SUM(amount_fen), 0) FROM work_order_labour WHERE work_order_id = $1),
 		parts_fen = (SELECT COALESCE(SUM(amount_fen), 0) FROM work_order_parts WHERE work_order_id = $1 AND returned = FALSE),
-		total_fen = (SELECT COALESCE(SUM(amount_fen), 0) FROM work_order_labour WHERE work_order_id = $1 AND payer = 'owner')
-			+ (SELECT COALESCE(SUM(amount_fen), 0) FROM work_order_parts WHERE work_order_id = $1 AND payer = 'owner' AND returned = FALSE),
+		total_fen = CASE WHEN `+ownerSum+` > discount_fen THEN `+ownerSum+` - discount_fen ELSE 0 END,
 		warranty_fen = (SELECT COALESCE(SUM(amount_fen), 0) FROM work_order_labour WHERE work_order_id = $1 AND payer = 'warranty')
 			+ (SELECT COALESCE(SUM(amount_fen), 0) FROM work_order_parts WHERE work_order_id = $1 AND payer = 'warranty' AND returned = FALSE),
 		updated_at = $2

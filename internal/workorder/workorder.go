@@ -300,7 +300,8 @@ type WorkOrder struct {
 	MileageKM      int
 	LabourFen      int64
 	PartsFen       int64
-	TotalFen       int64 // what the owner pays
+	TotalFen       int64 // what the owner pays (after DiscountFen)
+	DiscountFen    int64 // a campaign coupon redeemed on it (ApplyDiscountTx)
 	WarrantyFen    int64 // what warranty bears
 	CancelReason   string
 	OpenedAt       time.Time
