@@ -19,6 +19,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/assistant"
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/campaign"
+	"github.com/nevcrm/nevcrm/internal/community"
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/content"
 	"github.com/nevcrm/nevcrm/internal/customer"
@@ -58,6 +59,7 @@ type Services struct {
 	Jobs        *jobs.Service  // the job queue; workers run only when started
 	Inventory   *inventory.Service
 	WorkOrders  *workorder.Service
+	Community   *community.Service // the owners' community (车友圈)
 	Campaigns   *campaign.Service  // marketing campaigns; publishing runs as a job
 	Support     *support.Service   // knowledge base, support tickets, feedback
 	Assistant   *assistant.Service // the owners' smart customer service
@@ -86,6 +88,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Customer360 = report.NewCustomer360(d, s.Customers)
 	s.Sales = sales.NewService(d, now, s.Accounts.HashBuyerPassword)
 	s.WorkOrders = workorder.NewService(d, s.Booking, now)
+	s.Community = community.NewService(d, s.Vehicles, now)
 	// A repair appointment is completed only once its work order is.
 	s.Booking.BeforeComplete(workorder.CheckAppointment)
 	// Deliveries print a bind code; a car that changes hands loses its
@@ -99,6 +102,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Privacy.OnErase("customer", customer.Erase)
 	s.Privacy.OnErase("account", account.EraseOwner)
 	s.Privacy.OnErase("notify", notify.EraseUser)
+	s.Privacy.OnErase("community", community.Erase)
 	s.Privacy.OnErase("leadscore", leadscore.Erase)
 	s.Privacy.OnErase("assistant", assistant.Erase)
 	s.Privacy.OnErase("support", support.Erase)
@@ -129,6 +133,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	s.Customers.OnMerge(campaign.MergeTables, campaign.MergeCustomer)
 	s.Customers.OnMerge([]string{"support_tickets", "feedback"}, support.MergeCustomer)
 	s.Customers.OnMerge([]string{"assistant_conversations"}, assistant.MergeCustomer)
+	s.Customers.OnMerge([]string{"posts", "comments", "post_likes", "post_favorites", "community_profiles", "community_mutes"}, community.MergeCustomer)
 	s.Support = support.NewService(d, now)
 	var err error
 	s.Assistant, err = assistant.NewService(d, now, assistant.Deps{Support: s.Support, Booking: s.Booking, Vehicles: s.Vehicles,

@@ -131,6 +131,7 @@ func TestInvalidTextRefused(t *testing.T) {
 				{owner, "GET", "/api/v1/sites?=%00", "", ""},
 				{s.Client(), "POST", "/register", "APPLICATION/X-WWW-FORM-URLENCODED", "mobile=13900000000&name=%E5%BC%A0%00&password=12345678&password2=12345678"},
 				{owner, "POST", "/owner/appointments/1/cancel", "multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"reason\"\r\n\r\na\x00b\r\n--X--\r\n"},
+				{owner, "POST", "/community/posts", "multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\na\x00b\r\n--X--\r\n"},
 			} {
 				req, _ := http.NewRequest(tc.method, s.URL+tc.path, strings.NewReader(tc.body))
 				req.Header.Set("Origin", s.URL)

@@ -67,6 +67,7 @@ func (a *App) routes() (http.Handler, error) {
 				return s.Campaigns.WorkOrderCoupon(r.Context(), httpx.User(r), id)
 			}},
 		&web.Campaigns{Renderer: w, Campaigns: s.Campaigns, Sites: s.Sites, Models: a.models},
+		&web.Community{Renderer: w, Community: s.Community, Content: s.Content},
 		&web.Assistant{Renderer: w, Assistant: s.Assistant},
 		&web.Support{Renderer: w, Support: s.Support},
 		&web.LeadScores{Renderer: w, Scores: s.LeadScores},
@@ -83,6 +84,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Inventory{Base: j, Inventory: s.Inventory},
 		&api.Sales{Base: j, Sales: s.Sales},
 		&api.WorkOrders{Base: j, WorkOrders: s.WorkOrders, Reports: s.Reports},
+		&api.Community{Base: j, Community: s.Community},
 		&api.Campaigns{Base: j, Campaigns: s.Campaigns},
 		&api.Assistant{Base: j, Assistant: s.Assistant, Support: s.Support},
 	)
@@ -230,11 +232,20 @@ func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Req
 					field = check(r.PostForm)
 				}
 			case "multipart/form-data":
-				// Only the customer import takes an upload, and it checks
-				// its values itself (a policy from a fixed list, a store
-				// id, a file name it cleans); refusing multipart elsewhere
-				// keeps its values from reaching handlers unchecked.
-				if r.Method != http.MethodPost || r.URL.Path != importPath {
+				// Two pages take uploads: the customer import checks its
+				// values itself (a policy from a fixed list, a store id, a
+				// file name it cleans); the community editor's text values
+				// are checked here like a form's (its photos are decoded
+				// and re-encoded by the community). Multipart anywhere
+				// else is refused, so that its values never reach a
+				// handler unchecked.
+				switch {
+				case r.Method == http.MethodPost && r.URL.Path == importPath:
+				case uploadPath(r.URL.Path):
+					if err := r.ParseMultipartForm(8 << 20); err == nil {
+						field = check(url.Values(r.MultipartForm.Value))
+					} // too large or malformed: the editor says so beside the photos
+				default:
 					field = bad
 				}
 			}
@@ -264,12 +275,22 @@ const importPath = "/sales/customers/import"
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		limit := int64(1 << 20)
-		if r.Method == http.MethodPost && r.URL.Path == importPath {
+		switch {
+		case uploadPath(r.URL.Path):
+			limit = web.MaxUploadBody
+		case r.Method == http.MethodPost && r.URL.Path == importPath:
 			limit += customer.MaxImportBytes
 		}
 		r.Body = http.MaxBytesReader(rw, r.Body, limit)
 		next.ServeHTTP(rw, r)
 	})
+}
+
+// uploadPath reports whether path takes photo uploads (community posts),
+// which may be larger than the 1 MB every other request is held to.
+func uploadPath(path string) bool {
+	return path == "/community/posts" || path == "/api/v1/community/posts" ||
+		strings.HasPrefix(path, "/community/posts/") && strings.HasSuffix(path, "/edit")
 }
 
 func securityHeaders(next http.Handler) http.Handler {

@@ -37,7 +37,7 @@ var layers = [][]string{
 	{"internal/jobs"},
 	{"internal/customer", "internal/site", "internal/content", "internal/notify"},
 	{"internal/vehicle", "internal/account", "internal/inventory", "internal/support"},
-	{"internal/booking", "internal/sales"},
+	{"internal/booking", "internal/sales", "internal/community"},
 	{"internal/workorder", "internal/leadscore"},
 	{"internal/privacy"},
 	{"internal/report", "internal/campaign"},
@@ -64,7 +64,8 @@ var only = map[string][]string{
 var noHTTP = []string{"internal/apperr", "internal/identity", "internal/db", "internal/dbcopy", "internal/audit", "internal/listing",
 	"internal/customer", "internal/site", "internal/content", "internal/notify", "internal/vehicle", "internal/account",
 	"internal/booking", "internal/sales", "internal/workorder", "internal/report", "internal/datagen", "internal/inventory", "internal/leadscore",
-	"internal/support", "internal/assistant", "internal/privacy", "internal/campaign"}
+	"internal/support", "internal/assistant", "internal/privacy", "internal/campaign",
+	"internal/community"}
 
 // pkg is one package's non-test imports.
 type pkg struct {

@@ -27,6 +27,7 @@ type News struct {
 	Body        string
 	Category    string
 	PublishedAt time.Time
+	Pinned      bool // first in the community feed and on the home page
 }
 
 // Service reads public content.
@@ -45,7 +46,7 @@ func NewService(d *db.DB, now func() time.Time) *Service {
 func (s *Service) Announcements(ctx context.Context, limit int) ([]Announcement, error) {
 	now := s.now()
 	rows, err := s.db.QueryContext(ctx, `SELECT id, title, body, level = 'important', published_at FROM announcements
-		WHERE published_at <= $1 AND (expires_at IS NULL OR expires_at > $1)
+		WHERE status = 'published' AND published_at <= $1 AND (expires_at IS NULL OR expires_at > $1)
 		ORDER BY CASE level WHEN 'important' THEN 0 ELSE 1 END, published_at DESC LIMIT $2`, now, limit)
 	if err != nil {
 		return nil, err
@@ -62,31 +63,17 @@ func (s *Service) Announcements(ctx context.Context, limit int) ([]Announcement,
 	return out, rows.Err()
 }
 
-// LatestNews returns published news, newest first, at most limit.
+// LatestNews returns published news, pinned first, then newest first, at most limit.
 func (s *Service) LatestNews(ctx context.Context, limit int) ([]News, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, title, summary, '', category, published_at FROM news
-		WHERE status = 'published' AND published_at <= $1 ORDER BY published_at DESC LIMIT $2`, s.now(), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []News
-	for rows.Next() {
-		var n News
-		if err := rows.Scan(&n.ID, &n.Title, &n.Summary, &n.Body, &n.Category, &n.PublishedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return s.news(ctx, `WHERE status = 'published' AND published_at <= $1 ORDER BY pinned DESC, published_at DESC, id DESC LIMIT $2`, s.now(), limit)
 }
 
 // GetNews returns published news id, or NotFound.
 func (s *Service) GetNews(ctx context.Context, id int64) (*News, error) {
 	var n News
-	err := s.db.QueryRowContext(ctx, `SELECT id, title, summary, body, category, published_at FROM news
+	err := s.db.QueryRowContext(ctx, `SELECT id, title, summary, body, category, published_at, pinned FROM news
 		WHERE id = $1 AND status = 'published' AND published_at <= $2`, id, s.now()).
-		Scan(&n.ID, &n.Title, &n.Summary, &n.Body, &n.Category, &n.PublishedAt)
+		Scan(&n.ID, &n.Title, &n.Summary, &n.Body, &n.Category, &n.PublishedAt, &n.Pinned)
 	if db.NoRows(err) {
 		return nil, apperr.New(apperr.NotFound, "资讯不存在")
 	}

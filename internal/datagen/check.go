@@ -258,7 +258,13 @@ var countChecks = []struct{ invariant, detail, sql string }{
 		`SELECT count(*) FROM customers c WHERE (c.kind = 'owner') <> EXISTS (SELECT 1 FROM vehicles v WHERE v.customer_id = c.id)`},
 	{"post counters", "like_count or comment_count differ from the rows",
 		`SELECT count(*) FROM posts p WHERE p.like_count <> (SELECT count(*) FROM post_likes l WHERE l.post_id = p.id)
-		 OR p.comment_count <> (SELECT count(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'published')`},
+		 OR p.comment_count <> (SELECT count(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'published')
+		 OR p.favorite_count <> (SELECT count(*) FROM post_favorites f WHERE f.post_id = p.id)
+		 OR p.photo_count <> (SELECT count(*) FROM post_photos f WHERE f.post_id = p.id)`},
+	{"post counters", "a reply to a reply or to a comment of another post",
+		`SELECT count(*) FROM comments c JOIN comments p ON p.id = c.parent_id WHERE p.parent_id IS NOT NULL OR p.post_id <> c.post_id`},
+	{"search index", "a published post without index terms, or a hidden one with",
+		`SELECT count(*) FROM posts p WHERE (p.status = 'published') <> EXISTS (SELECT 1 FROM post_terms t WHERE t.post_id = p.id)`},
 	{"charging fits the battery", "energy above what the state-of-charge change allows (20 % losses), or SoC not rising",
 		`SELECT count(*) FROM charging_sessions c JOIN vehicles v ON v.id = c.vehicle_id JOIN vehicle_models m ON m.id = v.model_id
 		 WHERE c.end_soc <= c.start_soc OR c.energy_kwh > m.battery_kwh * (c.end_soc - c.start_soc) / 100.0 * 1.2`},

@@ -505,6 +505,14 @@ func (g *gen) ownerLife(c *cust) {
 		"{daily}", fmt.Sprint(int(c.kmPerDay)), "{soc}", fmt.Sprint(10+r.IntN(30)), "{soh}", fmt.Sprint(int(c.soh)))
 	if g.chance(0.06) {
 		for p := 0; p < 1+r.IntN(2); p++ {
+			g.legacyPostDraws(c, from)
+			g.post(c, fill, from)
+		}
+	}
+	// More posts from the community's own stream (a livelier community
+	// without moving any other generated row).
+	if g.cr.Float64() < 0.06 {
+		for p := 0; p < 1+g.cr.IntN(3); p++ {
 			g.post(c, fill, from)
 		}
 	}
@@ -514,42 +522,6 @@ func (g *gen) ownerLife(c *cust) {
 	if g.chance(0.12) {
 		g.conversation(c, fill, from)
 	}
-}
-
-// post writes a community post with comments and likes by earlier customers.
-func (g *gen) post(c *cust, fill *strings.Replacer, from time.Time) {
-	l, t, r := g.l, &g.t, g.r
-	tp := postTopics[r.IntN(len(postTopics))]
-	created := g.randTime(from, g.now)
-	id := t.posts.next()
-	status := "published"
-	if g.chance(0.02) {
-		status = "hidden"
-	}
-	nComments, published := min(10, g.poisson(2.5)), 0
-	last := created
-	for i := 0; i < nComments; i++ {
-		at := g.randTime(created, g.now)
-		last = later(last, at)
-		cs := "published"
-		if g.chance(0.02) {
-			cs = "hidden"
-		} else {
-			published++
-		}
-		l.add(t.comments, t.comments.next(), id, 1+r.Int64N(c.id), g.pick(commentTexts), cs, at)
-	}
-	nLikes := min(int(c.id), g.poisson(4))
-	seen := map[int64]bool{}
-	for len(seen) < nLikes {
-		who := 1 + r.Int64N(c.id)
-		if seen[who] {
-			continue
-		}
-		seen[who] = true
-		l.add(t.likes, id, who, g.randTime(created, g.now))
-	}
-	l.add(t.posts, id, c.id, tp.topic, fill.Replace(g.pick(tp.titles)), fill.Replace(g.pick(tp.bodies)), status, nLikes, published, created, last)
 }
 
 // serviceUser returns a technician of a service center in the customer's city.

@@ -52,6 +52,8 @@ type tables struct {
 	partModels, transfers, packs, packMoves *table
 	// workorder.go
 	woRates, woTerms, woRatings, woFollowups *table
+	// community.go (migration 00012)
+	profiles, favorites, photos, terms, reports, words, mutes *table
 	// owner.go (migration 00011)
 	ownerships, health, bindCodes, privacy *table
 }
@@ -64,7 +66,9 @@ type gen struct {
 	// acct draws who of the owners has an app account. A stream of its
 	// own, so that the accounts leave every other generated row as it was.
 	acct *rand.Rand
-	l    *loader
+	// cr draws the community (community.go), for the same reason.
+	cr *rand.Rand
+	l  *loader
 	// lastName is the latest customer name per store, which a few later
 	// customers of that store repeat (dupEvery): the likely duplicates of
 	// the customer area's merge page.
@@ -81,13 +85,16 @@ type gen struct {
 	modelCDF  []float64
 	sourceCDF []float64
 
-	sites    []site
-	byCity   [][4][]int // site indices per city and kind (kindIndex)
-	admins   []int64
-	camps    []campaign
-	campByMo [][]int // campaign indices active in each history month
-	owners   [][]owner
-	tdUsage  map[[3]int]int // (store site index, day, minute) -> booked test drives
+	sites  []site
+	byCity [][4][]int // site indices per city and kind (kindIndex)
+	admins []int64
+	// community.go
+	profiles  map[int64]bool
+	photoPool []photoBytes
+	camps     []campaign
+	campByMo  [][]int // campaign indices active in each history month
+	owners    [][]owner
+	tdUsage   map[[3]int]int // (store site index, day, minute) -> booked test drives
 	// openKinds holds (vehicle, kind) of open bookings: a vehicle holds at
 	// most one open appointment per kind of service (unique index
 	// appointments_vehicle_kind_open); openSlots holds (vehicle, day,
@@ -155,11 +162,20 @@ func (g *gen) declareTables() {
 			"status", "note", "sent_by", "sent_at", "received_by", "received_at"),
 		movements: l.table("stock_movements", "id", "site_id", "part_id", "kind", "quantity", "balance_after", "work_order_id", "reference",
 			"user_id", "created_at", "unit_cost_fen", "reason", "transfer_id"),
-		packs:         l.table("battery_packs", "id", "serial", "site_id", "state", "health_pct", "updated_at"),
-		packMoves:     l.table("battery_pack_movements", "id", "pack_id", "site_id", "kind", "from_state", "to_state", "reason", "user_id", "created_at"),
-		posts:         l.table("posts", "id", "customer_id", "topic", "title", "body", "status", "like_count", "comment_count", "created_at", "updated_at"),
-		comments:      l.table("comments", "id", "post_id", "customer_id", "body", "status", "created_at"),
-		likes:         l.table("post_likes", "post_id", "customer_id", "created_at"),
+		packs:     l.table("battery_packs", "id", "serial", "site_id", "state", "health_pct", "updated_at"),
+		packMoves: l.table("battery_pack_movements", "id", "pack_id", "site_id", "kind", "from_state", "to_state", "reason", "user_id", "created_at"),
+		profiles:  l.table("community_profiles", "customer_id", "nickname", "badge", "created_at", "updated_at"),
+		posts: l.table("posts", "id", "customer_id", "topic", "title", "body", "status", "like_count", "comment_count", "created_at", "updated_at",
+			"moderation", "moderation_reason", "moderated_by", "moderated_at", "photo_count", "favorite_count", "hot_score"),
+		comments:  l.table("comments", "id", "post_id", "customer_id", "body", "status", "created_at", "parent_id", "moderation", "moderation_reason"),
+		likes:     l.table("post_likes", "post_id", "customer_id", "created_at"),
+		favorites: l.table("post_favorites", "post_id", "customer_id", "created_at"),
+		photos:    l.table("post_photos", "id", "post_id", "position", "width", "height", "image", "thumb", "created_at"),
+		terms:     l.table("post_terms", "term", "post_id", "weight"),
+		reports: l.table("community_reports", "id", "post_id", "comment_id", "target", "reporter_customer_id", "reason", "detail", "status",
+			"handled_by", "handled_at", "created_at"),
+		words:         l.table("community_banned_words", "id", "word", "action", "created_by", "created_at"),
+		mutes:         l.table("community_mutes", "id", "customer_id", "until", "reason", "created_by", "created_at"),
 		news:          l.table("news", "id", "title", "summary", "body", "category", "author_user_id", "status", "published_at"),
 		announcements: l.table("announcements", "id", "title", "body", "level", "author_user_id", "published_at", "expires_at"),
 		kb:            l.table("kb_articles", "id", "category", "question", "alt_questions", "answer", "keywords", "active", "updated_at"),
@@ -194,6 +210,7 @@ func generate(ctx context.Context, d *db.DB, opt Options, prog *progress) error 
 	}
 	g := &gen{ctx: ctx, opt: opt, r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15)),
 		acct: rand.New(rand.NewPCG(uint64(opt.Seed), 0x6a09e667f3bcc908)), l: l, now: opt.Now,
+		cr:      rand.New(rand.NewPCG(uint64(opt.Seed), 0x3c6ef372fe94f82b)),
 		tdUsage: map[[3]int]int{}, openKinds: map[openKey]bool{}, openSlots: map[[3]int64]bool{}, plates: map[string]int{}}
 	g.declareTables()
 	g.inv.r = rand.New(rand.NewPCG(uint64(opt.Seed), 0xbb67ae8584caa73b))
@@ -507,6 +524,7 @@ func (g *gen) findCampaign(city string, d int) int {
 // content writes the knowledge base, news and announcements.
 func (g *gen) content() {
 	l, t := g.l, &g.t
+	g.communitySetup()
 	for i, a := range kbArticles {
 		// Only the first kbDrawn articles draw their time from the random
 		// stream, as many as the knowledge base had before it grew, so that

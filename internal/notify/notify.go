@@ -52,6 +52,7 @@ var kindPattern = regexp.MustCompile(`^[a-z][a-z_]*\.[a-z][a-z_]*$`)
 // areaLabels are the Chinese names of the areas that send notifications.
 var areaLabels = map[string]string{
 	"appointment": "预约",
+	"community":   "车友圈",
 	"campaign":    "活动",
 	"job":         "任务",
 	"lead":        "线索",
