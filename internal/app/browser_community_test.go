@@ -28,16 +28,7 @@ import (
 func TestBrowserCommunityJourney(t *testing.T) {
 	t.Parallel()
 	exe := findChromium(t)
-	shots := os.Getenv("NEVCRM_SCREENSHOTS")
-	switch {
-	case shots == "":
-		shots = t.TempDir()
-	case !filepath.IsAbs(shots):
-		shots = filepath.Join("..", "..", shots)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := screenshotDir(t)
 	s := apptest.Start(t, db.SQLite)
 	b := newBrowser(t, exe, s.URL, shots, 120*time.Second)
 	ctx := b.ctx

@@ -2,8 +2,6 @@ package app_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,16 +19,7 @@ import (
 func TestBrowserCustomers(t *testing.T) {
 	t.Parallel()
 	exe := findChromium(t)
-	shots := os.Getenv("NEVCRM_SCREENSHOTS")
-	switch {
-	case shots == "":
-		shots = t.TempDir()
-	case !filepath.IsAbs(shots):
-		shots = filepath.Join("..", "..", shots)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := screenshotDir(t)
 	s := apptest.Start(t, db.SQLite)
 	d := s.App.DB
 	var salesID, store int64

@@ -1,8 +1,6 @@
 package app_test
 
 import (
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -24,16 +22,7 @@ import (
 func TestBrowserLeadScoring(t *testing.T) {
 	t.Parallel()
 	exe := findChromium(t)
-	shots := os.Getenv("NEVCRM_SCREENSHOTS")
-	switch {
-	case shots == "":
-		shots = t.TempDir()
-	case !filepath.IsAbs(shots):
-		shots = filepath.Join("..", "..", shots)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := screenshotDir(t)
 	// Workers run: training and rescoring are background jobs.
 	s := apptest.Start(t, db.SQLite, func(c *config.Config) { c.Worker = true })
 	b := newBrowser(t, exe, s.URL, shots, 300*time.Second)

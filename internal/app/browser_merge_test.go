@@ -22,16 +22,7 @@ import (
 func TestBrowserCustomerMerge(t *testing.T) {
 	t.Parallel()
 	exe := findChromium(t)
-	shots := os.Getenv("NEVCRM_SCREENSHOTS")
-	switch {
-	case shots == "":
-		shots = t.TempDir()
-	case !filepath.IsAbs(shots):
-		shots = filepath.Join("..", "..", shots)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := screenshotDir(t)
 	s := apptest.Start(t, db.SQLite, func(c *config.Config) { c.Worker, c.JobWorkers = true, 2 })
 	addDuplicate(t, s.App.DB)
 	b := newBrowser(t, exe, s.URL, shots, 90*time.Second)

@@ -2,8 +2,6 @@ package app_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,16 +23,7 @@ import (
 func TestBrowserOwnerCenter(t *testing.T) {
 	t.Parallel()
 	exe := findChromium(t)
-	shots := os.Getenv("NEVCRM_SCREENSHOTS")
-	switch {
-	case shots == "":
-		shots = t.TempDir()
-	case !filepath.IsAbs(shots):
-		shots = filepath.Join("..", "..", shots)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := screenshotDir(t)
 	s := apptest.Start(t, db.SQLite)
 	b := newBrowser(t, exe, s.URL, shots, 120*time.Second)
 	ctx := b.ctx

@@ -35,16 +35,7 @@ import (
 func TestBrowserJourney(t *testing.T) {
 	t.Parallel()
 	exe := findChromium(t)
-	shots := os.Getenv("NEVCRM_SCREENSHOTS")
-	switch {
-	case shots == "":
-		shots = t.TempDir()
-	case !filepath.IsAbs(shots):
-		shots = filepath.Join("..", "..", shots) // the test runs in internal/app
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := screenshotDir(t)
 
 	s := apptest.Start(t, db.SQLite)
 	b := newBrowser(t, exe, s.URL, shots, 90*time.Second)
@@ -289,6 +280,23 @@ func newBrowser(t *testing.T, exe, base, shots string, timeout time.Duration) *b
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	t.Cleanup(cancelBrowser)
 	return &browser{t: t, ctx: bctx, base: base, shots: shots}
+}
+
+// screenshotDir returns the folder for a browser test's screenshots:
+// NEVCRM_SCREENSHOTS (relative to the repository root), or a temporary one.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	shots := os.Getenv("NEVCRM_SCREENSHOTS")
+	switch {
+	case shots == "":
+		shots = t.TempDir()
+	case !filepath.IsAbs(shots):
+		shots = filepath.Join("..", "..", shots) // the test runs in internal/app
+	}
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return shots
 }
 
 // findChromium returns the path of a Chromium or Chrome executable, or skips the test.
