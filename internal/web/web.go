@@ -424,7 +424,7 @@ var flashes = map[string]string{
 	"logout":              "您已安全退出。",
 	"tagged":              "标签已添加。",
 	"merged":              "档案已合并：重复档案的全部记录已转到这份档案。",
-	"import_uploaded":     "文件已上传，正在逐行检查（不会写入），检查结果稍后显示在本页。",
+	"import_uploaded":     "文件已上传。系统在后台逐行检查（不会写入），结果显示在下方。",
 	"import_started":      "导入已开始，可以离开本页，完成后会通知您。",
 	"untagged":            "标签已移除。",
 	"noted":               "备注已添加，已记入时间线。",
