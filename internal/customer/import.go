@@ -463,9 +463,6 @@ func (s *Service) importBatch(ctx context.Context, actor *identity.User, batch [
 				}
 			}
 		}
-		if opt.DryRun {
-			return nil
-		}
 		return nil
 	})
 }
