@@ -101,6 +101,7 @@ var matrix = map[string]string{
 	"GET /api/v1/vehicles/{id}/swaps":                       "owner",
 	"GET /sales/{$}":                                        "sales admin",
 	"GET /service/{$}":                                      "service admin",
+	"GET /service/appointments/{id}":                        "service admin",
 	"POST /service/appointments/{id}/{action}":              "service admin",
 	"GET /admin/{$}":                                        "admin",
 	"GET /admin/users":                                      "admin",
