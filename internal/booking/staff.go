@@ -11,6 +11,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/audit"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/inventory"
 )
 
 // Action is a step service staff take on an appointment.
@@ -177,6 +178,16 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 		}
 		if k, _ := res.RowsAffected(); k == 0 {
 			return errChanged
+		}
+		if action == Complete && a.Kind == Swap {
+			// The car leaves with one of the station's charged packs.
+			reason := "换电 " + a.Ref()
+			if a.Plate != "" {
+				reason += " " + a.Plate
+			}
+			if _, err := inventory.ConsumeForSwap(ctx, tx, a.SiteID, id, actor.ID, reason, now); err != nil {
+				return err
+			}
 		}
 		if action == MarkNoShow && a.Kind == Swap {
 			// The battery promised to a no-show can go to a later slot that day.
