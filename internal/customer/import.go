@@ -308,15 +308,6 @@ func (s *Service) Import(ctx context.Context, actor *identity.User, r io.Reader,
 	return res, nil
 }
 
-func fieldByName(name string) field {
-	for _, f := range Fields {
-		if f.name == name {
-			return f
-		}
-	}
-	panic("customer: no field " + name)
-}
-
 // importBatch writes one batch of checked rows in a transaction (or, dry,
 // only looks up which rows match a record).
 func (s *Service) importBatch(ctx context.Context, actor *identity.User, batch []pendingRow, opt ImportOptions, store, sales int64, res *ImportResult) error {
