@@ -151,9 +151,11 @@ func listCases(b *testing.B, d *db.DB) (cases []listCase, admin, consultant *ide
 	plate := one(`SELECT COALESCE(plate, '') FROM vehicles WHERE plate IS NOT NULL ORDER BY id LIMIT 1`)
 	var last time.Time
 	// The latest contact (the generator records none: then the newest record).
-	if err := d.QueryRow(`SELECT last_contact_at FROM customers WHERE last_contact_at IS NOT NULL ORDER BY last_contact_at DESC LIMIT 1`).Scan(&last); db.NoRows(err) {
+	err := d.QueryRow(`SELECT last_contact_at FROM customers WHERE last_contact_at IS NOT NULL ORDER BY last_contact_at DESC LIMIT 1`).Scan(&last)
+	if db.NoRows(err) {
 		err = d.QueryRow(`SELECT created_at FROM customers ORDER BY created_at DESC LIMIT 1`).Scan(&last)
-	} else if err != nil {
+	}
+	if err != nil {
 		b.Fatal(err)
 	}
 	day := func(t time.Time) string { return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") }
