@@ -69,7 +69,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*identity.Use
 	var v apperr.Validator
 	v.Check(ValidMobile(in.Mobile), "mobile", "请输入 11 位中国大陆手机号")
 	v.Check(validName(in.Name), "name", "姓名须为 2 到 20 个字")
-	v.Check(validPassword(in.Password), "password", "密码长度须为 8 到 72 个字符")
+	v.Check(ValidPassword(in.Password), "password", "密码长度须为 8 到 72 个字符")
 	v.Check(in.Password == in.Password2, "password2", "两次输入的密码不一致")
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -176,7 +176,7 @@ func (s *Service) CreateStaff(ctx context.Context, actor *identity.User, in Staf
 	v.Check(validName(in.DisplayName), "display_name", "姓名须为 2 到 20 个字")
 	v.Check(in.Role == identity.RoleSales || in.Role == identity.RoleService || in.Role == identity.RoleAdmin, "role", "请选择角色：销售顾问、服务顾问或管理员")
 	v.Check(in.Mobile == "" || ValidMobile(in.Mobile), "mobile", "请输入 11 位中国大陆手机号，或留空")
-	v.Check(in.Demo || validPassword(in.Password), "password", "密码长度须为 8 到 72 个字符")
+	v.Check(in.Demo || ValidPassword(in.Password), "password", "密码长度须为 8 到 72 个字符")
 	if in.Role == identity.RoleSales || in.Role == identity.RoleService {
 		v.Check(in.SiteID > 0, "site_id", "销售顾问和服务顾问须归属一个门店或服务中心")
 	}

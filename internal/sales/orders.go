@@ -274,7 +274,7 @@ func (s *Service) Deliver(ctx context.Context, actor *identity.User, id int64, i
 		return nil, err
 	}
 	if acct == 0 {
-		v.Check(len(in.Password) >= 8 && len(in.Password) <= 72, "password", "该客户还没有车主账号，请与客户一起设置 8 到 72 位的初始登录密码")
+		v.Check(account.ValidPassword(in.Password), "password", "该客户还没有车主账号，请与客户一起设置 8 到 72 个字符的初始登录密码")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
