@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// subcommands are the commands whose first argument names a subcommand.
+var subcommands = map[string][]string{
+	"user":      {"add"},
+	"import":    {"customers"},
+	"leads":     {"import-history", "train", "score"},
+	"assistant": {"eval"},
+}
+
+// commands are the top-level commands run accepts (see run's switch).
+var commands = map[string]bool{
+	"serve": true, "worker": true, "migrate": true, "user": true, "generate": true, "check": true, "export": true,
+	"import": true, "leads": true, "copy-to-postgres": true, "assistant": true, "version": true, "help": true,
+}
+
+// docUse is one nevcrm command line a document shows.
+type docUse struct {
+	where   string   // file:line
+	command []string // e.g. ["leads", "train"]
+	flags   []string // without dashes or value
+}
+
+var (
+	// An invocation: "nevcrm" as a word (start, space, '=' or '/' before it:
+	// ./nevcrm, /usr/local/bin/nevcrm, ExecStart=…, go run ./cmd/nevcrm)
+	// followed on the same line by a lower-case word.
+	invocationRE = regexp.MustCompile(`(?:^|[\s=/])(nevcrm)[ \t]+([a-z][a-z-]*)(.*)`)
+	flagRE       = regexp.MustCompile(`(?:^|[\s\[(|])--?([a-z][a-z0-9-]*)`)
+	inlineCodeRE = regexp.MustCompile("`(nevcrm [^`]+)`")
+	codeSpanRE   = regexp.MustCompile("`[^`]*`")
+	// Where a shell line's nevcrm arguments end.
+	argsEndRE = regexp.MustCompile(`\s(?:\|\s|&&|;|#|>|2>)`)
+)
+
+// parseDocUses finds the nevcrm command lines of a Markdown document: in
+// fenced code blocks (a line ending in \ continues on the next) and in
+// inline code spans that start with "nevcrm ".
+func parseDocUses(name, text string) []docUse {
+	var uses []docUse
+	add := func(line int, s string) {
+		for off := 0; off < len(s); {
+			loc := invocationRE.FindStringSubmatchIndex(s[off:])
+			if loc == nil {
+				return
+			}
+			start := off + loc[2] // where "nevcrm" starts
+			word, rest := s[off+loc[4]:off+loc[5]], s[off+loc[6]:off+loc[7]]
+			off = start + len("nevcrm")
+			if !commands[word] {
+				// "sudo -u nevcrm nevcrm migrate", "createdb -O nevcrm nevcrm",
+				// a crontab's user field: nevcrm is an argument there. Only a
+				// line that starts with the program is a wrong command.
+				prefix := strings.TrimSpace(s[:start])
+				if prefix == "" || strings.HasSuffix(prefix, "/") && !strings.ContainsAny(prefix, " \t") {
+					uses = append(uses, docUse{where: fmt.Sprintf("%s:%d", name, line), command: []string{word}})
+				}
+				continue
+			}
+			u := docUse{where: fmt.Sprintf("%s:%d", name, line), command: []string{word}}
+			if loc := argsEndRE.FindStringIndex(rest); loc != nil {
+				rest = rest[:loc[0]]
+			}
+			if subs, ok := subcommands[word]; ok {
+				f := strings.Fields(rest)
+				if len(f) > 0 && !strings.HasPrefix(f[0], "-") && !strings.HasPrefix(f[0], "[") {
+					u.command = append(u.command, f[0])
+					rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), f[0]))
+				} else if len(subs) == 1 {
+					u.command = append(u.command, subs[0])
+				}
+			}
+			for _, fm := range flagRE.FindAllStringSubmatch(rest, -1) {
+				u.flags = append(u.flags, fm[1])
+			}
+			uses = append(uses, u)
+			off = start + len("nevcrm") + len(word)
+		}
+	}
+	lines := strings.Split(text, "\n")
+	inBlock := false
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if strings.HasPrefix(strings.TrimSpace(l), "```") {
+			inBlock = !inBlock
+			continue
+		}
+		if inBlock {
+			start := i
+			for strings.HasSuffix(l, "\\") && i+1 < len(lines) {
+				i++
+				l = strings.TrimSuffix(l, "\\") + " " + lines[i]
+			}
+			add(start+1, l)
+			continue
+		}
+		for _, m := range inlineCodeRE.FindAllStringSubmatch(l, -1) {
+			add(i+1, m[1])
+		}
+	}
+	return uses
+}
+
+// helpFlags runs `nevcrm <command> --help` (this test binary acting as the
+// command, see TestMain) and returns the flags its usage lists.
+func helpFlags(t *testing.T, command []string) map[string]bool {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append(append([]string{}, command...), "--help")...)
+	cmd.Env = append(os.Environ(), envChild+"=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	_ = cmd.Run() // --help exits 1 after printing the usage (flag.ErrHelp)
+	flags := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\s+-([a-z][a-z0-9-]*)`).FindAllStringSubmatch(out.String(), -1) {
+		flags[m[1]] = true
+	}
+	if !strings.Contains(out.String(), "Usage of") {
+		t.Errorf("nevcrm %s --help printed no usage:\n%s", strings.Join(command, " "), out.String())
+	}
+	return flags
+}
+
+// TestDocumentedCommandsExist checks that every nevcrm command and flag that
+// README.md and docs/*.md show exists in that command's --help.
+func TestDocumentedCommandsExist(t *testing.T) {
+	files, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, "../../README.md")
+	var uses []docUse
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uses = append(uses, parseDocUses(strings.TrimPrefix(f, "../../"), string(b))...)
+	}
+	if len(uses) < 20 {
+		t.Fatalf("found only %d nevcrm command lines in the documents: the parser is broken", len(uses))
+	}
+	help := map[string]map[string]bool{}
+	var problems []string
+	for _, u := range uses {
+		if !commands[u.command[0]] {
+			problems = append(problems, fmt.Sprintf("%s: nevcrm %s is not a command", u.where, u.command[0]))
+			continue
+		}
+		if subs, ok := subcommands[u.command[0]]; ok {
+			if len(u.command) < 2 || !contains(subs, u.command[1]) {
+				problems = append(problems, fmt.Sprintf("%s: nevcrm %s needs a subcommand (%s)", u.where, strings.Join(u.command, " "), strings.Join(subs, ", ")))
+				continue
+			}
+		}
+		if len(u.flags) == 0 {
+			continue
+		}
+		key := strings.Join(u.command, " ")
+		if help[key] == nil {
+			help[key] = helpFlags(t, u.command)
+		}
+		for _, f := range u.flags {
+			if !help[key][f] && f != "help" && f != "h" {
+				problems = append(problems, fmt.Sprintf("%s: nevcrm %s has no flag --%s (see nevcrm %s --help)", u.where, key, f, key))
+			}
+		}
+	}
+	sort.Strings(problems)
+	if len(problems) > 0 {
+		t.Errorf("the documents show %d command lines that nevcrm does not accept:\n  %s", len(problems), strings.Join(problems, "\n  "))
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// The parser finds commands, subcommands and flags in code blocks and inline
+// code, and leaves other text alone.
+func TestParseDocUses(t *testing.T) {
+	doc := "text `nevcrm leads train --source history` and `nevcrm.db`\n" +
+		"```sh\n" +
+		"sudo -u nevcrm /usr/local/bin/nevcrm migrate --db \"$NEVCRM_DB\" && systemctl restart nevcrm\n" +
+		"sudo -u nevcrm nevcrm check --db x; createdb -O nevcrm nevcrm\n" +
+		"nevcrm frobnicate --x\n" +
+		"go run ./cmd/nevcrm serve --demo \\\n  --addr 127.0.0.1:8081 | tee log # --not-a-flag\n" +
+		"ExecStart=/usr/local/bin/nevcrm user add --username u [--site CODE]\n" +
+		"```\n" +
+		"outside a block nevcrm serve --ignored\n"
+	got := parseDocUses("x.md", doc)
+	var s []string
+	for _, u := range got {
+		s = append(s, u.where+" "+strings.Join(u.command, " ")+" "+strings.Join(u.flags, ","))
+	}
+	want := []string{"x.md:1 leads train source", "x.md:3 migrate db", "x.md:4 check db", "x.md:5 frobnicate ", "x.md:6 serve demo,addr", "x.md:8 user add username,site"}
+	if strings.Join(s, "|") != strings.Join(want, "|") {
+		t.Errorf("parseDocUses =\n  %s\nwant\n  %s", strings.Join(s, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// TestDocumentedPathsExist checks that every repository file or folder the
+// documents name in back quotes (internal/…, cmd/…, scripts/…, docs/…) or
+// link to exists.
+func TestDocumentedPathsExist(t *testing.T) {
+	files, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, "../../README.md")
+	quoted := regexp.MustCompile("`((?:internal|cmd|scripts|docs)/[^`\\s:]*)")
+	linked := regexp.MustCompile(`\]\(([^)#\s]+)`)
+	var problems []string
+	checked := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			var paths []string
+			for _, m := range quoted.FindAllStringSubmatch(line, -1) {
+				paths = append(paths, filepath.Join("../..", m[1]))
+			}
+			// Links outside code spans (`Register[T](s, …)` is code).
+			for _, m := range linked.FindAllStringSubmatch(codeSpanRE.ReplaceAllString(line, ""), -1) {
+				if strings.Contains(m[1], "://") || strings.HasPrefix(m[1], "mailto:") {
+					continue
+				}
+				paths = append(paths, filepath.Join(filepath.Dir(f), m[1]))
+			}
+			for _, p := range paths {
+				if strings.ContainsAny(p, "{}*<>…") || strings.Contains(p, "...") {
+					continue // a pattern, not a file
+				}
+				checked++
+				if _, err := os.Stat(p); err != nil {
+					problems = append(problems, fmt.Sprintf("%s:%d: %s does not exist", strings.TrimPrefix(f, "../../"), i+1, strings.TrimPrefix(p, "../../")))
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("checked only %d paths: the parser is broken", checked)
+	}
+	if len(problems) > 0 {
+		t.Errorf("the documents name %d files that are not in the repository:\n  %s", len(problems), strings.Join(problems, "\n  "))
+	}
+}
