@@ -263,3 +263,116 @@ func TestDocumentedPathsExist(t *testing.T) {
 		t.Errorf("the documents name %d files that are not in the repository:\n  %s", len(problems), strings.Join(problems, "\n  "))
 	}
 }
+
+// TestTraceabilityMatrix checks docs/追踪矩阵.md against docs/需求分析.md:
+// every use-case id of the analysis has a row, the matrix has no id the
+// analysis lacks (NF rows are the matrix's own), and every test it names
+// exists in the repository.
+func TestTraceabilityMatrix(t *testing.T) {
+	read := func(p string) string {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	idRE := regexp.MustCompile(`(?m)^\| ([POSTA][0-9]+[a-z]?) \|`)
+	want := map[string]bool{}
+	for _, m := range idRE.FindAllStringSubmatch(read("../../docs/需求分析.md"), -1) {
+		want[m[1]] = true
+	}
+	if len(want) < 30 {
+		t.Fatalf("found only %d use-case ids in 需求分析.md: the parser is broken", len(want))
+	}
+	matrix := read("../../docs/追踪矩阵.md")
+	rowRE := regexp.MustCompile(`(?m)^\| ((?:[POSTA]|NF)[0-9]+[a-z]?) \|(.*)$`)
+	got := map[string]bool{}
+	var problems []string
+	var tests []string
+	for _, m := range rowRE.FindAllStringSubmatch(matrix, -1) {
+		if got[m[1]] {
+			problems = append(problems, "id "+m[1]+" has two rows")
+		}
+		got[m[1]] = true
+		if !strings.HasPrefix(m[1], "NF") && !want[m[1]] {
+			problems = append(problems, "id "+m[1]+" is in the matrix but not in 需求分析.md")
+		}
+		for _, tm := range regexp.MustCompile("`(Test[A-Za-z0-9_]+)`").FindAllStringSubmatch(m[2], -1) {
+			tests = append(tests, tm[1])
+		}
+	}
+	for id := range want {
+		if !got[id] {
+			problems = append(problems, "use case "+id+" of 需求分析.md has no row in 追踪矩阵.md")
+		}
+	}
+	// Every named test is a func in some _test.go file of the repository.
+	defined := map[string]bool{}
+	err := filepath.WalkDir("../..", func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if strings.HasSuffix(p, "_test.go") {
+			for _, m := range regexp.MustCompile(`(?m)^func (Test[A-Za-z0-9_]+)\(`).FindAllStringSubmatch(read(p), -1) {
+				defined[m[1]] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range tests {
+		if !defined[name] {
+			problems = append(problems, "test "+name+" named in 追踪矩阵.md does not exist")
+		}
+	}
+	if len(tests) < 40 {
+		t.Errorf("the matrix names only %d tests", len(tests))
+	}
+	sort.Strings(problems)
+	if len(problems) > 0 {
+		t.Errorf("docs/追踪矩阵.md is out of date (%d problems):\n  %s", len(problems), strings.Join(problems, "\n  "))
+	}
+}
+
+// TestDocumentControl checks that every document in docs/ starts with its
+// document control: a version, a date and a revision history whose last row
+// has that version.
+func TestDocumentControl(t *testing.T) {
+	files, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 8 {
+		t.Fatalf("only %d documents in docs/", len(files))
+	}
+	versionRE := regexp.MustCompile(`(?m)^\| 版本 \| ([0-9]+\.[0-9]+) \|`)
+	dateRE := regexp.MustCompile(`(?m)^\| 日期 \| 20[0-9]{2}-[0-9]{2}-[0-9]{2} \|`)
+	revRE := regexp.MustCompile(`(?m)^\| ([0-9]+\.[0-9]+) \| 20[0-9]{2}-[0-9]{2}-[0-9]{2} \| .+\|$`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		name := strings.TrimPrefix(f, "../../")
+		head := s
+		if i := strings.Index(s, "\n## "); i > 0 {
+			head = s[:i] // the control block comes before the first section
+		}
+		v := versionRE.FindStringSubmatch(head)
+		revs := revRE.FindAllStringSubmatch(head, -1)
+		switch {
+		case !strings.Contains(head, "| 文档控制 |") || v == nil || !dateRE.MatchString(head):
+			t.Errorf("%s: no document control (| 文档控制 | with 版本 and 日期) before the first section", name)
+		case len(revs) == 0:
+			t.Errorf("%s: no revision history (| 版本 | 日期 | 说明 | rows)", name)
+		case revs[len(revs)-1][1] != v[1]:
+			t.Errorf("%s: version %s, but the last revision is %s", name, v[1], revs[len(revs)-1][1])
+		}
+	}
+}
