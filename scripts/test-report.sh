@@ -35,7 +35,7 @@ benchtime=${BENCHTIME:-1s}
     echo "postgres=$(psql "$NEVCRM_TEST_POSTGRES_URL" -Atc 'SHOW server_version' 2>/dev/null || echo '（无法连接）')"
   fi
   echo "chromium=$(chromium --version 2>/dev/null || echo '未安装（浏览器测试跳过）')"
-  echo "command=go test -json -count=1 -cover ./...$([ -n "${NEVCRM_TEST_POSTGRES_URL:-}" ] && echo '（设置 NEVCRM_TEST_POSTGRES_URL）')"
+  echo "command=go test -json -count=1 -cover -timeout ${TEST_TIMEOUT:-30m} ./...$([ -n "${NEVCRM_TEST_POSTGRES_URL:-}" ] && echo '（设置 NEVCRM_TEST_POSTGRES_URL）')"
   if [ "$bench" = 1 ]; then
     echo "bench=run"; echo "benchflags=-benchtime $benchtime（导入与任务 3x）"; echo "scope_note="
   else
@@ -43,9 +43,9 @@ benchtime=${BENCHTIME:-1s}
   fi
 } > "$run/meta.txt"
 
-echo "tests: go test -json -count=1 -cover ./... ($(date +%T))" >&2
+echo "tests: go test -json -count=1 -cover ./... ($(date +%T))" >&2  # -timeout: a loaded machine takes over 10 minutes for internal/app
 start=$(date +%s)
-go test -json -count=1 -cover ./... > "$run/test.json" 2> "$run/test.stderr"
+go test -json -count=1 -cover -timeout "${TEST_TIMEOUT:-30m}" ./... > "$run/test.json" 2> "$run/test.stderr"
 rc=$?
 echo "duration=$(( ($(date +%s) - start) / 60 )) 分 $(( ($(date +%s) - start) % 60 )) 秒（退出码 $rc）" >> "$run/meta.txt"
 
