@@ -15,7 +15,7 @@ import (
 // subcommands are the commands whose first argument names a subcommand.
 var subcommands = map[string][]string{
 	"user":      {"add"},
-	"import":    {"customers"},
+	"import":    {"customers", "leads"},
 	"leads":     {"import-history", "train", "score"},
 	"assistant": {"eval"},
 }
@@ -73,19 +73,27 @@ func parseDocUses(name, text string) []docUse {
 			if loc := argsEndRE.FindStringIndex(rest); loc != nil {
 				rest = rest[:loc[0]]
 			}
+			// "import customers|leads …" shows two subcommands with the same flags.
+			alternatives := []string{""}
 			if subs, ok := subcommands[word]; ok {
 				f := strings.Fields(rest)
 				if len(f) > 0 && !strings.HasPrefix(f[0], "-") && !strings.HasPrefix(f[0], "[") {
-					u.command = append(u.command, f[0])
+					alternatives = strings.Split(f[0], "|")
 					rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), f[0]))
 				} else if len(subs) == 1 {
-					u.command = append(u.command, subs[0])
+					alternatives = subs
 				}
 			}
 			for _, fm := range flagRE.FindAllStringSubmatch(rest, -1) {
 				u.flags = append(u.flags, fm[1])
 			}
-			uses = append(uses, u)
+			for _, sub := range alternatives {
+				v := u
+				if sub != "" {
+					v.command = []string{word, sub}
+				}
+				uses = append(uses, v)
+			}
 			off = start + len("nevcrm") + len(word)
 		}
 	}
@@ -200,6 +208,7 @@ func TestParseDocUses(t *testing.T) {
 		"sudo -u nevcrm /usr/local/bin/nevcrm migrate --db \"$NEVCRM_DB\" && systemctl restart nevcrm\n" +
 		"sudo -u nevcrm nevcrm check --db x; createdb -O nevcrm nevcrm\n" +
 		"nevcrm frobnicate --x\n" +
+		"nevcrm import customers|leads --file f\n" +
 		"go run ./cmd/nevcrm serve --demo \\\n  --addr 127.0.0.1:8081 | tee log # --not-a-flag\n" +
 		"ExecStart=/usr/local/bin/nevcrm user add --username u [--site CODE]\n" +
 		"```\n" +
@@ -209,7 +218,7 @@ func TestParseDocUses(t *testing.T) {
 	for _, u := range got {
 		s = append(s, u.where+" "+strings.Join(u.command, " ")+" "+strings.Join(u.flags, ","))
 	}
-	want := []string{"x.md:1 leads train source", "x.md:3 migrate db", "x.md:4 check db", "x.md:5 frobnicate ", "x.md:6 serve demo,addr", "x.md:8 user add username,site"}
+	want := []string{"x.md:1 leads train source", "x.md:3 migrate db", "x.md:4 check db", "x.md:5 frobnicate ", "x.md:6 import customers file", "x.md:6 import leads file", "x.md:7 serve demo,addr", "x.md:9 user add username,site"}
 	if strings.Join(s, "|") != strings.Join(want, "|") {
 		t.Errorf("parseDocUses =\n  %s\nwant\n  %s", strings.Join(s, "\n  "), strings.Join(want, "\n  "))
 	}
