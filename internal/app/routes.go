@@ -49,7 +49,7 @@ func (a *App) routes() (http.Handler, error) {
 	}
 	mount(w.Deny, w,
 		&web.Content{Renderer: w, Content: s.Content},
-		&web.Accounts{Renderer: w, Accounts: s.Accounts},
+		&web.Accounts{Renderer: w, Accounts: s.Accounts, Referrals: s.Campaigns},
 		&web.Owner{Renderer: w, Vehicles: s.Vehicles, Booking: s.Booking},
 		&web.Booking{Renderer: w, Booking: s.Booking, Sites: s.Sites, Vehicles: s.Vehicles, Customers: s.Customers},
 		&web.OwnerCenter{Renderer: w, Accounts: s.Accounts, Booking: s.Booking, Sites: s.Sites, WorkOrders: s.WorkOrders, Vehicles: s.Vehicles},
@@ -270,14 +270,17 @@ func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsR
 // importPath is the one address that takes an upload (web.Customers).
 const importPath = "/sales/customers/import"
 
-// limitBody caps request bodies at 1 MiB, but for the upload of a customer
-// import (customer.MaxImportBytes and the form around it).
+// limitBody caps request bodies at 1 MiB, but for the photos of a post, the
+// cover picture of a campaign form and the upload of a customer import
+// (customer.MaxImportBytes and the form around it).
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		limit := int64(1 << 20)
 		switch {
 		case uploadPath(r.URL.Path):
 			limit = web.MaxUploadBody
+		case r.Method == http.MethodPost && web.CampaignFormPath(r.URL.Path):
+			limit = web.MaxCoverBody
 		case r.Method == http.MethodPost && r.URL.Path == importPath:
 			limit += customer.MaxImportBytes
 		}

@@ -22,12 +22,16 @@ func (d *DB) ApplyOnly(ctx context.Context, v int64) error {
 	return err
 }
 
-// LatestMigration returns the newest embedded migration's version.
-func (d *DB) LatestMigration() (int64, error) {
+// MigrationVersions returns the embedded migrations' versions in order
+// (numbers are assigned per area, so there may be gaps).
+func (d *DB) MigrationVersions() ([]int64, error) {
 	p, err := d.provider()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	src := p.ListSources()
-	return src[len(src)-1].Version, nil
+	var out []int64
+	for _, s := range p.ListSources() {
+		out = append(out, s.Version)
+	}
+	return out, nil
 }
