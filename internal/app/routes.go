@@ -232,16 +232,17 @@ func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Req
 					field = check(r.PostForm)
 				}
 			case "multipart/form-data":
-				// Two pages take uploads: the customer import checks its
+				// Three pages take uploads: the customer import checks its
 				// values itself (a policy from a fixed list, a store id, a
-				// file name it cleans); the community editor's text values
-				// are checked here like a form's (its photos are decoded
-				// and re-encoded by the community). Multipart anywhere
+				// file name it cleans); the community editor's and the
+				// campaign form's text values are checked here like a
+				// form's (photos and covers are decoded and re-encoded by
+				// the community's code). Multipart anywhere
 				// else is refused, so that its values never reach a
 				// handler unchecked.
 				switch {
 				case r.Method == http.MethodPost && r.URL.Path == importPath:
-				case uploadPath(r.URL.Path):
+				case uploadPath(r.URL.Path), r.Method == http.MethodPost && web.CampaignFormPath(r.URL.Path):
 					if err := r.ParseMultipartForm(8 << 20); err == nil {
 						field = check(url.Values(r.MultipartForm.Value))
 					} // too large or malformed: the editor says so beside the photos
