@@ -75,11 +75,14 @@ func (s *Service) HasCoverImage(ctx context.Context, actor *identity.User, id in
 }
 
 // CoverImage returns the JPEG of campaign id's uploaded cover (its
-// thumbnail when thumb) and when it was uploaded. Anyone may read the
-// cover of a campaign that has been published (owners' pages and the
-// public referral page show it); a draft's only staff who see it. NotFound
-// otherwise, and when the campaign shows a built-in cover.
-func (s *Service) CoverImage(ctx context.Context, actor *identity.User, id int64, thumb bool) ([]byte, time.Time, error) {
+// thumbnail when thumb) and when it was uploaded, for viewer (nil: an
+// anonymous visitor, which is why the viewer does not come first as an
+// acting user does). Anyone may read the cover of a campaign that has been
+// published (owners' pages and the public referral page show it); a
+// draft's only staff who see it. NotFound otherwise, and when the campaign
+// shows a built-in cover.
+func (s *Service) CoverImage(ctx context.Context, id int64, viewer *identity.User, thumb bool) ([]byte, time.Time, error) {
+	actor := viewer
 	notFound := apperr.New(apperr.NotFound, "图片不存在")
 	c, err := get(ctx, s.db, id)
 	if err != nil {

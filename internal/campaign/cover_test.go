@@ -47,7 +47,7 @@ func TestCoverUpload(t *testing.T) {
 		if c.Cover != campaign.CoverUpload || c.CoverURL() == "" {
 			t.Fatalf("cover %q url %q", c.Cover, c.CoverURL())
 		}
-		full, _, err := f.Svc.CoverImage(f.ctx, f.Seller, c.ID, false)
+		full, _, err := f.Svc.CoverImage(f.ctx, c.ID, f.Seller, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,19 +55,19 @@ func TestCoverUpload(t *testing.T) {
 		if err != nil || format != "jpeg" || cfg.Width != 1600 || cfg.Height != 600 {
 			t.Fatalf("stored %s %dx%d %v", format, cfg.Width, cfg.Height, err)
 		}
-		thumb, _, err := f.Svc.CoverImage(f.ctx, f.Seller, c.ID, true)
+		thumb, _, err := f.Svc.CoverImage(f.ctx, c.ID, f.Seller, true)
 		if err != nil || len(thumb) >= len(full) {
 			t.Fatalf("thumb %d bytes (full %d) %v", len(thumb), len(full), err)
 		}
 		_, u := f.customer("上海", "owner", true, true)
-		_, _, err = f.Svc.CoverImage(f.ctx, u, c.ID, false)
+		_, _, err = f.Svc.CoverImage(f.ctx, c.ID, u, false)
 		wantCode(t, err, apperr.NotFound)
-		_, _, err = f.Svc.CoverImage(f.ctx, nil, c.ID, false)
+		_, _, err = f.Svc.CoverImage(f.ctx, c.ID, nil, false)
 		wantCode(t, err, apperr.NotFound)
 		if _, err := f.Svc.Publish(f.ctx, f.Seller, c.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := f.Svc.CoverImage(f.ctx, nil, c.ID, false); err != nil {
+		if _, _, err := f.Svc.CoverImage(f.ctx, c.ID, nil, false); err != nil {
 			t.Fatalf("published cover for a visitor: %v", err)
 		}
 		// Back to a built-in picture, then to the kept upload.

@@ -128,7 +128,7 @@ func (h *Campaigns) cover(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	thumb := r.URL.Query().Get("size") == "thumb"
-	data, at, err := h.Campaigns.CoverImage(r.Context(), httpx.User(r), id, thumb)
+	data, at, err := h.Campaigns.CoverImage(r.Context(), id, httpx.User(r), thumb)
 	if err != nil {
 		h.fail(rw, r, err)
 		return
