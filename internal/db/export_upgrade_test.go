@@ -22,8 +22,18 @@ func (d *DB) ApplyOnly(ctx context.Context, v int64) error {
 	return err
 }
 
-// MigrationVersions returns the embedded migrations' versions in order
-// (numbers are assigned per area, so there may be gaps).
+// LatestMigration returns the newest embedded migration's version.
+func (d *DB) LatestMigration() (int64, error) {
+	p, err := d.provider()
+	if err != nil {
+		return 0, err
+	}
+	src := p.ListSources()
+	return src[len(src)-1].Version, nil
+}
+
+// MigrationVersions returns the embedded migrations' versions, oldest
+// first (numbers are assigned ahead, so there may be gaps).
 func (d *DB) MigrationVersions() ([]int64, error) {
 	p, err := d.provider()
 	if err != nil {
