@@ -156,3 +156,6 @@ func (s *Service) Admin(ctx context.Context, actor *identity.User) (*Overview, e
 	})
 	return ov, rows.Err()
 }
+
+// Now is the service's clock (UTC).
+func (s *Service) Now() time.Time { return s.now() }
