@@ -63,3 +63,50 @@ func TestUniqueViolationDetected(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrateFillsOlderMissingMigration: areas land their migrations out of
+// number order, so a database may hold 00012 and 00014 but not 00013. The
+// schema check names the missing migration and Migrate applies it.
+func TestMigrateFillsOlderMissingMigration(t *testing.T) {
+	for _, dialect := range dbtest.Dialects() {
+		t.Run(string(dialect), func(t *testing.T) {
+			ctx := context.Background()
+			d := dbtest.OpenEmpty(t, dialect)
+			if err := d.MigrateTo(ctx, 12); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.ApplyOnly(ctx, 14); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Migrate(ctx); err != nil {
+				t.Fatalf("Migrate with 00013 missing: %v", err)
+			}
+			if err := d.CheckSchema(ctx); err != nil {
+				t.Fatalf("CheckSchema after filling the gap: %v", err)
+			}
+		})
+	}
+}
+
+// TestCheckSchemaSeesOlderMissingMigration: the newest migration being
+// applied does not hide an older one that is not.
+func TestCheckSchemaSeesOlderMissingMigration(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.OpenEmpty(t, db.SQLite)
+	if err := d.MigrateTo(ctx, 12); err != nil {
+		t.Fatal(err)
+	}
+	last, err := d.LatestMigration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := int64(14); v <= last; v++ {
+		if err := d.ApplyOnly(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = d.CheckSchema(ctx)
+	if !errors.Is(err, db.ErrSchemaOutdated) || !strings.Contains(err.Error(), "pending migrations: 13") {
+		t.Fatalf("CheckSchema with 00013 missing = %v, want ErrSchemaOutdated naming 13", err)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 )
@@ -13,6 +15,10 @@ import (
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
+// provider returns the goose provider for this dialect. Migrations of
+// different areas may land out of number order (an area's branch numbered
+// 00013 may land after 00015), so a database that already has later
+// migrations still receives a missing earlier one instead of being refused.
 func (d *DB) provider() (*goose.Provider, error) {
 	dir, gooseDialect := "migrations/sqlite", goose.DialectSQLite3
 	if d.Dialect == Postgres {
@@ -22,7 +28,7 @@ func (d *DB) provider() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(gooseDialect, d.DB, sub)
+	return goose.NewProvider(gooseDialect, d.DB, sub, goose.WithAllowOutofOrder(true))
 }
 
 // Migrate applies every pending migration: the project's goose migrations
@@ -42,21 +48,27 @@ func (d *DB) Migrate(ctx context.Context) error {
 // ErrSchemaOutdated is returned by CheckSchema when migrations are pending.
 var ErrSchemaOutdated = errors.New("database schema is out of date: run `nevcrm migrate`")
 
-// CheckSchema returns ErrSchemaOutdated (wrapped with the versions) when the
-// database is not at the newest embedded migration or River's job-queue
-// migrations are pending, so that serve and worker refuse to start on a
-// stale or half-migrated schema.
+// CheckSchema returns ErrSchemaOutdated (wrapped with the versions) when any
+// embedded migration is not applied (also one older than the newest applied
+// one) or River's job-queue migrations are pending, so that serve and worker
+// refuse to start on a stale or half-migrated schema.
 func (d *DB) CheckSchema(ctx context.Context) error {
 	p, err := d.provider()
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	current, target, err := p.GetVersions(ctx)
+	status, err := p.Status(ctx)
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if current != target {
-		return fmt.Errorf("%w (database at %d, binary expects %d)", ErrSchemaOutdated, current, target)
+	var pending []string
+	for _, m := range status {
+		if m.State == goose.StatePending {
+			pending = append(pending, strconv.FormatInt(m.Source.Version, 10))
+		}
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("%w (pending migrations: %s)", ErrSchemaOutdated, strings.Join(pending, ", "))
 	}
 	return d.checkRiver(ctx)
 }
