@@ -15,7 +15,7 @@ import (
 
 // SalesTabs are the tabs of the sales reports (/sales/reports), in order.
 var SalesTabs = []Option{{"performance", "销售业绩"}, {"funnel", "转化漏斗"}, {"sources", "线索来源"},
-	{"campaigns", "活动 ROI"}}
+	{"campaigns", "活动 ROI"}, {"market", "市场趋势"}}
 
 // Groupings of the sales performance report.
 var SalesGroupings = []Option{{"store", "门店"}, {"consultant", "销售顾问"}, {"region", "大区"}, {"model", "车型"}, {"month", "月份"}}
@@ -54,6 +54,8 @@ func (s *Service) SalesReport(ctx context.Context, actor *identity.User, f Filte
 		err = s.sources(ctx, sc, r)
 	case "campaigns":
 		err = s.campaignROI(ctx, sc, r)
+	case "market":
+		err = s.market(ctx, sc, r)
 	}
 	if err != nil {
 		return nil, err
@@ -66,6 +68,7 @@ func (s *Service) SalesReport(ctx context.Context, actor *identity.User, f Filte
 func (sc *scope) drill(base, set string, kv ...string) string {
 	q := url.Values{}
 	q.Set("set", set)
+	q.Set("tab", sc.Tab)
 	q.Set("from", sc.Filter.From)
 	q.Set("to", sc.Filter.To)
 	if sc.StoreID != 0 && sc.actor.Is(identity.RoleAdmin) {

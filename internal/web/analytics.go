@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/nevcrm/nevcrm/internal/listing/xlsx"
 	"github.com/nevcrm/nevcrm/internal/report"
@@ -15,7 +17,8 @@ import (
 )
 
 // Analytics serves the analysis reports (报表与分析): the sales reports
-// under /sales/reports, their drill-down rows and exports.
+// under /sales/reports and the service reports under /service/reports,
+// their drill-down rows and exports.
 type Analytics struct {
 	*Renderer
 	Reports *report.Service
@@ -27,6 +30,9 @@ func (h *Analytics) Routes() []httpx.Route {
 		httpx.Only(sales, "GET", "/sales/reports", h.salesReports),
 		httpx.Only(sales, "GET", "/sales/reports/rows", h.salesRows),
 		httpx.Only(sales, "POST", "/sales/reports/export", h.salesExport),
+		httpx.Only(service, "GET", "/service/reports", h.serviceReports),
+		httpx.Only(service, "GET", "/service/reports/rows", h.serviceRows),
+		httpx.Only(service, "POST", "/service/reports/export", h.serviceExport),
 	}
 }
 
@@ -42,6 +48,7 @@ type analyticsView struct {
 	Query     string // the filter as a query string, for exports
 	TabQuery  url.Values
 	Ranges    []report.Option // quick periods: label and query string
+	Other     *report.Option  // the other report family (admins): address and label
 }
 
 // quickRanges are the common periods as links.
@@ -73,12 +80,30 @@ func quickRanges(base string, q url.Values, now time.Time) []report.Option {
 }
 
 func (h *Analytics) salesReports(rw http.ResponseWriter, r *http.Request) {
+	h.reports(rw, r, "/sales/reports", report.SalesTabs, h.Reports.SalesReport)
+}
+
+func (h *Analytics) serviceReports(rw http.ResponseWriter, r *http.Request) {
+	h.reports(rw, r, "/service/reports", report.ServiceTabs, h.Reports.ServiceReport)
+}
+
+// reportFunc computes a report page.
+type reportFunc func(ctx context.Context, actor *identity.User, f report.Filter) (*report.Report, error)
+
+// reports renders a report page at base with tabs, computed by get.
+func (h *Analytics) reports(rw http.ResponseWriter, r *http.Request, base string, tabs []report.Option, get reportFunc) {
 	q := r.URL.Query()
-	v := &analyticsView{Base: "/sales/reports", Tabs: report.SalesTabs, Regions: report.Regions}
+	v := &analyticsView{Base: base, Tabs: tabs, Regions: report.Regions}
+	if u := httpx.User(r); u != nil && u.Is(identity.RoleAdmin) {
+		v.Other = &report.Option{Value: "/service/reports", Label: "服务与客户反馈报表"}
+		if base == "/service/reports" {
+			v.Other = &report.Option{Value: "/sales/reports", Label: "销售与市场报表"}
+		}
+	}
 	p := &page{Title: "报表与分析", Nav: "reports", Data: v}
 	f, err := report.FilterFromQuery(q)
 	if err == nil {
-		v.R, err = h.Reports.SalesReport(r.Context(), httpx.User(r), f)
+		v.R, err = get(r.Context(), httpx.User(r), f)
 	}
 	if e := apperr.As(err); e != nil && e.Code == apperr.Invalid {
 		// Show the page with the message beside the field, and the default
@@ -89,7 +114,7 @@ func (h *Analytics) salesReports(rw http.ResponseWriter, r *http.Request) {
 		if _, bad := e.Fields["tab"]; bad {
 			f.Tab = ""
 		}
-		v.R, err = h.Reports.SalesReport(r.Context(), httpx.User(r), f)
+		v.R, err = get(r.Context(), httpx.User(r), f)
 		if err != nil {
 			h.fail(rw, r, err)
 			return
@@ -153,20 +178,62 @@ func (h *Analytics) salesRows(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, err)
 		return
 	}
+	h.renderRows(rw, r, d, "/sales/reports", f.Cursor)
+}
+
+func (h *Analytics) serviceRows(rw http.ResponseWriter, r *http.Request) {
+	f, err := report.ServiceRowsFilterFromQuery(r.URL.Query())
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	d, err := h.Reports.ServiceRows(r.Context(), httpx.User(r), f)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	h.renderRows(rw, r, d, "/service/reports", f.Cursor)
+}
+
+// renderRows shows a drill-down page whose report is at base.
+func (h *Analytics) renderRows(rw http.ResponseWriter, r *http.Request, d *report.Drill, base, cursor string) {
 	back := url.Values{}
 	for _, k := range []string{"from", "to", "store_id", "region"} {
 		if x := r.URL.Query().Get(k); x != "" {
 			back.Set(k, x)
 		}
 	}
-	v := &rowsView{D: d, Back: "/sales/reports?" + back.Encode()}
+	if t := r.URL.Query().Get("tab"); t != "" {
+		back.Set("tab", t)
+	}
+	v := &rowsView{D: d, Back: base + "?" + back.Encode()}
 	if d.Next != "" {
 		v.Next = withParam(r.URL, "cursor", d.Next)
 	}
-	if f.Cursor != "" {
+	if cursor != "" {
 		v.First = withParam(r.URL, "cursor", "")
 	}
 	h.render(rw, r, http.StatusOK, "reports_rows", &page{Title: d.Title, Nav: "reports", Data: v})
+}
+
+// serviceExport writes one table of a service report as CSV or XLSX.
+func (h *Analytics) serviceExport(rw http.ResponseWriter, r *http.Request) {
+	format, err := listing.ParseFormat(r.PostFormValue("format"))
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	f, err := report.FilterFromQuery(r.URL.Query())
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	rep, err := h.Reports.ServiceReport(r.Context(), httpx.User(r), f)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	h.exportTable(rw, r, rep, format)
 }
 
 // salesExport writes one table of a sales report (form field table) as
