@@ -334,6 +334,8 @@ var matrix = map[string]string{
 	"GET /sales/reports":                          "sales admin",
 	"GET /sales/reports/rows":                     "sales admin",
 	"POST /sales/reports/export":                  "sales admin",
+	"GET /admin/targets":                          "admin",
+	"POST /admin/targets":                         "admin",
 	"GET /service/reports":                        "service admin",
 	"GET /service/reports/rows":                   "service admin",
 	"POST /service/reports/export":                "service admin",

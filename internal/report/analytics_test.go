@@ -242,7 +242,8 @@ func TestSalesReports(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		s := report.NewService(d, func() time.Time { return f.now })
-		admin := &identity.User{ID: 9001, Role: identity.RoleAdmin}
+		admin := &identity.User{Role: identity.RoleAdmin}
+		admin.ID = f.id(`INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at) VALUES ('boss', '管理员', 'admin', 'x', $1, $1) RETURNING id`, f.now)
 		ctx := f.ctx
 
 		// expect counts orders, deliveries and revenue per key in the period.
@@ -498,6 +499,67 @@ func TestSalesReports(t *testing.T) {
 		}
 		if c := cells(t, r.Table("campaigns")); len(c) != 1 || c["活动0"] == nil {
 			t.Errorf("another store sees campaigns %v, want only the national one", c)
+		}
+
+		// Targets: an admin sets December for the first store and one of its
+		// consultants; the report sets them against December's figures.
+		st := f.stores[0].id
+		var cons int64
+		for _, u := range f.users {
+			if u.store == st {
+				cons = u.id
+			}
+		}
+		if err := s.SetTargets(ctx, admin, "2025-12", st, []report.TargetInput{{UserID: 0, Orders: "10", Deliveries: "8", Revenue: "2,000,000"},
+			{UserID: cons, Orders: "4"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetTargets(ctx, admin, "2025-12", st, []report.TargetInput{{UserID: 0, Orders: "-1"}}); apperr.CodeOf(err) != apperr.Invalid {
+			t.Errorf("negative target: %v, want Invalid", err)
+		}
+		if err := s.SetTargets(ctx, consultant, "2025-12", st, nil); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Errorf("consultant sets targets: %v, want Forbidden", err)
+		}
+		r, err = s.SalesReport(ctx, admin, report.Filter{Tab: "targets", From: "2025-12-15", To: "2025-12-20"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := expect("2025-12-01", "2025-12-31", func(o forder, _ time.Time) string { return strconv.FormatInt(o.store, 10) }, all)[strconv.FormatInt(st, 10)]
+		tg := r.Table("targets")
+		if len(tg.Rows) != 1 || tg.Rows[0][2].Text != "10" || tg.Rows[0][3].Text != thousands(dec.orders) || tg.Rows[0][6].Text != thousands(dec.deliv) ||
+			tg.Rows[0][9].Text != yuan(dec.rev) || tg.Rows[0][8].Text != yuan(200000000) {
+			t.Errorf("targets row %v, want target 10 and December's whole-month figures %+v", tg.Rows, dec)
+		}
+		r, err = s.SalesReport(ctx, admin, report.Filter{Tab: "targets", By: "consultant", From: "2025-12-01", To: "2025-12-31"})
+		if err != nil || len(r.Table("targets").Rows) != 1 {
+			t.Fatalf("consultant targets: %v %v", err, r)
+		}
+
+		// The counters the triggers keep match a count of the rows after
+		// updates and a delete.
+		if _, err := d.ExecContext(ctx, `UPDATE customers SET stage = 'ordered', store_id = $1 WHERE id IN (SELECT customer_id FROM leads WHERE source = 'website')`, st); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ExecContext(ctx, `UPDATE leads SET status = 'lost', store_id = NULL WHERE source = 'walk_in'`); err != nil {
+			t.Fatal(err)
+		}
+		var lastLead int64
+		if err := d.QueryRowContext(ctx, `SELECT MAX(l.id) FROM leads l WHERE NOT EXISTS (SELECT 1 FROM test_drives td WHERE td.lead_id = l.id) AND NOT EXISTS (SELECT 1 FROM opportunities o WHERE o.lead_id = l.id)`).Scan(&lastLead); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ExecContext(ctx, `DELETE FROM leads WHERE id = $1`, lastLead); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{
+			`SELECT COUNT(*) FROM (SELECT COALESCE(store_id, 0) AS s, stage, COUNT(*) AS n FROM customers GROUP BY COALESCE(store_id, 0), stage) x
+				FULL OUTER JOIN report_customer_stages r ON r.store_id = x.s AND r.stage = x.stage WHERE COALESCE(x.n, 0) <> COALESCE(r.n, 0)`,
+			`SELECT COUNT(*) FROM (SELECT COALESCE(store_id, 0) AS s, status, COUNT(*) AS n FROM leads GROUP BY COALESCE(store_id, 0), status) x
+				FULL OUTER JOIN report_lead_statuses r ON r.store_id = x.s AND r.status = x.status WHERE COALESCE(x.n, 0) <> COALESCE(r.n, 0)`,
+		} {
+			var bad int
+			if err := d.QueryRowContext(ctx, q).Scan(&bad); err != nil || bad != 0 {
+				t.Errorf("counters disagree with the rows in %d groups (%v): %s", bad, err, q)
+			}
 		}
 
 		// Mistakes and other roles.

@@ -14,8 +14,11 @@ import (
 )
 
 // SalesTabs are the tabs of the sales reports (/sales/reports), in order.
-var SalesTabs = []Option{{"performance", "销售业绩"}, {"funnel", "转化漏斗"}, {"sources", "线索来源"},
+var SalesTabs = []Option{{"performance", "销售业绩"}, {"targets", "目标达成"}, {"funnel", "转化漏斗"}, {"sources", "线索来源"},
 	{"campaigns", "活动 ROI"}, {"market", "市场趋势"}}
+
+// TargetGroupings are the groupings of the targets report.
+var TargetGroupings = []Option{{"store", "门店"}, {"consultant", "销售顾问"}}
 
 // Groupings of the sales performance report.
 var SalesGroupings = []Option{{"store", "门店"}, {"consultant", "销售顾问"}, {"region", "大区"}, {"model", "车型"}, {"month", "月份"}}
@@ -48,6 +51,8 @@ func (s *Service) SalesReport(ctx context.Context, actor *identity.User, f Filte
 	switch f.Tab {
 	case "performance":
 		err = s.performance(ctx, sc, r)
+	case "targets":
+		err = s.targetsReport(ctx, sc, r)
 	case "funnel":
 		err = s.funnel(ctx, sc, r)
 	case "sources":

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
@@ -30,6 +31,8 @@ func (h *Analytics) Routes() []httpx.Route {
 		httpx.Only(sales, "GET", "/sales/reports", h.salesReports),
 		httpx.Only(sales, "GET", "/sales/reports/rows", h.salesRows),
 		httpx.Only(sales, "POST", "/sales/reports/export", h.salesExport),
+		httpx.Only(admin, "GET", "/admin/targets", h.targets),
+		httpx.Only(admin, "POST", "/admin/targets", h.saveTargets),
 		httpx.Only(service, "GET", "/service/reports", h.serviceReports),
 		httpx.Only(service, "GET", "/service/reports/rows", h.serviceRows),
 		httpx.Only(service, "POST", "/service/reports/export", h.serviceExport),
@@ -137,8 +140,14 @@ func (h *Analytics) fillView(v *analyticsView, f report.Filter, r *http.Request)
 	if v.Tab == "" {
 		v.Tab = v.Tabs[0].Value
 	}
-	if v.Tab == "performance" {
-		v.Groupings, v.By = report.SalesGroupings, f.By
+	switch v.Tab {
+	case "performance":
+		v.Groupings = report.SalesGroupings
+	case "targets":
+		v.Groupings = report.TargetGroupings
+	}
+	if v.Groupings != nil {
+		v.By = f.By
 		if v.By == "" {
 			v.By = "store"
 		}
@@ -274,4 +283,46 @@ func (h *Analytics) exportTable(rw http.ResponseWriter, r *http.Request, rep *re
 	if _, err := t.Export(w); err != nil && !httpx.ClientGone(r, err) {
 		h.Logger.ErrorContext(r.Context(), "report export", "err", err, "request_id", httpx.RequestID(r.Context()))
 	}
+}
+
+func (h *Analytics) targets(rw http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	sh, err := h.Reports.Targets(r.Context(), httpx.User(r), q.Get("month"), atoi64(q.Get("store_id")))
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	h.render(rw, r, http.StatusOK, "admin_targets", &page{Title: "销售目标", Nav: "targets", Data: sh})
+}
+
+// saveTargets saves a store's target sheet: for each hidden user field the
+// fields orders_<user>, deliveries_<user> and revenue_<user>.
+func (h *Analytics) saveTargets(rw http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	month, store := q.Get("month"), atoi64(q.Get("store_id"))
+	if err := r.ParseForm(); err != nil {
+		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无效"))
+		return
+	}
+	var in []report.TargetInput
+	for _, u := range r.PostForm["user"] {
+		id := atoi64(u)
+		in = append(in, report.TargetInput{UserID: id, Orders: r.PostFormValue("orders_" + u), Deliveries: r.PostFormValue("deliveries_" + u),
+			Revenue: r.PostFormValue("revenue_" + u)})
+	}
+	err := h.Reports.SetTargets(r.Context(), httpx.User(r), month, store, in)
+	if e := apperr.As(err); e != nil && e.Code == apperr.Invalid {
+		sh, lerr := h.Reports.Targets(r.Context(), httpx.User(r), month, store)
+		if lerr != nil {
+			h.fail(rw, r, lerr)
+			return
+		}
+		h.formError(rw, r, "admin_targets", &page{Title: "销售目标", Nav: "targets", Data: sh, Form: r.PostForm, URL: r.URL.RequestURI()}, err)
+		return
+	}
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	redirect(rw, r, "/admin/targets?month="+url.QueryEscape(month)+"&store_id="+strconv.FormatInt(store, 10), "targets_saved")
 }
