@@ -122,6 +122,7 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
 	s.WorkOrders.UseStock(s.Inventory)
 	s.Campaigns = campaign.NewService(d, now, s.Sales, s.WorkOrders)
+	s.WorkOrders.OnCancel(s.Campaigns.ReturnCouponTx)
 	// A merge of two customer records moves each area's records in its
 	// transaction, through the package that owns them.
 	s.Customers.OnMerge([]string{"users"}, account.MergeCustomer)

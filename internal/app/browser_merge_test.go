@@ -55,9 +55,10 @@ func TestBrowserCustomerMerge(t *testing.T) {
 	b.contains(".alert-success", "档案已合并")
 	b.contains("body", "合并档案")
 
-	// Import: upload a CSV, wait for the check, import.
+	// Import: upload a CSV, map the column the import does not know by
+	// name, wait for the check, import.
 	csv := filepath.Join(t.TempDir(), "新客户.csv")
-	if err := os.WriteFile(csv, []byte("姓名,手机号,城市,意向车型,预算（元）,标签\n浏览器甲,13766660001,深圳,,25万,车展\n浏览器乙,1376666,深圳,,,\n"), 0o644); err != nil {
+	if err := os.WriteFile(csv, []byte("姓名,客户电话,城市,意向车型,预算（元）,标签,内部编号\n浏览器甲,13766660001,深圳,,25万,车展,K-1\n浏览器乙,1376666,深圳,,,,K-2\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	b.navigate("/sales/customers")
@@ -65,6 +66,27 @@ func TestBrowserCustomerMerge(t *testing.T) {
 	b.wait("import form", `document.getElementById('import-form') !== null`)
 	b.do("choose the file", chromedp.SetUploadFiles(chromedp.ID("file"), []string{csv}))
 	b.do("upload", chromedp.Click(chromedp.CSS(`#import-form button[type=submit]`)))
+	b.wait("mapping step", `document.getElementById('mapping-form') !== null`)
+	b.contains("#mapping", "13766660001")
+	if v := b.value(`select[name="col_0"]`); v != "name" {
+		b.fail("姓名 is not matched by name: %q", v)
+	}
+	if v := b.value(`select[name="col_1"]`); v != "" {
+		b.fail("客户电话 was matched to %q", v)
+	}
+	b.do("check without a mobile column", chromedp.Click(chromedp.CSS(`#mapping-form button[type=submit]`)))
+	b.wait("the mapping comes back with the reason", `document.getElementById('mapping-error') !== null`)
+	b.contains("#mapping-error", "手机号")
+	b.do("map 客户电话 to the mobile", chromedp.SetValue(chromedp.CSS(`select[name="col_1"]`), "mobile"))
+	b.do("choose create", chromedp.Click(chromedp.CSS(`input[name="policy"][value="create"]`)))
+	b.shot("sales-import-mapping.png", "body")
+	b.do("phone width", chromedp.EmulateViewport(390, 844))
+	if w := evalJS[int](b, "page width", `document.documentElement.scrollWidth`); w > 390 {
+		b.fail("the mapping step scrolls sideways at 390 px (%d px)", w)
+	}
+	b.shot("sales-import-mapping-phone.png", "body")
+	b.do("desk width", chromedp.EmulateViewport(1280, 900))
+	b.do("save the mapping", chromedp.Click(chromedp.CSS(`#mapping-form button[type=submit]`)))
 	b.wait("checked", `document.getElementById('run-import') !== null`)
 	b.contains("#import-counts", "下载错误报告")
 	b.shot("sales-import.png", "body")

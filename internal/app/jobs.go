@@ -85,7 +85,7 @@ func newJobs(cfg *config.Config, logger *slog.Logger, d *db.DB, s *Services) (*j
 	}, jobs.KindOptions{Title: "导出客户", Timeout: time.Hour, MaxAttempts: 3, Readers: []identity.Role{identity.RoleSales, identity.RoleAdmin}})
 	jobs.Register(js, func(ctx context.Context, j *jobs.Job[customer.ImportJob]) error {
 		return importCustomers(ctx, d, js, s, j)
-	}, jobs.KindOptions{Title: "导入客户", Timeout: time.Hour, MaxAttempts: 1, Readers: []identity.Role{identity.RoleSales, identity.RoleAdmin}})
+	}, jobs.KindOptions{Title: "导入客户或线索", Timeout: time.Hour, MaxAttempts: 1, Readers: []identity.Role{identity.RoleSales, identity.RoleAdmin}})
 	registerCampaignJobs(js, s)
 	return js, nil
 }
@@ -216,7 +216,7 @@ func exportCustomers(ctx context.Context, d *db.DB, js *jobs.Service, s *Service
 		Title: "客户导出已完成", Body: msg + "，文件 " + name + " 可在任务页下载", Link: "/jobs/" + strconv.FormatInt(j.ID, 10)})
 }
 
-// importCustomers checks (Dry) or imports an uploaded customer file as the
+// importCustomers checks (Dry) or imports an uploaded customer or lead file as the
 // user who uploaded it, with its progress on the job page and the rejected
 // rows in a downloadable report; the finished import notifies the user.
 func importCustomers(ctx context.Context, d *db.DB, js *jobs.Service, s *Services, j *jobs.Job[customer.ImportJob]) error {
@@ -228,12 +228,20 @@ func importCustomers(ctx context.Context, d *db.DB, js *jobs.Service, s *Service
 		return apperr.New(apperr.Forbidden, "发起导入的账号已停用")
 	}
 	id := j.Args.ImportID
-	f, err := jobs.File(ctx, js, j, fmt.Sprintf("客户导入%d-错误报告.csv", id))
+	up, err := s.Customers.GetImport(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	imp, what := customer.Importer(s.Customers.Import), "客户"
+	if up.Target == "leads" {
+		imp, what = s.Sales.ImportLeads, "线索"
+	}
+	f, err := jobs.File(ctx, js, j, fmt.Sprintf("%s导入%d-错误报告.csv", what, id))
 	if err != nil {
 		return err
 	}
 	verb := map[bool]string{true: "检查", false: "导入"}[j.Args.Dry]
-	res, err := s.Customers.RunImport(ctx, actor, id, j.Args.Dry, func(done int) {
+	res, err := s.Customers.RunImport(ctx, actor, id, j.Args.Dry, imp, func(done int) {
 		j.Progress.Set(ctx, int64(done), fmt.Sprintf("已%s %d 行", verb, done))
 	}, f)
 	if err != nil {
@@ -251,5 +259,5 @@ func importCustomers(ctx context.Context, d *db.DB, js *jobs.Service, s *Service
 		return nil
 	}
 	return notify.Notify(ctx, d, notify.Notification{UserID: actor.ID, Kind: notify.JobCompleted,
-		Title: "客户导入已完成", Body: msg, Link: "/sales/customer-imports/" + strconv.FormatInt(id, 10)})
+		Title: what + "导入已完成", Body: msg, Link: "/sales/customer-imports/" + strconv.FormatInt(id, 10)})
 }

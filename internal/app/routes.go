@@ -241,7 +241,7 @@ func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Req
 				// else is refused, so that its values never reach a
 				// handler unchecked.
 				switch {
-				case r.Method == http.MethodPost && r.URL.Path == importPath:
+				case r.Method == http.MethodPost && importPath(r.URL.Path):
 				case uploadPath(r.URL.Path):
 					if err := r.ParseMultipartForm(8 << 20); err == nil {
 						field = check(url.Values(r.MultipartForm.Value))
@@ -268,10 +268,13 @@ func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Req
 
 func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
-// importPath is the one address that takes an upload (web.Customers).
-const importPath = "/sales/customers/import"
+// importPath reports whether path takes the upload of an import
+// (web.Customers: customers or leads).
+func importPath(path string) bool {
+	return path == "/sales/customers/import" || path == "/sales/leads/import"
+}
 
-// limitBody caps request bodies at 1 MiB, but for the upload of a customer
+// limitBody caps request bodies at 1 MiB, but for the upload of an
 // import (customer.MaxImportBytes and the form around it).
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -279,7 +282,7 @@ func limitBody(next http.Handler) http.Handler {
 		switch {
 		case uploadPath(r.URL.Path):
 			limit = web.MaxUploadBody
-		case r.Method == http.MethodPost && r.URL.Path == importPath:
+		case r.Method == http.MethodPost && importPath(r.URL.Path):
 			limit += customer.MaxImportBytes
 		}
 		r.Body = http.MaxBytesReader(rw, r.Body, limit)

@@ -11,6 +11,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/notify"
+	"github.com/nevcrm/nevcrm/internal/workorder"
 )
 
 // CouponStatuses are the states of a coupon.
@@ -210,6 +211,40 @@ func (s *Service) RedeemCoupon(ctx context.Context, actor *identity.User, workOr
 			Detail: map[string]any{"coupon": k.Code, "value_fen": k.ValueFen, "campaign_id": k.CampaignID}})
 	})
 	return out, err
+}
+
+// ReturnCouponTx gives back the coupon redeemed on work order w when the
+// work order is cancelled: the coupon is unused again (status issued, no
+// work order; its expiry is unchanged), the owner is notified and the
+// return is audited. It is the work order's cancel hook (registered by
+// internal/app with workorder.Service.OnCancel) and runs in the
+// cancelling transaction; the coupon is matched by a conditional update
+// (status redeemed on this work order), so it comes back exactly once.
+// A work order without a coupon changes nothing.
+func (s *Service) ReturnCouponTx(ctx context.Context, tx *sql.Tx, actor *identity.User, w *workorder.WorkOrder, now time.Time) error {
+	list, err := coupons(ctx, tx, `k.work_order_id = $1 AND k.status = 'redeemed'`, w.ID)
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	k := list[0]
+	res, err := tx.ExecContext(ctx, `UPDATE campaign_coupons SET status = 'issued', redeemed_at = NULL, work_order_id = NULL, redeemed_by = NULL
+		WHERE id = $1 AND status = 'redeemed' AND work_order_id = $2`, k.ID, w.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	body := "工单 " + w.Code + " 已取消，抵扣券 " + k.Code + "（" + k.CampaignName + "）已退回，可再次使用"
+	if !now.Before(k.ExpiresAt) {
+		body = "工单 " + w.Code + " 已取消，抵扣券 " + k.Code + "（" + k.CampaignName + "）已退回，但已过有效期"
+	}
+	if _, err := notify.NotifyCustomer(ctx, tx, k.CustomerID, notify.Notification{Kind: KindNotice, Title: "抵扣券已退回",
+		Body: body + "。", Link: "/owner/campaigns/coupons", CreatedAt: now}); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, now, audit.Entry{UserID: identity.ID(actor), Action: "return_coupon", Entity: "work_orders", EntityID: w.ID,
+		Detail: map[string]any{"coupon": k.Code, "value_fen": k.ValueFen, "campaign_id": k.CampaignID}})
 }
 
 // The answers of RedeemCoupon to a coupon that cannot be used; fixed

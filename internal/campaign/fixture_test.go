@@ -42,6 +42,7 @@ func newFixture(t testing.TB, d *db.DB) *fixture {
 	f.Sales = sales.NewService(d, f.Clock.Now, acc.HashBuyerPassword)
 	f.WO = workorder.NewService(d, booking.NewService(d, f.Clock.Now), f.Clock.Now)
 	f.Svc = campaign.NewService(d, f.Clock.Now, f.Sales, f.WO)
+	f.WO.OnCancel(f.Svc.ReturnCouponTx)
 	f.Store = f.site("S001", "store", "上海旗舰店", "上海")
 	f.Store2 = f.site("S002", "store", "杭州店", "杭州")
 	f.Center = f.site("C001", "service_center", "上海服务中心", "上海")

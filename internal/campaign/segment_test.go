@@ -1,7 +1,9 @@
 package campaign_test
 
 import (
+	"database/sql"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
@@ -9,6 +11,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/workorder"
 )
 
 // TestSegmentPublishHoldout: the live count splits consent; publishing
@@ -146,6 +149,87 @@ func TestCouponOnWorkOrder(t *testing.T) {
 		wantCode(t, err, apperr.Conflict)
 		if campaign.CouponProblem(err) != "used" {
 			t.Errorf("problem key %q", campaign.CouponProblem(err))
+		}
+	})
+}
+
+// TestCouponReturnedOnCancel: cancelling a work order gives its redeemed
+// coupon back unused, exactly once however many cancel at the same time
+// (one return audited, one notice); the coupon can then be used on another
+// work order. A work order cancelled without a coupon changes no coupon.
+func TestCouponReturnedOnCancel(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		c := f.published(0, func(in *campaign.Input) {
+			in.Channel, in.Place, in.Kind, in.BenefitKind, in.CouponValueFen = "online", "", "service_promo", "coupon", 20000
+		})
+		cust, u := f.customer("上海", "owner", true, true)
+		if _, err := f.Svc.SignUp(f.ctx, u, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		mine, err := f.Svc.OwnerCoupons(f.ctx, u)
+		if err != nil || len(mine) != 1 {
+			t.Fatalf("coupons %+v %v", mine, err)
+		}
+		vid := f.id(`INSERT INTO vehicles (vin, customer_id, model_id, purchased_on, warranty_end, battery_warranty_end, created_at, updated_at)
+			VALUES ('LNBSCB3F0RW000002', $1, $2, '2024-01-01', '2027-01-01', '2032-01-01', $3, $3) RETURNING id`, cust, f.Model, start)
+		newWO := func(code string) int64 {
+			wo := f.id(`INSERT INTO work_orders (code, site_id, vehicle_id, customer_id, kind, status, labour_fen, total_fen, opened_at, updated_at)
+				VALUES ($1, $2, $3, $4, 'maintenance', 'open', 0, 0, $5, $5) RETURNING id`, code, f.Center, vid, cust, start)
+			f.exec(`INSERT INTO work_order_labour (work_order_id, description, minutes, rate_fen, amount_fen, payer) VALUES ($1, '保养', 60, 30000, 30000, 'owner')`, wo)
+			return wo
+		}
+		plain := newWO("WO0")
+		if _, err := f.WO.Act(f.ctx, f.Service, plain, "cancel", workorder.ActInput{Reason: "车主改期"}); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM campaign_coupons WHERE status = 'issued' AND work_order_id IS NULL`); n != 1 {
+			t.Fatalf("cancelling a work order without a coupon changed coupons: %d unused", n)
+		}
+		wo := newWO("WO1")
+		if _, err := f.Svc.RedeemCoupon(f.ctx, f.Service, wo, mine[0].Code); err != nil {
+			t.Fatal(err)
+		}
+		const n = 6
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = f.WO.Act(f.ctx, f.Service, wo, "cancel", workorder.ActInput{Reason: "车主取消维修"})
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			if err == nil {
+				ok++
+			} else if !apperr.Is(err, apperr.Conflict) {
+				t.Fatalf("cancel: %v", err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d cancellations succeeded", ok)
+		}
+		var status string
+		var woID sql.NullInt64
+		var redeemed sql.NullTime
+		if err := d.QueryRowContext(f.ctx, `SELECT status, work_order_id, redeemed_at FROM campaign_coupons WHERE id = $1`, mine[0].ID).Scan(&status, &woID, &redeemed); err != nil {
+			t.Fatal(err)
+		}
+		if status != "issued" || woID.Valid || redeemed.Valid {
+			t.Fatalf("after cancel: status %s, work order %v, redeemed %v", status, woID, redeemed)
+		}
+		if k := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'return_coupon' AND entity_id = $1`, wo); k != 1 {
+			t.Errorf("%d returns audited", k)
+		}
+		if k := f.count(`SELECT COUNT(*) FROM notifications WHERE title = '抵扣券已退回'`); k != 1 {
+			t.Errorf("%d return notices", k)
+		}
+		again := newWO("WO2")
+		if _, err := f.Svc.RedeemCoupon(f.ctx, f.Service, again, mine[0].Code); err != nil {
+			t.Fatalf("the returned coupon cannot be used again: %v", err)
 		}
 	})
 }

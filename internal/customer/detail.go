@@ -345,18 +345,40 @@ func intField(name, lbl, column string, lo, hi int64, cur func(d *Detail) int64)
 		}}
 }
 
-// ParseYuan reads an amount in yuan ("250000", "25万", "1,234.5") as fen.
-func ParseYuan(t string) (int64, bool) {
-	t = strings.NewReplacer(",", "", "，", "", "¥", "", "元", "", " ", "").Replace(strings.TrimSpace(t))
-	mult := 100.0
-	if strings.HasSuffix(t, "万") {
-		t, mult = strings.TrimSuffix(t, "万"), 1000000
+// ParseYuan reads an amount in yuan as fen: "268000", "268,000.50",
+// "¥268000", "268000元", "25万" or "25.8万" (at most 2 decimals in yuan, 6
+// in 万, at most 12 digits before the point). "" is 0. ok is false for
+// anything else, a negative amount included. It is the one parser of
+// money typed by a user or read from an import (sales.ParseYuan is it).
+func ParseYuan(t string) (fen int64, ok bool) {
+	t = strings.NewReplacer(",", "", "，", "", "¥", "", "￥", "", "元", "", " ", "").Replace(strings.TrimSpace(t))
+	if t == "" {
+		return 0, true
 	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || f < 0 || f > 1e9 {
+	decimals, scale := 2, int64(100)
+	if w, isWan := strings.CutSuffix(t, "万"); isWan {
+		t, decimals, scale = w, 6, 1_000_000
+	}
+	whole, frac, _ := strings.Cut(t, ".")
+	if !allDigits(whole) || len(whole) > 12 || len(frac) > decimals || frac != "" && !allDigits(frac) {
 		return 0, false
 	}
-	return int64(f*mult + 0.5), true
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	f := int64(0)
+	if frac != "" {
+		f, _ = strconv.ParseInt(frac+strings.Repeat("0", decimals-len(frac)), 10, 64)
+	}
+	return w*scale + f, true
+}
+
+// allDigits reports whether s is one or more ASCII digits.
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func yuanText(fen int64) string {
@@ -492,9 +514,16 @@ func (s *Service) Models(ctx context.Context) ([]Model, error) {
 
 // modelByIDOrName finds a model by id, code or name (nil when none).
 func (s *Service) modelByIDOrName(ctx context.Context, t string) (*Model, error) {
+	return ModelByIDOrName(ctx, s.db, t)
+}
+
+// ModelByIDOrName returns the vehicle model whose id, code or name is t,
+// read through q (nil, nil when there is none): how a typed or imported
+// model is read.
+func ModelByIDOrName(ctx context.Context, q db.Querier, t string) (*Model, error) {
 	var m Model
 	id, _ := strconv.ParseInt(t, 10, 64)
-	err := s.db.QueryRowContext(ctx, `SELECT id, name FROM vehicle_models WHERE id = $1 OR code = $2 OR name = $2 ORDER BY id LIMIT 1`, id, t).
+	err := q.QueryRowContext(ctx, `SELECT id, name FROM vehicle_models WHERE id = $1 OR code = $2 OR name = $2 ORDER BY id LIMIT 1`, id, t).
 		Scan(&m.ID, &m.Name)
 	if db.NoRows(err) {
 		return nil, nil

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,21 +23,34 @@ import (
 	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
-// ImportPolicy is what an import does with a row whose mobile number a
-// customer record has already (the number identifies a customer: the
-// column is unique, so a second record with it cannot be created).
+// ImportPolicy is what an import does with a row that matches a record
+// it already has. For customers a match is the same mobile number (the
+// number identifies a customer: the column is unique, so a second record
+// with it is never created) or, for a new number, the same name in the
+// same city (likely the same person with another number).
 type ImportPolicy string
 
 // The import policies.
 const (
-	ImportSkip   ImportPolicy = "skip"   // leave the record as it is
-	ImportUpdate ImportPolicy = "update" // write the row's non-empty fields into it
+	// ImportSkip leaves the matched record as it is; the row is skipped.
+	ImportSkip ImportPolicy = "skip"
+	// ImportUpdate writes the row's non-empty fields into the record its
+	// mobile matches; a row that matches only by name and city is skipped
+	// (its number differs, so it may be another person).
+	ImportUpdate ImportPolicy = "update"
+	// ImportCreate creates a new record for a row that matches only by
+	// name and city (the pair then shows on the likely-duplicates page);
+	// a row whose mobile matches is skipped, as a second record with one
+	// number cannot exist.
+	ImportCreate ImportPolicy = "create"
 )
 
 // ImportOptions are the choices of one import.
 type ImportOptions struct {
 	Format string // "csv" or "xlsx"
 	Policy ImportPolicy
+	// Mapping assigns columns to fields by heading (nil: by name only).
+	Mapping Mapping
 	// StoreID is the store of new records: an admin's choice (0: none);
 	// a consultant's records always go to their own store, assigned to them.
 	StoreID int64
@@ -76,47 +90,6 @@ type ImportResult struct {
 
 // importBatch is how many rows one transaction writes.
 const importBatch = 500
-
-// importable are the fields an import fills: the editable ones but the
-// consultant (a new record goes to the importing consultant; a manager
-// reassigns on the record).
-func importable(f field) bool { return !f.manage }
-
-// importAliases are other headings of a field, besides its label and name.
-var importAliases = map[string]string{"客户姓名": "name", "手机": "mobile", "电话": "mobile", "手机号码": "mobile",
-	"预算": "budget", "车型": "model_id", "意向": "model_id", "备注": "notes", "标签": "tags"}
-
-// mapColumns matches the headings to fields: a field's Chinese label (the
-// export's headings), its name, or an alias. The tags column is "tags".
-func mapColumns(header []string) (cols map[int]string, named map[string]string, unmapped []string) {
-	cols, named = map[int]string{}, map[string]string{}
-	taken := map[string]bool{}
-	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		name := importAliases[h]
-		for _, f := range Fields {
-			if importable(f) && (h == f.label || strings.EqualFold(h, f.name)) {
-				name = f.name
-			}
-		}
-		if strings.EqualFold(h, "tags") {
-			name = "tags"
-		}
-		if name == "" || taken[name] {
-			if h != "" {
-				unmapped = append(unmapped, h)
-			}
-			continue
-		}
-		taken[name] = true
-		cols[i] = name
-		named[h] = fieldLabel(name)
-		if name == "tags" {
-			named[h] = "标签"
-		}
-	}
-	return cols, named, unmapped
-}
 
 // rowReader yields the rows of a CSV or XLSX file, header first.
 type rowReader interface {
@@ -203,17 +176,20 @@ type pendingRow struct {
 
 // Import reads customers from r (a CSV file in UTF-8, or an Excel
 // workbook's first sheet; the first row names the columns, matched to the
-// fields by their Chinese names as the export writes them, by field name
-// or by a common alias) and creates a prospect for each new mobile number
-// (source 批量导入 unless a 来源 column says otherwise); a row whose number
-// is known is skipped or, with ImportUpdate, writes its non-empty fields
-// into that record (audited as import_customer). Rows are checked as the
-// edit form checks them; a bad row is reported with its line and written
-// not at all, the others are. Rows are written in transactions of 500, so
-// a file of any size imports in constant memory. Sales staff import into
-// their own store, assigned to themselves; admins into opt.StoreID.
-// Errors: Forbidden for other roles; Invalid on "file" for an unreadable
-// file or one without 姓名 and 手机号 columns; NotFound for an unknown store.
+// fields by opt.Mapping, else by their Chinese names as the export writes
+// them, by field name or by a common alias: see ImportFields) and creates
+// a prospect for each new person (source 批量导入 unless a 来源 column says
+// otherwise). A row that matches a record (the same mobile; or the same
+// name in the same city) is skipped, updated or created as opt.Policy
+// says (see ImportPolicy; updates are audited as import_customer). Rows
+// are checked as the edit form checks them; a bad row is reported with
+// its line and written not at all, the others are. Rows are written in
+// transactions of 500, so a file of any size imports in constant memory.
+// Sales staff import into their own store, assigned to themselves; admins
+// into opt.StoreID.
+// Errors: Forbidden for other roles; Invalid on "policy" for an unknown
+// policy, on "file" for an unreadable file, on "mapping" when no column
+// is 姓名 or 手机号; NotFound for an unknown store.
 func (s *Service) Import(ctx context.Context, actor *identity.User, r io.Reader, opt ImportOptions) (*ImportResult, error) {
 	if err := identity.Require(actor); err != nil {
 		return nil, err
@@ -221,8 +197,8 @@ func (s *Service) Import(ctx context.Context, actor *identity.User, r io.Reader,
 	if !actor.Is(identity.RoleSales, identity.RoleAdmin, identity.RoleSystem) {
 		return nil, apperr.New(apperr.Forbidden, "只有销售顾问和管理员可以导入客户")
 	}
-	if opt.Policy != ImportSkip && opt.Policy != ImportUpdate {
-		return nil, apperr.Field("policy", "请选择遇到已有手机号时跳过还是更新")
+	if !ValidPolicy(opt.Policy) {
+		return nil, errPolicy
 	}
 	store, sales := opt.StoreID, int64(0)
 	if actor.Is(identity.RoleSales) {
@@ -238,25 +214,12 @@ func (s *Service) Import(ctx context.Context, actor *identity.User, r io.Reader,
 			return nil, err
 		}
 	}
-	rows, err := openRows(r, opt.Format)
+	ir, err := OpenImport(r, ImportFields(), opt)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	header, err := rows.Next()
-	if err != nil {
-		return nil, errBadFile
-	}
-	cols, named, unmapped := mapColumns(header)
-	res := &ImportResult{Columns: named, Unmapped: unmapped, Errors: []RowError{}, DryRun: opt.DryRun}
-	var haveName, haveMobile bool
-	for _, f := range cols {
-		haveName = haveName || f == "name"
-		haveMobile = haveMobile || f == "mobile"
-	}
-	if !haveName || !haveMobile {
-		return nil, apperr.Field("file", "文件的第一行须有“姓名”和“手机号”两列（与客户导出的列名相同）")
-	}
+	defer ir.Close()
+	res := ir.Result
 	models := map[string]any{} // the model column's texts, parsed once
 	var batch []pendingRow
 	seen := map[string]int{} // mobile → first line, within the file
@@ -271,67 +234,27 @@ func (s *Service) Import(ctx context.Context, actor *identity.User, r io.Reader,
 		}
 		return err
 	}
-	fail := func(line int, name, msg string) {
-		e := RowError{Line: line, Field: name, Label: fieldLabel(name), Message: msg}
-		res.ErrorRows++
-		if len(res.Errors) < MaxRowErrors {
-			res.Errors = append(res.Errors, e)
-		}
-		if opt.OnError != nil {
-			opt.OnError(e)
-		}
-	}
-	for line := 2; ; line++ {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		rec, err := rows.Next()
+	for {
+		line, vals, err := ir.Next(ctx)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				fail(line, "", "无法解析这一行："+pe.Err.Error())
-				continue
-			}
-			return res, errBadFile
+			return res, err
 		}
-		blank := true
-		for _, c := range rec {
-			blank = blank && strings.TrimSpace(c) == ""
-		}
-		if blank {
-			continue
-		}
-		res.Rows++
 		p := pendingRow{line: line, changes: map[string]string{}, values: map[string]any{}}
 		bad := false
-		for i, name := range cols {
-			if i >= len(rec) {
+		for _, f := range Fields {
+			text, ok := vals[f.name]
+			if !ok && f.name != "name" && f.name != "mobile" || !importable(f) {
 				continue
 			}
-			text := strings.TrimSpace(rec[i])
-			if !utf8.ValidString(text) {
-				fail(line, name, "含有无法识别的字符，请用 UTF-8 保存文件")
-				bad = true
-				break
-			}
-			if name == "tags" {
-				for _, t := range strings.FieldsFunc(text, func(r rune) bool { return strings.ContainsRune(",，;；、 ", r) }) {
-					if utf8.RuneCountInString(t) <= MaxTagLen {
-						p.tags = append(p.tags, t)
-					}
-				}
+			if text == "" && f.name != "name" && f.name != "mobile" {
 				continue
 			}
-			if text == "" && name != "name" && name != "mobile" {
-				continue
-			}
-			f := fieldByName(name)
 			var value any
 			var msg string
-			if name == "model_id" {
+			if f.name == "model_id" {
 				v, ok := models[text]
 				if !ok {
 					v, _, msg = f.parse(s, ctx, nil, text)
@@ -344,18 +267,23 @@ func (s *Service) Import(ctx context.Context, actor *identity.User, r io.Reader,
 				value, _, msg = f.parse(s, ctx, nil, text)
 			}
 			if msg != "" {
-				fail(line, name, msg)
+				ir.Fail(line, f.name, msg)
 				bad = true
 				break
 			}
-			p.changes[name], p.values[name] = text, value
+			p.changes[f.name], p.values[f.name] = text, value
 		}
 		if bad {
 			continue
 		}
+		for _, t := range strings.FieldsFunc(vals["tags"], func(r rune) bool { return strings.ContainsRune(",，;；、 ", r) }) {
+			if utf8.RuneCountInString(t) <= MaxTagLen {
+				p.tags = append(p.tags, t)
+			}
+		}
 		mobile := p.changes["mobile"]
 		if first, dup := seen[mobile]; dup {
-			fail(line, "mobile", fmt.Sprintf("与第 %d 行手机号相同", first))
+			ir.Fail(line, "mobile", fmt.Sprintf("与第 %d 行手机号相同", first))
 			continue
 		}
 		seen[mobile] = line
@@ -380,47 +308,23 @@ func (s *Service) Import(ctx context.Context, actor *identity.User, r io.Reader,
 	return res, nil
 }
 
-func fieldByName(name string) field {
-	for _, f := range Fields {
-		if f.name == name {
-			return f
-		}
-	}
-	panic("customer: no field " + name)
-}
-
 // importBatch writes one batch of checked rows in a transaction (or, dry,
-// only looks up which numbers are known).
+// only looks up which rows match a record).
 func (s *Service) importBatch(ctx context.Context, actor *identity.User, batch []pendingRow, opt ImportOptions, store, sales int64, res *ImportResult) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		known := map[string]int64{}
-		args := make([]any, len(batch))
-		marks := make([]string, len(batch))
-		for i, p := range batch {
-			args[i], marks[i] = p.changes["mobile"], fmt.Sprintf("$%d", i+1)
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, mobile FROM customers WHERE mobile IN (`+strings.Join(marks, ", ")+`)`, args...)
+		known, err := knownMobiles(ctx, tx, batch)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id int64
-			var m string
-			if err := rows.Scan(&id, &m); err != nil {
-				rows.Close()
-				return err
-			}
-			known[m] = id
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		similar, err := sameNameCity(ctx, tx, batch, known)
+		if err != nil {
 			return err
 		}
 		now := s.now()
 		for _, p := range batch {
 			id, exists := known[p.changes["mobile"]]
 			switch {
-			case exists && opt.Policy == ImportSkip:
+			case exists && opt.Policy != ImportUpdate, !exists && similar[p.changes["name"]+"\x1f"+p.changes["city"]] && opt.Policy != ImportCreate:
 				res.Skipped++
 				continue
 			case exists:
@@ -467,6 +371,78 @@ func (s *Service) importBatch(ctx context.Context, actor *identity.User, batch [
 	})
 }
 
+// inList returns "$n, $n+1, ..." for vals appended to args.
+func inList(args *[]any, vals []string) string {
+	marks := make([]string, len(vals))
+	for i, v := range vals {
+		*args = append(*args, v)
+		marks[i] = fmt.Sprintf("$%d", len(*args))
+	}
+	return strings.Join(marks, ", ")
+}
+
+// knownMobiles returns the customers of the batch's mobile numbers.
+func knownMobiles(ctx context.Context, tx *sql.Tx, batch []pendingRow) (map[string]int64, error) {
+	mobiles := make([]string, len(batch))
+	for i, p := range batch {
+		mobiles[i] = p.changes["mobile"]
+	}
+	var args []any
+	rows, err := tx.QueryContext(ctx, `SELECT id, mobile FROM customers WHERE mobile IN (`+inList(&args, mobiles)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	known := map[string]int64{}
+	for rows.Next() {
+		var id int64
+		var m string
+		if err := rows.Scan(&id, &m); err != nil {
+			return nil, err
+		}
+		known[m] = id
+	}
+	return known, rows.Err()
+}
+
+// sameNameCity returns the name+"\x1f"+city pairs of the batch's new
+// numbers that a current customer (not merged, not erased) already has.
+func sameNameCity(ctx context.Context, tx *sql.Tx, batch []pendingRow, known map[string]int64) (map[string]bool, error) {
+	var names []string
+	want := map[string]bool{}
+	for _, p := range batch {
+		if _, ok := known[p.changes["mobile"]]; ok || p.changes["city"] == "" {
+			continue
+		}
+		key := p.changes["name"] + "\x1f" + p.changes["city"]
+		if !want[key] {
+			want[key] = true
+			names = append(names, p.changes["name"])
+		}
+	}
+	found := map[string]bool{}
+	if len(names) == 0 {
+		return found, nil
+	}
+	var args []any
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT name, city FROM customers WHERE name IN (`+inList(&args, names)+`)
+		AND merged_into_id IS NULL AND erased_at IS NULL`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n, c string
+		if err := rows.Scan(&n, &c); err != nil {
+			return nil, err
+		}
+		if want[n+"\x1f"+c] {
+			found[n+"\x1f"+c] = true
+		}
+	}
+	return found, rows.Err()
+}
+
 // insertImported creates the prospect of row p.
 func (s *Service) insertImported(ctx context.Context, tx *sql.Tx, p pendingRow, store, sales int64, now any) (int64, error) {
 	cols := []string{"kind", "source", "store_id", "sales_user_id", "created_at", "updated_at"}
@@ -501,7 +477,9 @@ type ImportFile struct {
 	FileName                                   string
 	Format                                     string
 	Size                                       int64
+	Target                                     string // customers or leads
 	Policy                                     ImportPolicy
+	Mapping                                    Mapping // the mapping step's choice (nil before it)
 	StoreID                                    int64
 	Status                                     string // uploaded, checked, queued, done, failed
 	JobID                                      int64  // the latest check or import job
@@ -510,8 +488,25 @@ type ImportFile struct {
 	UserID                                     int64
 }
 
+// AwaitsMapping reports whether the upload waits for its column mapping
+// (the step before the check).
+func (f *ImportFile) AwaitsMapping() bool { return f.Status == "uploaded" && f.JobID == 0 }
+
+// PolicyLabel is the import's duplicate policy in Chinese.
+func (f *ImportFile) PolicyLabel() string {
+	return map[ImportPolicy]string{ImportSkip: "跳过", ImportUpdate: "更新", ImportCreate: "仍然新建"}[f.Policy]
+}
+
+// TargetLabel is what the file imports, in Chinese.
+func (f *ImportFile) TargetLabel() string {
+	return map[string]string{"customers": "客户", "leads": "线索"}[f.Target]
+}
+
 // StatusLabel is the import's status in Chinese.
 func (f *ImportFile) StatusLabel() string {
+	if f.AwaitsMapping() {
+		return "已上传，待确认列映射"
+	}
 	return map[string]string{"uploaded": "已上传，检查中", "checked": "已检查，待导入", "queued": "导入中", "done": "已导入", "failed": "失败"}[f.Status]
 }
 
@@ -521,25 +516,27 @@ const MaxImportBytes = 100 << 20
 // importChunk is the size of the stored pieces of an upload.
 const importChunk = 1 << 20
 
-// Upload stores an uploaded file (name decides CSV or Excel) with the
-// import's choices, for CheckJob and ImportJob to read; status uploaded.
-// Who may import may upload; Invalid on "file" for another kind of file,
-// an empty one or one over MaxImportBytes, on "policy" or "store_id" as
-// Import.
-func (s *Service) Upload(ctx context.Context, actor *identity.User, name string, r io.Reader, policy ImportPolicy, store int64) (*ImportFile, error) {
+// Upload stores an uploaded file of target (customers or leads; the
+// name decides CSV or Excel) with the store of its new records, for the
+// mapping step (SetMapping) and then ImportJob to read; status uploaded,
+// policy skip until the mapping step says otherwise. Who may import may
+// upload; Invalid on "file" for another kind of file, an empty one or one
+// over MaxImportBytes.
+func (s *Service) Upload(ctx context.Context, actor *identity.User, target, name string, r io.Reader, store int64) (*ImportFile, error) {
 	if err := identity.Require(actor); err != nil {
 		return nil, err
 	}
 	if !actor.Is(identity.RoleSales, identity.RoleAdmin) {
-		return nil, apperr.New(apperr.Forbidden, "只有销售顾问和管理员可以导入客户")
+		return nil, apperr.New(apperr.Forbidden, "只有销售顾问和管理员可以导入")
+	}
+	if target != "customers" && target != "leads" {
+		return nil, apperr.Field("target", "请选择导入客户还是线索")
 	}
 	format := FormatOf(name)
 	if format == "" {
 		return nil, apperr.Field("file", "只支持 CSV 与 Excel（.xlsx）文件")
 	}
-	if policy != ImportSkip && policy != ImportUpdate {
-		return nil, apperr.Field("policy", "请选择遇到已有手机号时跳过还是更新")
-	}
+	policy := ImportSkip
 	if actor.Is(identity.RoleSales) {
 		store = actor.SiteID
 	}
@@ -548,8 +545,8 @@ func (s *Service) Upload(ctx context.Context, actor *identity.User, name string,
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var id int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO customer_imports (user_id, target, file_name, format, size_bytes, policy, store_id, status, created_at, updated_at)
-			VALUES ($1, 'customers', $2, $3, 0, $4, $5, 'uploaded', $6, $6) RETURNING id`,
-			actor.ID, cleanName(name), format, string(policy), nullID(store), now).Scan(&id); err != nil {
+			VALUES ($1, $2, $3, $4, 0, $5, $6, 'uploaded', $7, $7) RETURNING id`,
+			actor.ID, target, cleanName(name), format, string(policy), nullID(store), now).Scan(&id); err != nil {
 			return err
 		}
 		buf := make([]byte, importChunk)
@@ -578,7 +575,7 @@ func (s *Service) Upload(ctx context.Context, actor *identity.User, name string,
 		if _, err := tx.ExecContext(ctx, `UPDATE customer_imports SET size_bytes = $1 WHERE id = $2`, size, id); err != nil {
 			return err
 		}
-		f = &ImportFile{ID: id, FileName: cleanName(name), Format: format, Size: size, Policy: policy, StoreID: store, Status: "uploaded",
+		f = &ImportFile{ID: id, Target: target, FileName: cleanName(name), Format: format, Size: size, Policy: policy, StoreID: store, Status: "uploaded",
 			CreatedAt: now, UserID: actor.ID}
 		return nil
 	})
@@ -607,15 +604,22 @@ func (s *Service) GetImport(ctx context.Context, actor *identity.User, id int64)
 	}
 	var f ImportFile
 	var store, job, user sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT id, file_name, format, size_bytes, policy, store_id, status, job_id, total_rows, created_rows,
-		updated_rows, skipped_rows, error_rows, created_at, user_id FROM customer_imports WHERE id = $1 AND target = 'customers'`, id).
-		Scan(&f.ID, &f.FileName, &f.Format, &f.Size, &f.Policy, &store, &f.Status, &job, &f.Rows, &f.Created, &f.Updated, &f.Skipped,
+	var mapping string
+	err := s.db.QueryRowContext(ctx, `SELECT id, target, file_name, format, size_bytes, policy, mapping, store_id, status, job_id, total_rows, created_rows,
+		updated_rows, skipped_rows, error_rows, created_at, user_id FROM customer_imports WHERE id = $1`, id).
+		Scan(&f.ID, &f.Target, &f.FileName, &f.Format, &f.Size, &f.Policy, &mapping, &store, &f.Status, &job, &f.Rows, &f.Created, &f.Updated, &f.Skipped,
 			&f.ErrorRows, &f.CreatedAt, &user)
 	if db.NoRows(err) || err == nil && !seesAll(actor) && user.Int64 != actor.ID {
 		return nil, apperr.New(apperr.NotFound, "导入记录不存在")
 	}
+	if err != nil {
+		return nil, err
+	}
 	f.StoreID, f.JobID, f.UserID = store.Int64, job.Int64, user.Int64
-	return &f, err
+	if mapping != "" {
+		_ = json.Unmarshal([]byte(mapping), &f.Mapping)
+	}
+	return &f, nil
 }
 
 // OpenUpload returns a reader of upload id's file, read chunk by chunk.
@@ -672,12 +676,17 @@ func (s *Service) SetImportJob(ctx context.Context, actor *identity.User, id, jo
 	return err
 }
 
+// Importer imports the rows of r: Service.Import for customers,
+// sales.Service.ImportLeads for leads.
+type Importer func(ctx context.Context, actor *identity.User, r io.Reader, opt ImportOptions) (*ImportResult, error)
+
 // RunImport checks (dry) or imports upload id for actor, its uploader,
-// with its stored choices, and records the counts and the new status
+// with imp (the importer of the upload's target) and its stored choices
+// (mapping, policy, store), and records the counts and the new status
 // (checked after a check, done after an import; failed on an error). A
 // second import of an imported file is a Conflict. errs, when set,
 // receives the error report (CSV: 行号, 字段, 原因) of every rejected row.
-func (s *Service) RunImport(ctx context.Context, actor *identity.User, id int64, dry bool, progress func(done int), errs io.Writer) (*ImportResult, error) {
+func (s *Service) RunImport(ctx context.Context, actor *identity.User, id int64, dry bool, imp Importer, progress func(done int), errs io.Writer) (*ImportResult, error) {
 	f, err := s.GetImport(ctx, actor, id)
 	if err != nil {
 		return nil, err
@@ -685,14 +694,14 @@ func (s *Service) RunImport(ctx context.Context, actor *identity.User, id int64,
 	if !dry && f.Status == "done" {
 		return nil, apperr.New(apperr.Conflict, "这个文件已经导入过了")
 	}
-	opt := ImportOptions{Format: f.Format, Policy: f.Policy, StoreID: f.StoreID, DryRun: dry, Progress: progress}
+	opt := ImportOptions{Format: f.Format, Policy: f.Policy, Mapping: f.Mapping, StoreID: f.StoreID, DryRun: dry, Progress: progress}
 	var w *csv.Writer
 	if errs != nil {
 		w = csv.NewWriter(errs)
 		_ = w.Write([]string{"行号", "字段", "原因"})
 		opt.OnError = func(e RowError) { _ = w.Write([]string{strconv.Itoa(e.Line), e.Label, e.Message}) }
 	}
-	res, err := s.Import(ctx, actor, s.OpenUpload(ctx, id), opt)
+	res, err := imp(ctx, actor, s.OpenUpload(ctx, id), opt)
 	status := map[bool]string{true: "checked", false: "done"}[dry]
 	if err != nil {
 		status = "failed"

@@ -3,6 +3,8 @@ package customer_test
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -11,8 +13,14 @@ import (
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
 )
 
-// importRows is the size of the benchmarks' file.
-const importRows = 20000
+// importRows is the size of the benchmarks' file: 20,000 rows, or
+// NEVCRM_BENCH_IMPORT_ROWS (docs/测试说明.md measures 100,000).
+var importRows = func() int {
+	if n, err := strconv.Atoi(os.Getenv("NEVCRM_BENCH_IMPORT_ROWS")); err == nil && n > 0 {
+		return n - n%500
+	}
+	return 20000
+}()
 
 func importFile(rows, offset int) []byte {
 	var b bytes.Buffer

@@ -51,7 +51,7 @@ func TestImport(t *testing.T) {
 		_, err := imp(w.serviceUser, importCSV, customer.ImportOptions{})
 		apperrtest.WantCode(t, err, apperr.Forbidden)
 		_, err = imp(w.alice, "城市,来源\n上海,官网\n", customer.ImportOptions{})
-		apperrtest.WantField(t, err, "file")
+		apperrtest.WantField(t, err, "mapping")
 		_, err = imp(w.alice, importCSV, customer.ImportOptions{Policy: "replace"})
 		apperrtest.WantField(t, err, "policy")
 		_, err = imp(w.admin, importCSV, customer.ImportOptions{StoreID: 999999})

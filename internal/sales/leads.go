@@ -109,24 +109,9 @@ type LeadInput struct {
 	CampaignID int64
 }
 
-// ParseYuan parses an amount in yuan ("268000", "268,000.50") into fen;
-// "" is 0. ok is false for anything else or a negative amount.
-func ParseYuan(s string) (int64, bool) {
-	s = strings.ReplaceAll(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "¥")), ",", "")
-	if s == "" {
-		return 0, true
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	if len(frac) > 2 || whole == "" || !isDigits(whole) || (frac != "" && !isDigits(frac)) || len(whole) > 12 {
-		return 0, false
-	}
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	w, _ := strconv.ParseInt(whole, 10, 64)
-	f, _ := strconv.ParseInt(frac, 10, 64)
-	return w*100 + f, true
-}
+// ParseYuan parses an amount in yuan into fen: customer.ParseYuan, the
+// one money parser ("268000", "268,000.50", "25万"; "" is 0).
+func ParseYuan(s string) (int64, bool) { return customer.ParseYuan(s) }
 
 var mobileOK = func(m string) bool {
 	if len(m) != 11 || m[0] != '1' || m[1] < '3' || !isDigits(m) {

@@ -37,3 +37,15 @@ func (s *Service) ApplyDiscountTx(ctx context.Context, tx *sql.Tx, actor *identi
 	}
 	return s.touch(ctx, tx, id, w.Status, now)
 }
+
+// CancelHook runs in the transaction that cancels work order w (its state
+// before the cancellation; the status update has already happened, so a
+// hook runs once per cancellation however many try at the same time).
+// An error rolls the cancellation back.
+type CancelHook func(ctx context.Context, tx *sql.Tx, actor *identity.User, w *WorkOrder, now time.Time) error
+
+// OnCancel registers h to run in every cancellation's transaction. The
+// areas above the work order use it (the campaign area returns a redeemed
+// coupon), since the work order may not import them; internal/app
+// registers the hooks at start.
+func (s *Service) OnCancel(h CancelHook) { s.onCancel = append(s.onCancel, h) }

@@ -25,6 +25,8 @@ type Service struct {
 	booking *booking.Service
 	now     func() time.Time
 	inv     *inventory.Service
+	// onCancel runs in the transaction of every cancellation (OnCancel).
+	onCancel []CancelHook
 }
 
 // NewService returns a Service on d; bk reads the appointments a work order
@@ -747,8 +749,9 @@ type ActInput struct {
 // Act takes a step of the status machine on work order id. Complete needs a
 // diagnosis and at least one line (Conflict otherwise); hand-over asks the
 // owner to rate the service (a notification in the same transaction);
-// cancel needs a reason (Invalid on reason) and returns the issued parts to
-// stock. A step the status does not allow is Conflict. Only service staff
+// cancel needs a reason (Invalid on reason), returns the issued parts to
+// stock and runs the OnCancel hooks (a redeemed campaign coupon goes back
+// to the owner). A step the status does not allow is Conflict. Only service staff
 // of its center and admins may (Forbidden for other roles, NotFound out of
 // scope); an unknown action is NotFound.
 func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, name string, in ActInput) (*WorkOrder, error) {
@@ -816,6 +819,11 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, name 
 			}
 			if err := s.touch(ctx, tx, id, Cancelled, now); err != nil {
 				return err
+			}
+			for _, h := range s.onCancel {
+				if err := h(ctx, tx, actor, w, now); err != nil {
+					return err
+				}
 			}
 		case HandOver:
 			if err := notifyRate(ctx, tx, w, now); err != nil {
