@@ -6,13 +6,16 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/listing"
+	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
+	"github.com/nevcrm/nevcrm/internal/workorder"
 )
 
 // Owner serves the owner's own vehicles.
 type Owner struct {
 	*Base
-	Vehicles *vehicle.Service
+	Vehicles   *vehicle.Service
+	WorkOrders *workorder.Service // warranty terms (Coverage)
 }
 
 // Routes returns the owner endpoints.
@@ -43,11 +46,17 @@ type vehicleJSON struct {
 	BatteryWarrantyEnd string  `json:"battery_warranty_end"`
 }
 
-func toVehicle(v *vehicle.Vehicle) vehicleJSON {
-	return vehicleJSON{ID: v.ID, VIN: v.VIN, Plate: v.Plate, Model: v.ModelName, Brand: v.Brand, Powertrain: v.Powertrain,
+// toVehicle shapes a vehicle with its warranty ends as covers (whole
+// vehicle, then battery) from workorder.Coverage give them.
+func toVehicle(v *vehicle.Vehicle, covers []workorder.Cover) vehicleJSON {
+	out := vehicleJSON{ID: v.ID, VIN: v.VIN, Plate: v.Plate, Model: v.ModelName, Brand: v.Brand, Powertrain: v.Powertrain,
 		BatteryKWh: v.BatteryKWh, RangeKM: v.RangeKM, SwapCapable: v.SwapCapable, MileageKM: v.MileageKM, BatterySOH: v.BatterySOH,
-		SoftwareVersion: v.SoftwareVersion, PurchasedOn: v.PurchasedOn.Format(time.DateOnly), WarrantyEnd: v.WarrantyEnd.Format(time.DateOnly),
-		BatteryWarrantyEnd: v.BatteryWarrantyEnd.Format(time.DateOnly)}
+		SoftwareVersion: v.SoftwareVersion, PurchasedOn: v.PurchasedOn.Format(time.DateOnly)}
+	if len(covers) == 2 {
+		out.WarrantyEnd = covers[0].Ends.In(site.Shanghai).Format(time.DateOnly)
+		out.BatteryWarrantyEnd = covers[1].Ends.In(site.Shanghai).Format(time.DateOnly)
+	}
+	return out
 }
 
 func (h *Owner) vehicles(rw http.ResponseWriter, r *http.Request) {
@@ -58,7 +67,12 @@ func (h *Owner) vehicles(rw http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]vehicleJSON, 0, len(vs))
 	for _, v := range vs {
-		out = append(out, toVehicle(v))
+		covers, err := h.WorkOrders.Coverage(r.Context(), httpx.User(r), v.ID)
+		if err != nil {
+			h.fail(rw, r, err)
+			return
+		}
+		out = append(out, toVehicle(v, covers))
 	}
 	writeJSON(rw, http.StatusOK, map[string]any{"vehicles": out})
 }

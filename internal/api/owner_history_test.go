@@ -6,9 +6,12 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/nevcrm/nevcrm/internal/app/apptest"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/vehicle"
 )
 
 // TestVehicleHistoryAPI reads a car's monthly health and its charging and
@@ -34,14 +37,29 @@ func TestVehicleHistoryAPI(t *testing.T) {
 	}
 	var vs struct {
 		Vehicles []struct {
-			ID         int64   `json:"id"`
-			BatterySOH float64 `json:"battery_soh"`
+			ID                 int64   `json:"id"`
+			BatterySOH         float64 `json:"battery_soh"`
+			WarrantyEnd        string  `json:"warranty_end"`
+			BatteryWarrantyEnd string  `json:"battery_warranty_end"`
 		} `json:"vehicles"`
 	}
 	if code := getJSON(owner, "/api/v1/vehicles", &vs); code != 200 || len(vs.Vehicles) == 0 {
 		t.Fatalf("vehicles: %d", code)
 	}
 	v := vs.Vehicles[0]
+	// The warranty ends follow the model's terms from delivery, as the
+	// vehicle page and the work order's payer decision do.
+	var delivered time.Time
+	var vy, by int
+	if err := s.App.DB.QueryRowContext(t.Context(), `SELECT v.delivered_at, COALESCE(t.vehicle_years, $2), COALESCE(t.battery_years, $3)
+		FROM vehicles v LEFT JOIN warranty_terms t ON t.model_id = v.model_id WHERE v.id = $1`,
+		v.ID, vehicle.DefaultTerms.VehicleYears, vehicle.DefaultTerms.BatteryYears).Scan(&delivered, &vy, &by); err != nil {
+		t.Fatal(err)
+	}
+	end := func(years int) string { return delivered.AddDate(years, 0, 0).In(site.Shanghai).Format(time.DateOnly) }
+	if v.WarrantyEnd != end(vy) || v.BatteryWarrantyEnd != end(by) {
+		t.Errorf("warranty ends %s, %s; want %s (%d years), %s (%d years)", v.WarrantyEnd, v.BatteryWarrantyEnd, end(vy), vy, end(by), by)
+	}
 	var h struct {
 		Items []struct {
 			Month      string  `json:"month"`

@@ -75,7 +75,7 @@ func (a *App) routes() (http.Handler, error) {
 	)
 	mount(j.Deny, j,
 		&api.Accounts{Base: j, Accounts: s.Accounts},
-		&api.Owner{Base: j, Vehicles: s.Vehicles},
+		&api.Owner{Base: j, Vehicles: s.Vehicles, WorkOrders: s.WorkOrders},
 		&api.Booking{Base: j, Booking: s.Booking, Sites: s.Sites},
 		&api.Privacy{Base: j, Privacy: s.Privacy},
 		&api.Users{Base: j, Accounts: s.Accounts},

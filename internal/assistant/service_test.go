@@ -243,8 +243,22 @@ func TestStationsBatteryWarranty(t *testing.T) {
 
 		r = f.ask(f.A, 0, "我的电池健康度多少")
 		wantIn(t, r, "96.5%", "沪A10001")
+		// The answer follows the model's warranty terms (as the vehicle
+		// page and the work order's payer decision do), not a fixed term.
+		var model int64
+		var delivered time.Time
+		if err := d.QueryRowContext(f.ctx, `SELECT model_id, delivered_at FROM vehicles WHERE id = $1`, f.VehA).Scan(&model, &delivered); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{`DELETE FROM warranty_terms WHERE model_id = $1`,
+			`INSERT INTO warranty_terms (model_id, vehicle_years, vehicle_km, battery_years, battery_km) VALUES ($1, 4, 120000, 7, 150000)`} {
+			if _, err := d.ExecContext(f.ctx, q, model); err != nil {
+				t.Fatal(err)
+			}
+		}
+		day := func(years int) string { return delivered.AddDate(years, 0, 0).In(site.Shanghai).Format("2006-01-02") }
 		r = f.ask(f.A, 0, "我的车还在保修期吗")
-		wantIn(t, r, "整车质保至 2030-11-30", "三电（电池）质保至 2033-11-30")
+		wantIn(t, r, "整车质保（4 年或 120,000 公里）至 "+day(4), "电池质保（7 年或 150,000 公里）至 "+day(7), "当前里程 18,000 公里")
 	})
 }
 

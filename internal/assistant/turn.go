@@ -10,6 +10,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/support"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
@@ -616,11 +617,21 @@ func (t *turn) warranty(ctx context.Context) (*Reply, error) {
 	today := t.now.In(site.Shanghai)
 	var lines []string
 	for _, v := range vs {
-		line := fmt.Sprintf("%s（%s）：整车质保至 %s%s，三电（电池）质保至 %s%s；当前里程 %d 公里", v.Title(), plateOrVIN(v),
-			v.WarrantyEnd.Format("2006-01-02"), left(today, v.WarrantyEnd), v.BatteryWarrantyEnd.Format("2006-01-02"), left(today, v.BatteryWarrantyEnd), v.MileageKM)
-		lines = append(lines, line)
+		// The same terms the vehicle page and the work order's payer
+		// decision use (workorder.Coverage).
+		covers, err := t.s.WorkOrders.Coverage(ctx, t.actor, v.ID)
+		if err != nil {
+			return nil, err
+		}
+		var parts []string
+		for _, c := range covers {
+			parts = append(parts, fmt.Sprintf("%s（%d 年或 %s 公里）至 %s%s", c.Name, c.Years, listing.Thousands(int64(c.KM)),
+				c.Ends.In(site.Shanghai).Format("2006-01-02"), left(today, c.Ends)))
+		}
+		lines = append(lines, fmt.Sprintf("%s（%s）：%s；当前里程 %s 公里", v.Title(), plateOrVIN(v), strings.Join(parts, "，"),
+			listing.Thousands(int64(v.MileageKM))))
 	}
-	r := t.reply(Warranty, strings.Join(lines, "；\n")+"。\n质保以年限或里程先到者为准（整车 15 万公里、三电 16 万公里），易损件磨损和事故损坏不在质保范围内。")
+	r := t.reply(Warranty, strings.Join(lines, "；\n")+"。\n质保以年限或里程先到者为准，易损件磨损和事故损坏不在质保范围内。")
 	if len(t.u.Hits) > 0 {
 		r.Sources = sources(t.u.Hits[:1])
 	}

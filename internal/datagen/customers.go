@@ -441,7 +441,7 @@ func (g *gen) vehicle(c *cust, model, delDay int, delivered time.Time) int64 {
 	}
 	purchased := g.date(delDay)
 	l.add(t.vehicles, id, vin, plate, c.id, int64(model+1), c.store.id, c.color, purchased, delivered, mileage,
-		c.soh, math.Round(fast*100)/100, version, purchased.AddDate(5, 0, 0), purchased.AddDate(8, 0, 0), delivered, g.now)
+		c.soh, math.Round(fast*100)/100, version, purchased.AddDate(termsOf(model).VehicleYears, 0, 0), purchased.AddDate(termsOf(model).BatteryYears, 0, 0), delivered, g.now)
 	l.add(t.audit, t.audit.next(), c.sales, "vehicle.deliver", "vehicles", id, "交付 "+vin, delivered)
 	g.ownerCenter(c, id, delivered, fast, noise, mileage)
 	g.owners[c.city] = append(g.owners[c.city], owner{customer: c.id, vehicle: id, day: int32(delDay), model: uint8(model), kmPerDay: float32(c.kmPerDay)})

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nevcrm/nevcrm/internal/vehicle"
 	"github.com/nevcrm/nevcrm/internal/workorder"
 )
 
@@ -45,8 +46,8 @@ var woKindLetter = map[string]string{"maintenance": "m", "repair": "r", "warrant
 
 // termsOf is a model's warranty terms: the premium sedans and SUVs carry
 // longer whole-vehicle terms, every model 8 years for the battery.
-func termsOf(i int) workorder.Terms {
-	t := workorder.DefaultTerms
+func termsOf(i int) vehicle.Terms {
+	t := vehicle.DefaultTerms
 	if models[i].priceYuan >= 250000 {
 		t.VehicleYears, t.VehicleKM = 5, 150_000
 	}

@@ -148,17 +148,12 @@ type NewVehicle struct {
 	DeliveredAt time.Time
 }
 
-// Warranty terms of a new car: vehicle 5 years, battery 8 years.
-const (
-	WarrantyYears        = 5
-	BatteryWarrantyYears = 8
-)
-
 // Register inserts a delivered car through q (the delivery's transaction)
 // and returns its id. The VIN must have 17 allowed characters and the right
 // check digit (Invalid on "vin"), the plate must be a new-energy plate whose
 // series fits the model's powertrain (Invalid on "plate"); an unknown model
 // is NotFound; a VIN or plate already registered is Invalid on its field.
+// The warranty ends are the delivery day plus the model's terms (TermsOf).
 // Callers check who may deliver.
 func Register(ctx context.Context, q db.Querier, v NewVehicle) (int64, error) {
 	v.VIN = strings.ToUpper(strings.TrimSpace(v.VIN))
@@ -185,6 +180,10 @@ func Register(ctx context.Context, q db.Querier, v NewVehicle) (int64, error) {
 			return 0, apperr.Field(c.col, c.msg)
 		}
 	}
+	terms, err := TermsOf(ctx, q, v.ModelID)
+	if err != nil {
+		return 0, err
+	}
 	at := v.DeliveredAt.UTC()
 	day := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, time.UTC)
 	var id int64
@@ -192,7 +191,7 @@ func Register(ctx context.Context, q db.Querier, v NewVehicle) (int64, error) {
 			warranty_end, battery_warranty_end, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8, $8) RETURNING id`,
 		v.VIN, v.Plate, v.CustomerID, v.ModelID, v.StoreID, v.Color, day, at,
-		day.AddDate(WarrantyYears, 0, 0), day.AddDate(BatteryWarrantyYears, 0, 0)).Scan(&id)
+		day.AddDate(terms.VehicleYears, 0, 0), day.AddDate(terms.BatteryYears, 0, 0)).Scan(&id)
 	if db.IsUniqueViolation(err) {
 		// Registered meanwhile by another delivery (PostgreSQL).
 		return 0, apperr.New(apperr.Conflict, "该车架号或车牌刚刚被登记，请核对后重试")

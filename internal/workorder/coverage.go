@@ -8,6 +8,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/vehicle"
 )
 
 // Cover is what remains of one warranty of a vehicle, by the rule the
@@ -56,9 +57,9 @@ func (s *Service) Coverage(ctx context.Context, actor *identity.User, vehicleID 
 	if !delivered.Valid {
 		start = purchased
 	}
-	terms := DefaultTerms
+	terms := vehicle.DefaultTerms
 	if vy.Valid {
-		terms = Terms{int(vy.Int64), int(vk.Int64), int(by.Int64), int(bk.Int64)}
+		terms = vehicle.Terms{VehicleYears: int(vy.Int64), VehicleKM: int(vk.Int64), BatteryYears: int(by.Int64), BatteryKM: int(bk.Int64)}
 	}
 	now := s.now()
 	cover := func(name string, years, limit int) Cover {

@@ -9,18 +9,8 @@ import (
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/vehicle"
 )
-
-// Terms are a vehicle model's warranty terms, counted from delivery.
-type Terms struct {
-	VehicleYears, VehicleKM int
-	BatteryYears, BatteryKM int
-}
-
-// DefaultTerms apply to a model without a row in warranty_terms: 3 years
-// or 100,000 km for the whole vehicle, 8 years or 160,000 km for the
-// battery and electric drive (三电).
-var DefaultTerms = Terms{VehicleYears: 3, VehicleKM: 100_000, BatteryYears: 8, BatteryKM: 160_000}
 
 // Decision is who pays a line, and why, in words a customer understands.
 type Decision struct {
@@ -35,7 +25,7 @@ type Facts struct {
 	Delivered time.Time // zero when the vehicle has no delivery date
 	At        time.Time // when the work order was opened
 	MileageKM int
-	Terms     Terms
+	Terms     vehicle.Terms
 }
 
 // Decide decides who pays a line whose operation or part category is
@@ -100,9 +90,9 @@ func (s *Service) warrantyContext(ctx context.Context, q db.Querier, id int64) (
 		// A car sold before delivery times were kept: its purchase date.
 		c.Delivered = purchased
 	}
-	c.Terms = DefaultTerms
+	c.Terms = vehicle.DefaultTerms
 	if vy.Valid {
-		c.Terms = Terms{int(vy.Int64), int(vk.Int64), int(by.Int64), int(bk.Int64)}
+		c.Terms = vehicle.Terms{VehicleYears: int(vy.Int64), VehicleKM: int(vk.Int64), BatteryYears: int(by.Int64), BatteryKM: int(bk.Int64)}
 	}
 	return c, nil
 }

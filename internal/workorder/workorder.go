@@ -17,7 +17,7 @@
 // follow-up case for the center's staff.
 //
 // It owns work_orders, work_order_labour, work_order_parts,
-// service_operations, labour_rates, warranty_terms, warranty_part_categories,
+// service_operations, labour_rates, warranty_part_categories,
 // work_order_ratings and service_followups.
 package workorder
 

@@ -9,6 +9,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
+	"github.com/nevcrm/nevcrm/internal/vehicle"
 	"github.com/nevcrm/nevcrm/internal/workorder"
 )
 
@@ -16,7 +17,7 @@ func TestDecide(t *testing.T) {
 	t.Parallel()
 	delivered := time.Date(2024, 1, 10, 0, 0, 0, 0, time.UTC)
 	base := workorder.Facts{Kind: workorder.Repair, Cause: workorder.Quality, Delivered: delivered,
-		At: delivered.AddDate(1, 0, 0), MileageKM: 20000, Terms: workorder.DefaultTerms}
+		At: delivered.AddDate(1, 0, 0), MileageKM: 20000, Terms: vehicle.DefaultTerms}
 	cases := []struct {
 		name  string
 		edit  func(f *workorder.Facts)
