@@ -161,11 +161,12 @@ func TestBrowserJourney(t *testing.T) {
 	b.waitStatus(row, "in_progress")
 	b.contains(row+" .badge-in_progress", "服务中")
 	const result = "已完成换电，电池健康"
-	b.do("type the result", chromedp.SendKeys(chromedp.CSS(row+` form[action$="/complete"] input[name=result]`), result))
-	b.do("complete", chromedp.Click(chromedp.CSS(row+` form[action$="/complete"] button`)))
-	b.waitStatus(row, "completed")
+	b.openPanel(row, id, "in_progress")
+	b.do("type the result", chromedp.SendKeys(chromedp.CSS(`#act-complete textarea[name=result]`), result))
+	b.do("complete", chromedp.Click(chromedp.CSS(`#act-complete button[type=submit]`)))
+	b.waitPanel(id, "completed")
 	b.contains(row+" .badge-completed", "已完成")
-	b.contains(row, result)
+	b.contains("#panel", result)
 	b.logout()
 
 	// 4. The owner's bell counts the three steps; the inbox lists them, newest
@@ -420,6 +421,21 @@ func (b *browser) waitStatus(row, status string) {
 	b.t.Helper()
 	b.wait(row+" "+status, fmt.Sprintf(`location.pathname === '/service/' && document.readyState === 'complete'
 		&& document.querySelector(%s) !== null && document.querySelector(%s).dataset.status === %s`, jsString(row), jsString(row), jsString(status)))
+}
+
+// openPanel opens appointment id's detail panel from its queue row and
+// waits for it to show status.
+func (b *browser) openPanel(row string, id int64, status string) {
+	b.t.Helper()
+	b.do("open the detail panel", chromedp.Click(chromedp.CSS(row+fmt.Sprintf(` a.btn[href="/service/appointments/%d"]`, id))))
+	b.waitPanel(id, status)
+}
+
+// waitPanel waits for appointment id's detail panel showing status.
+func (b *browser) waitPanel(id int64, status string) {
+	b.t.Helper()
+	b.wait(fmt.Sprintf("panel of %d %s", id, status), fmt.Sprintf(`location.pathname === '/service/appointments/%d' && document.readyState === 'complete'
+		&& document.querySelector('#panel') !== null && document.querySelector('#panel').dataset.status === %s`, id, jsString(status)))
 }
 
 func (b *browser) login(username, roleLabel string) {

@@ -55,7 +55,8 @@ func TestBrowserWorkOrderJourney(t *testing.T) {
 	b.wait("visit in the queue", fmt.Sprintf(`document.querySelector(%s) !== null`, jsString(row)))
 	b.do("start the visit", chromedp.Click(chromedp.CSS(row+` form[action$="/start"] button`)))
 	b.waitStatus(row, "in_progress")
-	b.do("开工单", chromedp.Click(chromedp.CSS(row+` a[href^="/service/work-orders/new"]`)))
+	b.openPanel(row, apptID, "in_progress")
+	b.do("开工单", chromedp.Click(chromedp.CSS(`#panel a.btn[href^="/service/work-orders/new"]`)))
 	b.wait("the work-order form", `location.pathname === '/service/work-orders/new' && document.querySelector('#wo-new') !== null`)
 	b.contains("h1", "开工单")
 	if got := b.value("#complaint"); !strings.Contains(got, "空调") {
@@ -143,9 +144,10 @@ func TestBrowserWorkOrderJourney(t *testing.T) {
 	// 3. The appointment completes now that its work order is complete.
 	b.navigate("/service/?date=" + date)
 	b.wait("queue", fmt.Sprintf(`document.querySelector(%s) !== null`, jsString(row)))
-	b.do("type the result", chromedp.SendKeys(chromedp.CSS(row+` form[action$="/complete"] input[name=result]`), "保养完成，空调已修复"))
-	b.do("complete the visit", chromedp.Click(chromedp.CSS(row+` form[action$="/complete"] button`)))
-	b.waitStatus(row, "completed")
+	b.openPanel(row, apptID, "in_progress")
+	b.do("type the result", chromedp.SendKeys(chromedp.CSS(`#act-complete textarea[name=result]`), "保养完成，空调已修复"))
+	b.do("complete the visit", chromedp.Click(chromedp.CSS(`#act-complete button[type=submit]`)))
+	b.waitPanel(apptID, "completed")
 
 	// 4. Hand-over, confirmed in the page's dialog.
 	b.navigate(woPath)

@@ -62,6 +62,7 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Customers{Renderer: w, Customers: s.Customers, View: s.Customer360, Sites: s.Sites, Jobs: s.Jobs, Scores: s.LeadScores,
 			ExportThreshold: a.Config.ExportThreshold},
 		&web.Inventory{Renderer: w, Inventory: s.Inventory},
+		&web.Batteries{Renderer: w, Inventory: s.Inventory},
 		&web.Sales{Renderer: w, Sales: s.Sales, Sites: s.Sites, Models: a.models},
 		&web.WorkOrders{Renderer: w, WorkOrders: s.WorkOrders, Booking: s.Booking, Vehicles: s.Vehicles, Reports: s.Reports,
 			Coupons: func(r *http.Request, id int64) (*campaign.Coupon, error) {
@@ -83,6 +84,7 @@ func (a *App) routes() (http.Handler, error) {
 		&api.Notifications{Base: j, Notify: s.Notify},
 		&api.Customers{Base: j, Customers: s.Customers, View: s.Customer360, Jobs: s.Jobs},
 		&api.Inventory{Base: j, Inventory: s.Inventory},
+		&api.Batteries{Base: j, Inventory: s.Inventory},
 		&api.Sales{Base: j, Sales: s.Sales},
 		&api.WorkOrders{Base: j, WorkOrders: s.WorkOrders, Reports: s.Reports},
 		&api.Community{Base: j, Community: s.Community},

@@ -224,15 +224,20 @@ func (s *Service) Cancel(ctx context.Context, actor *identity.User, id int64, re
 		if err := checkSeen(a, date); err != nil {
 			return err
 		}
-		if !a.Status.Open() {
-			return apperr.New(apperr.Conflict, "当前状态（"+a.Status.Label()+"）不能取消")
-		}
 		if actor.Is(identity.RoleOwner) {
+			if !a.Status.Open() {
+				return apperr.New(apperr.Conflict, "当前状态（"+a.Status.Label()+"）不能取消")
+			}
 			if !a.OwnerCanChange(now) {
 				return apperr.New(apperr.Conflict, "距预约开始不足 2 小时，无法在线取消，请致电网点")
 			}
-		} else if reason == "" {
-			return apperr.Field("reason", "请填写取消原因")
+		} else {
+			if why := a.Why(CancelAction, now); why != "" {
+				return apperr.New(apperr.Conflict, why)
+			}
+			if reason == "" {
+				return apperr.Field("reason", "请填写取消原因")
+			}
 		}
 		// The reschedule count pins the slot read above: a concurrent
 		// reschedule makes this a conflict instead of releasing the wrong slot.

@@ -5,12 +5,13 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
+	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/inventory"
 )
 
 // Action is a step service staff take on an appointment.
@@ -47,26 +48,14 @@ type ActionInput struct {
 	Reason       string // cancel (StaffAction)
 }
 
-// transitions maps an action to the statuses it starts from and the one it leads to.
-var transitions = map[Action]struct {
-	from []Status
-	to   Status
-}{
-	Confirm:    {[]Status{Booked}, Confirmed},
-	Assign:     {[]Status{Booked, Confirmed, InProgress}, ""},
-	Start:      {[]Status{Confirmed}, InProgress},
-	Complete:   {[]Status{InProgress}, Completed},
-	MarkNoShow: {[]Status{Booked, Confirmed}, NoShow},
-}
-
-// Allowed reports whether action may be taken on a at all (ignoring time).
-func (a *Appointment) Allowed(action Action) bool {
-	for _, st := range transitions[action].from {
-		if a.Status == st {
-			return true
-		}
-	}
-	return false
+// transitions maps an action to the status it leads to ("" keeps the
+// status); the statuses it starts from are Why's rules.
+var transitions = map[Action]Status{
+	Confirm:    Confirmed,
+	Assign:     "",
+	Start:      InProgress,
+	Complete:   Completed,
+	MarkNoShow: NoShow,
 }
 
 // checkSeen refuses an action on a when the caller saw it on another date
@@ -76,12 +65,6 @@ func checkSeen(a *Appointment, date string) error {
 		return apperr.New(apperr.Conflict, "车主已将该预约改到 "+a.Date()+"，请刷新后再操作")
 	}
 	return nil
-}
-
-// CanStart reports whether staff may start a at now: it is confirmed and its
-// slot begins within StartWindow.
-func (a *Appointment) CanStart(now time.Time) bool {
-	return a.Allowed(Start) && !now.Before(a.ScheduledAt.Add(-StartWindow))
 }
 
 // StaffAction applies the staff action named name ("cancel" or an Action
@@ -111,7 +94,7 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 	if !actor.Is(identity.RoleService, identity.RoleAdmin) {
 		return nil, apperr.New(apperr.Forbidden, "只有服务顾问可以处理预约")
 	}
-	tr, ok := transitions[action]
+	to, ok := transitions[action]
 	if !ok {
 		return nil, apperr.New(apperr.Invalid, "未知操作")
 	}
@@ -119,6 +102,7 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 	in.Result = strings.TrimSpace(in.Result)
 	now := s.now()
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var techName string
 		a, parent, err := s.load(ctx, tx, id)
 		if err != nil {
 			return err
@@ -129,8 +113,8 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 		if err := checkSeen(a, in.Date); err != nil {
 			return err
 		}
-		if !a.Allowed(action) {
-			return apperr.New(apperr.Conflict, fmt.Sprintf("预约当前为「%s」，不能执行该操作", a.Status.Label()))
+		if why := a.Why(string(action), now); why != "" {
+			return apperr.New(apperr.Conflict, why)
 		}
 		set, args := "", []any{}
 		switch action {
@@ -138,9 +122,6 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 			set = "confirmed_at = $1"
 			args = append(args, now)
 		case Start:
-			if !a.CanStart(now) {
-				return apperr.New(apperr.Conflict, "距预约时段开始超过 2 小时，暂不能开始服务")
-			}
 			set = "started_at = $1"
 			args = append(args, now)
 		case Complete:
@@ -157,10 +138,6 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 			}
 			set = "completed_at = $1, result = $2"
 			args = append(args, now, in.Result)
-		case MarkNoShow:
-			if now.Before(a.ScheduledAt) {
-				return apperr.New(apperr.Conflict, "预约时段尚未开始，不能标记为未到店")
-			}
 		case Assign:
 			if utf8.RuneCountInString(in.Bay) > maxBay {
 				return apperr.Field("bay", fmt.Sprintf("工位不能超过 %d 个字", maxBay))
@@ -169,18 +146,21 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 			if parent != 0 {
 				center = parent
 			}
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE id = $1 AND role = 'service' AND active = $2 AND site_id = $3`,
-				in.TechnicianID, true, center).Scan(&n); err != nil {
-				return err
+			if in.TechnicianID == 0 {
+				return apperr.Field("technician_id", "请选择技师")
 			}
-			if n == 0 {
+			err := tx.QueryRowContext(ctx, `SELECT display_name FROM users WHERE id = $1 AND role = 'service' AND active = $2 AND site_id = $3`,
+				in.TechnicianID, true, center).Scan(&techName)
+			if db.NoRows(err) {
 				return apperr.Field("technician_id", "请选择本服务中心的技师")
+			}
+			if err != nil {
+				return err
 			}
 			set = "technician_user_id = $1, bay = $2"
 			args = append(args, in.TechnicianID, in.Bay)
 		}
-		status := tr.to
+		status := to
 		if status == "" {
 			status = a.Status
 		}
@@ -199,6 +179,16 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 		if k, _ := res.RowsAffected(); k == 0 {
 			return errChanged
 		}
+		if action == Complete && a.Kind == Swap {
+			// The car leaves with one of the station's charged packs.
+			reason := "换电 " + a.Ref()
+			if a.Plate != "" {
+				reason += " " + a.Plate
+			}
+			if _, err := inventory.ConsumeForSwap(ctx, tx, a.SiteID, id, actor.ID, reason, now); err != nil {
+				return err
+			}
+		}
 		if action == MarkNoShow && a.Kind == Swap {
 			// The battery promised to a no-show can go to a later slot that day.
 			if err := releaseBattery(ctx, tx, a.SiteID, a.SlotDate); err != nil {
@@ -209,8 +199,11 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 			return err
 		}
 		detail := map[string]any{"from": a.Status, "to": status}
-		if action == Assign {
-			detail["technician_id"], detail["bay"] = in.TechnicianID, in.Bay
+		switch action {
+		case Assign:
+			detail["technician_id"], detail["technician"], detail["bay"] = in.TechnicianID, techName, in.Bay
+		case Complete:
+			detail["result"] = in.Result
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: actor.ID, Action: string(action), Entity: "appointments", EntityID: id, Detail: detail})
 	})

@@ -44,6 +44,27 @@ func benchListDB(b *testing.B) *db.DB {
 	if err := d.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
+	// The generator writes no customer tags: tag one customer in ten
+	// 高意向, one in a thousand 车展 and one in 100,000 VIP (into the copy).
+	var tags int
+	if err := d.QueryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM customer_tags LIMIT 1) t`).Scan(&tags); err != nil {
+		b.Fatal(err)
+	}
+	if tags == 0 {
+		for _, t := range []struct {
+			tag  string
+			mod  int
+			rest int
+		}{{"高意向", 10, 0}, {"车展", 1000, 7}, {"VIP", 100000, 3}} {
+			if _, err := d.ExecContext(ctx, `INSERT INTO customer_tags (customer_id, tag, created_at) SELECT id, $1, created_at FROM customers WHERE id % $2 = $3`,
+				t.tag, t.mod, t.rest); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := d.ExecContext(ctx, `ANALYZE customer_tags`); err != nil {
+			b.Fatal(err)
+		}
+	}
 	return d
 }
 
@@ -129,7 +150,12 @@ func listCases(b *testing.B, d *db.DB) (cases []listCase, admin, consultant *ide
 	vin := one(`SELECT vin FROM vehicles ORDER BY id LIMIT 1`)
 	plate := one(`SELECT COALESCE(plate, '') FROM vehicles WHERE plate IS NOT NULL ORDER BY id LIMIT 1`)
 	var last time.Time
-	if err := d.QueryRow(`SELECT last_contact_at FROM customers WHERE last_contact_at IS NOT NULL ORDER BY last_contact_at DESC LIMIT 1`).Scan(&last); err != nil {
+	// The latest contact (the generator records none: then the newest record).
+	err := d.QueryRow(`SELECT last_contact_at FROM customers WHERE last_contact_at IS NOT NULL ORDER BY last_contact_at DESC LIMIT 1`).Scan(&last)
+	if db.NoRows(err) {
+		err = d.QueryRow(`SELECT created_at FROM customers ORDER BY created_at DESC LIMIT 1`).Scan(&last)
+	}
+	if err != nil {
 		b.Fatal(err)
 	}
 	day := func(t time.Time) string { return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") }

@@ -197,3 +197,39 @@ func mustQuery(q string) url.Values {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestListTagFilter: the tag filter as a consultant (their store only:
+// the tag is probed per customer) and as an admin (every store: driven
+// from the tag's rows), with and without a store.
+func TestListTagFilter(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		a1 := w.add("标签甲", "13800002001", "上海", w.storeA, w.alice, 3*time.Hour)
+		w.add("标签乙", "13800002002", "上海", w.storeA, w.alice, 2*time.Hour)
+		b1 := w.add("标签丙", "13900002003", "杭州", w.storeB, w.carol, time.Hour)
+		for _, id := range []int64{a1, b1} {
+			w.exec(`INSERT INTO customer_tags (customer_id, tag, created_at) VALUES ($1, '高意向', $2)`, id, w.now)
+		}
+		for _, c := range []struct {
+			who   string
+			query string
+			want  string
+		}{{"alice", "tag=高意向", "标签甲"}, {"admin", "tag=高意向", "标签丙,标签甲"}, {"admin", "tag=高意向&store_id=" + strconv.FormatInt(w.storeB, 10), "标签丙"},
+			{"admin", "tag=没有", ""}} {
+			q, _ := url.ParseQuery(c.query)
+			f, err := customer.FilterFromQuery(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := w.alice
+			if c.who == "admin" {
+				u = w.admin
+			}
+			p, total, err := w.s.List(w.ctx, u, f)
+			if err != nil || names(p) != c.want || total.N != len(p.Items) {
+				t.Errorf("%s %s: %q (%d), %v; want %q", c.who, c.query, names(p), total.N, err, c.want)
+			}
+		}
+	})
+}

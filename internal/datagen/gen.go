@@ -21,6 +21,8 @@ type site struct {
 	open, close, slot int
 	places            int
 	charged           int
+	packs             []int64 // swap station: the packs charged at the end, which history's swaps used in turn
+	packTurn          int
 	parent            int64
 	created           time.Time
 	staff             []int64 // sales at stores, technicians at service centers
@@ -163,7 +165,7 @@ func (g *gen) declareTables() {
 		movements: l.table("stock_movements", "id", "site_id", "part_id", "kind", "quantity", "balance_after", "work_order_id", "reference",
 			"user_id", "created_at", "unit_cost_fen", "reason", "transfer_id"),
 		packs:     l.table("battery_packs", "id", "serial", "site_id", "state", "health_pct", "updated_at"),
-		packMoves: l.table("battery_pack_movements", "id", "pack_id", "site_id", "kind", "from_state", "to_state", "reason", "user_id", "created_at"),
+		packMoves: l.table("battery_pack_movements", "id", "pack_id", "site_id", "kind", "from_state", "to_state", "reason", "user_id", "appointment_id", "created_at"),
 		profiles:  l.table("community_profiles", "customer_id", "nickname", "badge", "created_at", "updated_at"),
 		posts: l.table("posts", "id", "customer_id", "topic", "title", "body", "status", "like_count", "comment_count", "created_at", "updated_at",
 			"moderation", "moderation_reason", "moderated_by", "moderated_at", "photo_count", "favorite_count", "hot_score"),

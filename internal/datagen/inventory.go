@@ -78,7 +78,10 @@ func (g *gen) batteryPacks(s *site, total int, at time.Time) {
 		}
 		id := g.t.packs.next()
 		g.l.add(g.t.packs, id, fmt.Sprintf("BP%s%03d", strings.ReplaceAll(s.code, "-", ""), i+1), s.id, state, 82+r.IntN(19), at)
-		g.l.add(g.t.packMoves, g.t.packMoves.next(), id, s.id, "receive", "", state, "新站投运", nil, at)
+		g.l.add(g.t.packMoves, g.t.packMoves.next(), id, s.id, "receive", "", state, "新站投运", nil, nil, at)
+		if state == "charged" {
+			s.packs = append(s.packs, id)
+		}
 	}
 }
 
@@ -159,4 +162,20 @@ func (g *gen) warehouseLedger() {
 	for i, q := range bal {
 		l.add(t.partStock, g.inv.warehouse, int64(i+1), q, partList[i].reorder*4, last[i], partCost(i))
 	}
+}
+
+// swapPack records the pack history of a completed swap at s: one of the
+// station's charged packs (in turn) goes into the car at the swap and the
+// car's pack takes its place, charging, until it is full some 40 minutes
+// later (no later than now). The packs that end charged are the ones used,
+// so every pack's state is its last movement's.
+func (g *gen) swapPack(s *site, appointment int64, at time.Time, reason string) {
+	if len(s.packs) == 0 {
+		return
+	}
+	pack := s.packs[s.packTurn%len(s.packs)]
+	s.packTurn++
+	full := g.clampNow(at.Add(40 * time.Minute))
+	g.l.add(g.t.packMoves, g.t.packMoves.next(), pack, s.id, "state", "charged", "charging", reason, nil, appointment, at)
+	g.l.add(g.t.packMoves, g.t.packMoves.next(), pack, s.id, "state", "charging", "charged", "充电完成", nil, nil, full)
 }

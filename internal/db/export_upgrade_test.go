@@ -31,3 +31,17 @@ func (d *DB) LatestMigration() (int64, error) {
 	src := p.ListSources()
 	return src[len(src)-1].Version, nil
 }
+
+// MigrationVersions returns the embedded migrations' versions, oldest
+// first (numbers are assigned ahead, so there may be gaps).
+func (d *DB) MigrationVersions() ([]int64, error) {
+	p, err := d.provider()
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, s := range p.ListSources() {
+		out = append(out, s.Version)
+	}
+	return out, nil
+}

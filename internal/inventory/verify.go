@@ -35,6 +35,12 @@ var Invariants = []struct{ Name, SQL string }{
 		`SELECT count(*) FROM sites s WHERE s.kind = 'swap_station' AND EXISTS (SELECT 1 FROM battery_packs b WHERE b.site_id = s.id)
 		 AND (s.charged_batteries <> (SELECT count(*) FROM battery_packs b WHERE b.site_id = s.id AND b.state = 'charged')
 		 OR s.battery_total <> (SELECT count(*) FROM battery_packs b WHERE b.site_id = s.id))`},
+	{"电池包状态等于其最后一条流水 (a pack's state differs from its last movement's to_state)",
+		`SELECT count(*) FROM battery_packs b WHERE b.state <> COALESCE((SELECT m.to_state FROM battery_pack_movements m
+		 WHERE m.pack_id = b.id ORDER BY m.id DESC LIMIT 1), '')`},
+	{"换电消耗的电池包属于该预约的换电站 (a pack movement of an appointment at another site or not a swap)",
+		`SELECT count(*) FROM battery_pack_movements m JOIN appointments a ON a.id = m.appointment_id
+		 WHERE a.site_id <> m.site_id OR a.service_kind <> 'swap'`},
 }
 
 // Verify runs the Invariants on q and returns one line per broken rule

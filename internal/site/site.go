@@ -177,3 +177,12 @@ func (s *Service) AssignStations(ctx context.Context, actor *identity.User, city
 	_, err = s.db.ExecContext(ctx, `UPDATE sites SET parent_id = $1 WHERE city = $2 AND kind IN ('charging_station', 'swap_station')`, centerID, city)
 	return err
 }
+
+// SetBatteries sets swap station id's battery counts in q (a transaction):
+// total packs and charged ones. Inventory, which owns the packs, calls it
+// after every change of a pack, so that the booking rule (a day's swap
+// bookings never exceed the charged packs) reads them from the site.
+func SetBatteries(ctx context.Context, q db.Querier, id int64, total, charged int) error {
+	_, err := q.ExecContext(ctx, `UPDATE sites SET battery_total = $1, charged_batteries = $2 WHERE id = $3`, total, charged, id)
+	return err
+}

@@ -37,6 +37,7 @@ func (h *Booking) Routes() []httpx.Route {
 		httpx.Only(owner, "GET", "/owner/appointments/{id}/reschedule", h.rescheduleForm),
 		httpx.Only(owner, "POST", "/owner/appointments/{id}/reschedule", h.reschedule),
 		httpx.Only(service, "GET", "/service/{$}", h.serviceQueue),
+		httpx.Only(service, "GET", "/service/appointments/{id}", h.serviceAppointment),
 		httpx.Only(service, "POST", "/service/appointments/{id}/{action}", h.serviceAct),
 	}
 }
@@ -364,54 +365,103 @@ func rescheduleURL(id int64, date string) string {
 }
 
 func (h *Booking) serviceQueue(rw http.ResponseWriter, r *http.Request) {
-	h.renderQueue(rw, r, r.URL.Query().Get("date"), http.StatusOK, nil)
+	h.renderQueue(rw, r, serviceQueueView{date: r.URL.Query().Get("date"), status: http.StatusOK})
 }
 
-// renderQueue shows the queue of date; failed, when set, is the domain error
-// of an action just refused, shown above the queue with its status.
-func (h *Booking) renderQueue(rw http.ResponseWriter, r *http.Request, date string, status int, failed *apperr.Error) {
+// serviceAppointment shows the queue of the appointment's day with the
+// appointment open in the detail panel: its facts, history and actions.
+func (h *Booking) serviceAppointment(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	h.renderQueue(rw, r, serviceQueueView{id: id, status: http.StatusOK})
+}
+
+// serviceQueueView is what renderQueue shows: the queue of date, or of the day of
+// appointment id (then open in the detail panel), with status; failed is
+// the domain error of an action just refused, shown above the queue (its
+// field messages beside the panel's fields).
+type serviceQueueView struct {
+	date   string
+	id     int64
+	status int
+	failed *apperr.Error
+	form   url.Values
+}
+
+// renderQueue shows the queue page of v.
+func (h *Booking) renderQueue(rw http.ResponseWriter, r *http.Request, v serviceQueueView) {
 	u := httpx.User(r)
-	date = h.Booking.DateOr(date)
-	p := &page{Title: "预约队列", Nav: "service"}
-	if failed != nil {
-		p.Error = failed.Message
-		for _, m := range failed.Fields {
+	ctx := r.Context()
+	p := &page{Title: "预约队列", Nav: "service", Form: v.form}
+	if v.failed != nil {
+		p.Error, p.Fields = v.failed.Message, v.failed.Fields
+		for _, m := range v.failed.Fields {
 			p.Error = m
 		}
 	}
-	queue, err := h.Booking.Queue(r.Context(), u, date)
+	var sel *booking.Appointment
+	var history []booking.HistoryEntry
+	if v.id != 0 {
+		var err error
+		if sel, err = h.Booking.Get(ctx, u, v.id); err != nil {
+			h.fail(rw, r, err)
+			return
+		}
+		if history, err = h.Booking.History(ctx, u, v.id); err != nil {
+			h.fail(rw, r, err)
+			return
+		}
+		v.date = sel.Date()
+	}
+	date := h.Booking.DateOr(v.date)
+	queue, err := h.Booking.Queue(ctx, u, date)
 	if e := apperr.As(err); e != nil && e.Code == apperr.Invalid {
 		p.Error, p.Fields = e.Message, e.Fields
 		date = h.Booking.Today()
-		queue, err = h.Booking.Queue(r.Context(), u, date)
+		queue, err = h.Booking.Queue(ctx, u, date)
 	}
 	if err != nil {
 		h.fail(rw, r, err)
 		return
 	}
-	techs, err := h.Booking.Technicians(r.Context(), u)
-	if err != nil {
-		h.fail(rw, r, err)
-		return
+	var techs []booking.Technician
+	if sel != nil {
+		if techs, err = h.Booking.Technicians(ctx, u); err != nil {
+			h.fail(rw, r, err)
+			return
+		}
 	}
 	counts := map[booking.Status]int{}
 	for _, a := range queue {
 		counts[a.Status]++
 	}
 	d, _ := booking.ParseDate(date)
-	p.Data = map[string]any{
+	now := h.Booking.Now()
+	data := map[string]any{
 		"Date": date, "Prev": d.AddDate(0, 0, -1).Format("2006-01-02"), "Next": d.AddDate(0, 0, 1).Format("2006-01-02"),
-		"Queue": queue, "Technicians": techs, "Counts": counts, "Statuses": booking.Statuses, "Now": h.Booking.Now(),
-		"Actions": []booking.Action{booking.Confirm, booking.Start, booking.Complete, booking.MarkNoShow},
+		"Queue": queue, "Counts": counts, "Statuses": booking.Statuses, "Now": now,
+		"Sel": sel, "History": history, "Technicians": techs,
 	}
-	p.URL = "/service/?date=" + date // after a refused action: refresh shows the queue
-	h.render(rw, r, status, "service_queue", p)
+	if sel != nil {
+		data["Actions"] = sel.StaffActions(now)
+		p.Title = "预约 " + sel.Ref()
+		p.URL = fmt.Sprintf("/service/appointments/%d", sel.ID)
+	} else {
+		p.URL = "/service/?date=" + date // after a refused action: refresh shows the queue
+	}
+	p.Data = data
+	h.render(rw, r, v.status, "service_queue", p)
 }
 
 // staffFlash names the message after each staff action (a key of flashes).
 var staffFlash = map[string]string{"confirm": "confirmed", "assign": "assigned", "start": "started",
 	"complete": "completed", "no-show": "no_show", "cancel": "staff_cancelled"}
 
+// serviceAct applies a staff action from the detail panel (back to the
+// panel) or from a row of the queue (from=queue: back to the queue).
 func (h *Booking) serviceAct(rw http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
@@ -430,18 +480,27 @@ func (h *Booking) serviceAct(rw http.ResponseWriter, r *http.Request) {
 	if _, ok := booking.ParseDate(date); !ok {
 		date = ""
 	}
+	fromQueue := r.PostForm.Get("from") == "queue"
 	if err != nil {
 		if e := apperr.As(err); e != nil && e.Code != apperr.NotFound {
-			// Show the refusal above the queue rather than on an error page.
-			h.renderQueue(rw, r, date, httpx.Status(e.Code), e)
+			// Show the refusal above the queue rather than on an error page,
+			// with the panel open when the action came from it.
+			v := serviceQueueView{date: date, status: httpx.Status(e.Code), failed: e, form: r.PostForm}
+			if !fromQueue {
+				v.id = id
+			}
+			h.renderQueue(rw, r, v)
 			return
 		}
 		h.fail(rw, r, err)
 		return
 	}
-	back := "/service/"
-	if date != "" {
-		back += "?date=" + date
+	back := fmt.Sprintf("/service/appointments/%d", id)
+	if fromQueue {
+		back = "/service/"
+		if date != "" {
+			back += "?date=" + date
+		}
 	}
 	redirect(rw, r, back, staffFlash[r.PathValue("action")])
 }

@@ -1,30 +1,115 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
+	"html"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nevcrm/nevcrm/internal/app/apptest"
 	"github.com/nevcrm/nevcrm/internal/db"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
-// TestQueueShowsUnavailableActions: tomorrow's confirmed appointments show
-// 开始服务 and 未到店 disabled, each with the reason, not missing.
-func TestQueueShowsUnavailableActions(t *testing.T) {
+// TestQueueDetailPanel: the queue lists appointments without per-row assign
+// or cancel forms; each opens in a detail panel with its history and every
+// action, an unavailable one disabled with the booking service's own reason;
+// the technician is never preselected; the staff cancel asks for a reason in
+// the page's dialog and a refusal comes back with the dialog open.
+func TestQueueDetailPanel(t *testing.T) {
 	t.Parallel()
 	s := apptest.Start(t, db.SQLite)
-	tomorrow := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 1).Format("2006-01-02")
-	_, b := get(t, s.Login(t, "service"), s.URL+"/service/?date="+tomorrow)
-	if !strings.Contains(b, `data-status="confirmed"`) {
-		t.Fatal("the demo queue of tomorrow has no confirmed appointment")
+	ctx := context.Background()
+	a := bookSwap(t, s)
+	service := s.Login(t, "service")
+	panel := fmt.Sprintf("/service/appointments/%d", a.ID)
+
+	_, b := get(t, service, s.URL+"/service/?date="+a.Date())
+	if !strings.Contains(b, fmt.Sprintf(`<tr id="a%d" data-status="booked"`, a.ID)) || !strings.Contains(b, `href="`+panel+`"`) {
+		t.Fatalf("the queue has no row linking to the panel of %d", a.ID)
 	}
-	for _, want := range []string{
-		`disabled title="预约开始前 2 小时内才能开始服务">开始服务</button>`,
-		`disabled title="时段开始后才能标记未到店">未到店</button>`,
-	} {
-		if !strings.Contains(b, want) {
-			t.Errorf("tomorrow's queue lacks %s", want)
+	for _, bad := range []string{`name="technician_id"`, `/cancel"`, `name="reason"`, `name="result"`} {
+		if strings.Contains(b, bad) {
+			t.Errorf("the queue without a panel still has %s in its rows", bad)
 		}
+	}
+
+	// whyShown checks the panel's reason of action against the service's.
+	whyShown := func(b, action string) {
+		t.Helper()
+		admin, err := s.App.Services.Accounts.UserByLogin(ctx, identity.System(), "admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur, err := s.App.Services.Booking.Get(ctx, admin, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		why := cur.Why(action, s.App.Services.Booking.Now())
+		enabled := regexp.MustCompile(`<form class="panel-action" id="act-` + action + `"[^>]*>\s*<input[^>]*>\s*(<input[^>]*>\s*)?<button class="btn[^"]*" type="submit">`)
+		switch {
+		case why == "" && !enabled.MatchString(b):
+			t.Errorf("%s is available but the panel has no enabled button", action)
+		case why != "" && !strings.Contains(b, fmt.Sprintf(`<p class="why" id="why-%s">%s</p>`, action, html.EscapeString(why))):
+			t.Errorf("%s: the panel does not say %q", action, why)
+		}
+	}
+
+	_, b = get(t, service, s.URL+panel)
+	if !strings.Contains(b, `id="panel"`) || !strings.Contains(b, `class="is-selected"`) {
+		t.Fatal("the panel is not open on its row")
+	}
+	whyShown(b, "start")
+	whyShown(b, "complete")
+	whyShown(b, "no-show")
+	if !strings.Contains(b, "请先确认预约") {
+		t.Error("a booked appointment's start does not ask to confirm first")
+	}
+	sel := regexp.MustCompile(`(?s)<select id="technician_id".*?</select>`).FindString(b)
+	if sel == "" || !strings.Contains(sel, `<option value="">请选择技师</option>`) || strings.Contains(sel, "selected") {
+		t.Errorf("the technician is preselected or has no placeholder: %s", sel)
+	}
+	if !strings.Contains(b, `data-dialog="cancel-dialog"`) || !strings.Contains(b, `<dialog id="cancel-dialog" class="dialog">`) {
+		t.Error("the cancel action does not open the page's dialog")
+	}
+	if !strings.Contains(b, "已预约") || !strings.Contains(b, `id="panel-history"`) {
+		t.Error("the panel has no history")
+	}
+
+	// Assign without choosing a technician: the field says so.
+	res, b := post(t, s, service, panel+"/assign", url.Values{"date": {a.Date()}, "technician_id": {""}})
+	if res.StatusCode != 422 || !strings.Contains(b, "请选择技师") || replaceURL(b) != panel {
+		t.Errorf("assign without a technician: %d, replace url %q", res.StatusCode, replaceURL(b))
+	}
+	// Confirm from the panel: back to the panel, the history names who.
+	res, _ = post(t, s, service, panel+"/confirm", url.Values{"date": {a.Date()}})
+	if res.StatusCode != 303 || res.Header.Get("Location") != panel+"?ok=confirmed" {
+		t.Fatalf("confirm: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	_, b = get(t, service, s.URL+panel)
+	if !regexp.MustCompile(`<strong>网点已确认</strong> <span class="muted">· [^<]+</span>`).MatchString(b) {
+		t.Error("the history does not say who confirmed")
+	}
+	whyShown(b, "start")
+	whyShown(b, "confirm")
+
+	// Cancel without a reason: refused, the dialog opens again.
+	res, b = post(t, s, service, panel+"/cancel", url.Values{"date": {a.Date()}})
+	if res.StatusCode != 422 || !strings.Contains(b, `<dialog id="cancel-dialog" class="dialog" data-open>`) || !strings.Contains(b, "请填写取消原因") {
+		t.Errorf("cancel without a reason: %d", res.StatusCode)
+	}
+	if count(t, s, `SELECT COUNT(*) FROM appointments WHERE id = $1 AND status = 'confirmed'`, a.ID) != 1 {
+		t.Fatal("a refused cancel changed the appointment")
+	}
+	res, _ = post(t, s, service, panel+"/cancel", url.Values{"date": {a.Date()}, "reason": {"站内设备检修"}})
+	if res.StatusCode != 303 {
+		t.Fatalf("cancel: %d", res.StatusCode)
+	}
+	_, b = get(t, service, s.URL+panel)
+	if !strings.Contains(b, "站内设备检修") || strings.Contains(b, `id="panel-actions"`) || !strings.Contains(b, "没有可做的操作") {
+		t.Error("a cancelled appointment's panel shows actions or lacks the reason")
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/inventory"
 	"github.com/nevcrm/nevcrm/internal/leadscore"
 	"github.com/nevcrm/nevcrm/internal/listing"
 	pipeline "github.com/nevcrm/nevcrm/internal/sales"
@@ -105,6 +106,7 @@ func New(o Options) (*Renderer, error) {
 			return s
 		},
 		"clock":          site.Clock,
+		"packState":      inventory.PackStateLabel,
 		"familyLabel":    leadscore.FamilyLabel,
 		"ownerKindLabel": leadscore.OwnerKindLabel,
 		"ownerBandLabel": leadscore.OwnerBandLabel,
@@ -410,6 +412,9 @@ var flashes = map[string]string{
 	"registered":          "注册成功，欢迎加入！",
 	"confirmed":           "已确认预约，车主已收到通知。",
 	"assigned":            "已派工。",
+	"pack_charged":        "电池包已标记为满电，可用于换电。",
+	"pack_charging":       "电池包已修复，开始充电。",
+	"pack_maintenance":    "电池包已送修，不再用于换电。",
 	"started":             "已开始服务，车主已收到通知。",
 	"completed":           "服务已完成，车主已收到通知。",
 	"no_show":             "已标记为未到店。",
