@@ -44,6 +44,11 @@ type RegisterInput struct {
 	// trusted in-process callers (tests, command line), which are not
 	// throttled.
 	IP string
+	// Then, when set, runs in the registration's transaction after the
+	// account and its customer record are written; its error undoes the
+	// registration. The campaign area uses it to link a friend who
+	// registers through a referral link (campaign.Service.RegisterFriend).
+	Then func(ctx context.Context, tx *sql.Tx, userID, customerID int64) error
 }
 
 // ErrMobileUnavailable is the one answer when a mobile number already
@@ -121,6 +126,11 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*identity.Use
 		}
 		if err != nil {
 			return err
+		}
+		if in.Then != nil {
+			if err := in.Then(ctx, tx, id, customerID); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: id, Action: "register", Entity: "users", EntityID: id})
 	})

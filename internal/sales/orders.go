@@ -193,6 +193,11 @@ func (s *Service) CreateOrder(ctx context.Context, actor *identity.User, oppID i
 		if err := customer.AdvanceStage(ctx, tx, o.CustomerID, "ordered", now); err != nil {
 			return err
 		}
+		for _, h := range s.onOrder {
+			if err := h(ctx, tx, OrderPlaced{OrderID: id, CustomerID: o.CustomerID, OpportunityID: oppID, OrderedAt: now}); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: identity.ID(actor), Action: "create_order", Entity: "vehicle_orders", EntityID: id,
 			Detail: map[string]any{"code": code, "opportunity_id": oppID, "price_fen": price, "deposit_fen": in.DepositFen}})
 	})

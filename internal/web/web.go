@@ -468,6 +468,7 @@ var flashes = map[string]string{
 	"signup_cancelled":    "已取消报名。",
 	"referral_code":       "推荐码已生成，把链接分享给朋友吧。",
 	"coupon_redeemed":     "抵扣券已使用，工单金额已更新。",
+	"effect_refreshed":    "活动效果已重新计算。",
 	"kb_created":          "知识条目已创建，智能客服即刻可用。",
 	"kb_saved":            "知识条目已保存，智能客服即刻使用新内容。",
 	"ticket_assigned":     "工单已分派。",
