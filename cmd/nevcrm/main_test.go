@@ -84,7 +84,9 @@ func TestServeMetricsListener(t *testing.T) {
 			"--metrics-addr", "127.0.0.1:0"}, nil, &out, &logs)
 	}()
 	find := func(re *regexp.Regexp) string {
-		for range 200 {
+		// Up to a minute: migrating a fresh database took over 5 s on a
+		// loaded two-core machine (this was 200 × 25 ms and failed there).
+		for range 2400 {
 			if m := re.FindStringSubmatch(logs.String()); m != nil {
 				return m[1]
 			}

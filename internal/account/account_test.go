@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
@@ -109,6 +110,15 @@ func (e *env) owner(mobile string) *identity.User {
 
 func TestPassword(t *testing.T) {
 	t.Parallel()
+	// "8 到 72 个字符" counts characters, not bytes.
+	for pw, want := range map[string]bool{
+		"1234567": false, "12345678": true, strings.Repeat("p", 72): true, strings.Repeat("p", 73): false,
+		"密码密码密": false, "密码密码密码密码": true, strings.Repeat("密", 72): true, strings.Repeat("密", 73): false,
+	} {
+		if got := account.ValidPassword(pw); got != want {
+			t.Errorf("ValidPassword(%d bytes, %d characters) = %v, want %v", len(pw), utf8.RuneCountInString(pw), got, want)
+		}
+	}
 	h, err := account.HashPassword("正确的密码 123")
 	if err != nil {
 		t.Fatal(err)
@@ -191,6 +201,9 @@ func TestRegister(t *testing.T) {
 			{"long name", with(func(in *account.RegisterInput) { in.Name = strings.Repeat("名", 21) }), "name"},
 			{"short password", with(func(in *account.RegisterInput) { in.Password, in.Password2 = "short7!", "short7!" }), "password"},
 			{"long password", with(func(in *account.RegisterInput) { in.Password = strings.Repeat("p", 73); in.Password2 = in.Password }), "password"},
+			// Length counts characters: 5 Chinese characters are 15 bytes but too short.
+			{"short password in characters", with(func(in *account.RegisterInput) { in.Password = "密码密码密"; in.Password2 = in.Password }), "password"},
+			{"long password in characters", with(func(in *account.RegisterInput) { in.Password = strings.Repeat("密", 73); in.Password2 = in.Password }), "password"},
 			{"mismatched confirmation", with(func(in *account.RegisterInput) { in.Password2 = "password2" }), "password2"},
 			{"duplicate mobile", with(func(in *account.RegisterInput) { in.Mobile = "13800000001" }), "mobile"},
 		}

@@ -577,7 +577,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor *identity.User, id in
 	if !actor.Is(identity.RoleAdmin) {
 		return ErrNotAdmin
 	}
-	if !validPassword(newPassword) {
+	if !ValidPassword(newPassword) {
 		return apperr.Field("password", "密码长度须为 8 到 72 个字符")
 	}
 	if _, err := s.User(ctx, id); err != nil {

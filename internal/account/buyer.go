@@ -39,7 +39,7 @@ func (s *Service) HashBuyerPassword(ctx context.Context, actor *identity.User, p
 	if !actor.Is(identity.RoleSales, identity.RoleAdmin, identity.RoleSystem) {
 		return "", apperr.New(apperr.Forbidden, "只有销售顾问可以为车主开通账号")
 	}
-	if !validPassword(password) {
+	if !ValidPassword(password) {
 		return "", apperr.Field("password", "初始密码长度须为 8 到 72 个字符")
 	}
 	return s.hashPassword(ctx, password)

@@ -24,7 +24,7 @@ const DemoHash = "!demo"
 // Call it once, before the service handles requests (app does so only for
 // serve --demo); a service without it refuses every demo account.
 func (s *Service) SetDemoPassword(password string) error {
-	if !validPassword(password) {
+	if !ValidPassword(password) {
 		return errors.New("account: demo password must have 8 to 72 bytes")
 	}
 	h, err := HashPassword(password)

@@ -13,7 +13,7 @@ import (
 
 // OpenOwnerAccount opens a login for an existing customer record ("开通车主
 // 账号"): an owner account with the customer's name and mobile and the given
-// password (8 to 72 bytes), audited. username may be empty (login by
+// password (8 to 72 characters), audited. username may be empty (login by
 // mobile). Only the system actor or an admin may call it (Forbidden); an
 // unknown customer is NotFound; a customer that already has an account, or
 // a taken username or mobile, is Conflict.
@@ -24,7 +24,7 @@ func (s *Service) OpenOwnerAccount(ctx context.Context, actor *identity.User, cu
 	if !actor.Is(identity.RoleAdmin, identity.RoleSystem) {
 		return nil, apperr.New(apperr.Forbidden, "只有管理员可以开通车主账号")
 	}
-	if !validPassword(password) {
+	if !ValidPassword(password) {
 		return nil, apperr.Field("password", "密码长度须为 8 到 72 个字符")
 	}
 	return s.openOwner(ctx, actor, customerID, username, func() (string, error) { return s.hashPassword(ctx, password) })

@@ -126,7 +126,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor *identity.User, keep
 	}
 	var v apperr.Validator
 	v.Check(oldPassword != "", "old_password", "请输入当前密码")
-	v.Check(validPassword(newPassword), "password", "新密码长度须为 8 到 72 个字符")
+	v.Check(ValidPassword(newPassword), "password", "新密码长度须为 8 到 72 个字符")
 	v.Check(newPassword == confirm, "password2", "两次输入的新密码不一致")
 	if err := v.Err(); err != nil {
 		return 0, err

@@ -44,6 +44,11 @@ type RegisterInput struct {
 	// trusted in-process callers (tests, command line), which are not
 	// throttled.
 	IP string
+	// Then, when set, runs in the registration's transaction after the
+	// account and its customer record are written; its error undoes the
+	// registration. The campaign area uses it to link a friend who
+	// registers through a referral link (campaign.Service.RegisterFriend).
+	Then func(ctx context.Context, tx *sql.Tx, userID, customerID int64) error
 }
 
 // ErrMobileUnavailable is the one answer when a mobile number already
@@ -69,7 +74,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*identity.Use
 	var v apperr.Validator
 	v.Check(ValidMobile(in.Mobile), "mobile", "请输入 11 位中国大陆手机号")
 	v.Check(validName(in.Name), "name", "姓名须为 2 到 20 个字")
-	v.Check(validPassword(in.Password), "password", "密码长度须为 8 到 72 个字符")
+	v.Check(ValidPassword(in.Password), "password", "密码长度须为 8 到 72 个字符")
 	v.Check(in.Password == in.Password2, "password2", "两次输入的密码不一致")
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -121,6 +126,11 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*identity.Use
 		}
 		if err != nil {
 			return err
+		}
+		if in.Then != nil {
+			if err := in.Then(ctx, tx, id, customerID); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: id, Action: "register", Entity: "users", EntityID: id})
 	})
@@ -176,7 +186,7 @@ func (s *Service) CreateStaff(ctx context.Context, actor *identity.User, in Staf
 	v.Check(validName(in.DisplayName), "display_name", "姓名须为 2 到 20 个字")
 	v.Check(in.Role == identity.RoleSales || in.Role == identity.RoleService || in.Role == identity.RoleAdmin, "role", "请选择角色：销售顾问、服务顾问或管理员")
 	v.Check(in.Mobile == "" || ValidMobile(in.Mobile), "mobile", "请输入 11 位中国大陆手机号，或留空")
-	v.Check(in.Demo || validPassword(in.Password), "password", "密码长度须为 8 到 72 个字符")
+	v.Check(in.Demo || ValidPassword(in.Password), "password", "密码长度须为 8 到 72 个字符")
 	if in.Role == identity.RoleSales || in.Role == identity.RoleService {
 		v.Check(in.SiteID > 0, "site_id", "销售顾问和服务顾问须归属一个门店或服务中心")
 	}

@@ -30,7 +30,14 @@ func validName(n string) bool {
 	return l >= 2 && l <= 20
 }
 
-func validPassword(p string) bool { return len(p) >= 8 && len(p) <= 72 }
+// ValidPassword reports whether p has 8 to 72 characters (Unicode code
+// points, not bytes: "8 到 72 个字符" on every form means what the user counts).
+// 72 characters are at most 288 bytes of UTF-8, well below the 1,024-byte cap
+// that Login applies before any work.
+func ValidPassword(p string) bool {
+	n := utf8.RuneCountInString(p)
+	return n >= 8 && n <= 72
+}
 
 const userColumns = `u.id, COALESCE(u.username, ''), COALESCE(u.mobile, ''), u.display_name, u.role,
 	COALESCE(u.customer_id, 0), COALESCE(u.site_id, 0), COALESCE(s.name, ''), u.active, u.permissions, u.created_at, u.last_login_at`

@@ -39,6 +39,7 @@ func (h *Campaigns) Routes() []httpx.Route {
 		httpx.Only(owner, "POST", "/api/v1/campaigns/{id}/signup", h.signUp),
 		httpx.Only(owner, "POST", "/api/v1/campaigns/{id}/signup/cancel", h.cancelSignup),
 		httpx.Only(owner, "POST", "/api/v1/campaigns/{id}/referral-code", h.referral),
+		httpx.Only(owner, "GET", "/api/v1/campaigns/points", h.points),
 		httpx.Only(service, "POST", "/api/v1/work-orders/{id}/coupon", h.redeem),
 	}
 }
@@ -66,6 +67,7 @@ type campaignInput struct {
 	CouponValueFen  int64           `json:"coupon_value_fen"`
 	CouponValidDays int             `json:"coupon_valid_days"`
 	ReferralReward  string          `json:"referral_reward"`
+	ReferralPoints  int             `json:"referral_points"`
 	HoldoutPct      *int            `json:"holdout_pct"`
 	AttributionDays int             `json:"attribution_days"`
 	Rules           []campaign.Rule `json:"rules"`
@@ -76,7 +78,7 @@ func (in campaignInput) input() campaign.Input {
 		Cover: in.Cover, Place: in.Place, StartsAt: in.StartsAt, EndsAt: in.EndsAt, SignupOpensAt: in.SignupOpensAt, SignupClosesAt: in.SignupClosesAt,
 		BudgetFen: in.BudgetFen, Capacity: in.Capacity, Waitlist: true, BenefitKind: in.BenefitKind, BenefitText: in.BenefitText,
 		BenefitPoints: in.BenefitPoints, CouponValueFen: in.CouponValueFen, CouponValidDays: in.CouponValidDays, ReferralReward: in.ReferralReward,
-		HoldoutPct: 10, AttributionDays: in.AttributionDays}
+		ReferralPoints: in.ReferralPoints, HoldoutPct: 10, AttributionDays: in.AttributionDays}
 	if in.Waitlist != nil {
 		out.Waitlist = *in.Waitlist
 	}
@@ -316,6 +318,16 @@ func (h *Campaigns) cancelSignup(rw http.ResponseWriter, r *http.Request) {
 
 func (h *Campaigns) referral(rw http.ResponseWriter, r *http.Request) {
 	h.ownerStep(rw, r, http.StatusOK, func(id int64) (any, error) { return h.Campaigns.ReferralCode(r.Context(), httpx.User(r), id) })
+}
+
+// points: the owner's points balance and ledger (newest first).
+func (h *Campaigns) points(rw http.ResponseWriter, r *http.Request) {
+	p, err := h.Campaigns.OwnerPoints(r.Context(), httpx.User(r))
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	writeJSON(rw, http.StatusOK, p)
 }
 
 func (h *Campaigns) redeem(rw http.ResponseWriter, r *http.Request) {

@@ -121,8 +121,9 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	})
 	// Parts lines are issued from and returned to the center's stock in the work order's transaction.
 	s.WorkOrders.UseStock(s.Inventory)
-	s.Campaigns = campaign.NewService(d, now, s.Sales, s.WorkOrders)
+	s.Campaigns = campaign.NewService(d, now, s.Accounts, s.Sales, s.WorkOrders)
 	s.WorkOrders.OnCancel(s.Campaigns.ReturnCouponTx)
+	s.Sales.OnOrder(s.Campaigns.OrderPlacedTx)
 	// A merge of two customer records moves each area's records in its
 	// transaction, through the package that owns them.
 	s.Customers.OnMerge([]string{"users"}, account.MergeCustomer)
@@ -157,7 +158,13 @@ func NewServices(d *db.DB, cfg *config.Config, logger *slog.Logger) (*Services, 
 	}
 	s.LeadScores = leadscore.NewService(d, s.Sales, s.Jobs, now)
 	s.Customers.OnMerge([]string{"owner_scores"}, leadscore.MergeCustomer)
-	s.Sales.OnLeadChange(s.LeadScores.ChangeListener(logger.Warn))
+	rescore := s.LeadScores.ChangeListener(logger.Warn)
+	s.Sales.OnLeadChange(func(ctx context.Context, leadID int64) {
+		rescore(ctx, leadID)
+		if err := s.Campaigns.LeadChanged(ctx, leadID); err != nil {
+			logger.Warn("campaign effect cache", "lead", leadID, "err", err)
+		}
+	})
 	registerLeadJobs(s.Jobs, s.LeadScores)
 	return s, nil
 }

@@ -1,7 +1,7 @@
 package app_test
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +58,7 @@ func TestBrowserCampaignJourney(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("benefit_kind"), "coupon"),
 		chromedp.SendKeys(chromedp.ID("coupon_value"), "200"),
 		chromedp.SendKeys(chromedp.ID("referral_reward"), "好友购车奖励 2000 积分"),
+		chromedp.SetValue(chromedp.ID("referral_points"), "2000"),
 		chromedp.SetValue(chromedp.ID("holdout_pct"), "0"),
 	)
 	b.do("create", chromedp.Click(chromedp.CSS(`#campaign-form button[type=submit]`)))
@@ -131,23 +132,37 @@ func TestBrowserCampaignJourney(t *testing.T) {
 	b.contains("#participants", "已签到")
 	b.logout()
 
-	// 6. The friend opens the referral link and leaves a lead.
+	// 6. The friend opens the referral link and registers an owner account
+	// through it (the registration page keeps the code).
 	ref := link[strings.Index(link, "/r/"):]
 	b.navigate(ref)
-	b.wait("friend's page", `document.querySelector('#friend-form') !== null`)
-	b.do("friend's form",
-		chromedp.SendKeys(chromedp.ID("name"), "孙悦"),
+	b.wait("friend's page", `document.querySelector('#register-with-referral') !== null`)
+	phone()
+	b.do("register through the link", chromedp.Click(chromedp.ID("register-with-referral")))
+	b.wait("registration page", `document.querySelector('#register-form') !== null && document.querySelector('#register-referral') !== null`)
+	b.contains("#register-referral", "车主露营日")
+	b.do("friend registers",
 		chromedp.SendKeys(chromedp.ID("mobile"), "13655558888"),
-		chromedp.Click(chromedp.CSS(`#friend-form input[name=consent]`)),
-		chromedp.Click(chromedp.CSS(`#friend-form button[type=submit]`)))
-	b.wait("friend done", `document.querySelector('#referral-done') !== null`)
-	var leadID int64
+		chromedp.SendKeys(chromedp.ID("name"), "孙悦"),
+		chromedp.SendKeys(chromedp.ID("password"), "friend-pass-1"),
+		chromedp.SendKeys(chromedp.ID("password2"), "friend-pass-1"))
+	b.shot("referral-register-mobile.png", "body")
+	b.do("submit", chromedp.Click(chromedp.CSS(`#register-form button[type=submit]`)))
+	b.wait("registered", `location.pathname.startsWith('/owner') && location.search.includes('registered')`)
+	desk()
+	b.logout()
+	var leadID, leadCampaign int64
 	var source string
-	if err := s.App.DB.QueryRowContext(ctx, `SELECT l.id, l.source FROM leads l JOIN customers c ON c.id = l.customer_id WHERE c.mobile = '13655558888'`).Scan(&leadID, &source); err != nil || source != "referral" {
-		b.fail("the friend's lead: %v %q", err, source)
+	if err := s.App.DB.QueryRowContext(ctx, `SELECT l.id, l.source, l.campaign_id FROM leads l JOIN users u ON u.customer_id = l.customer_id
+		JOIN campaign_referrals r ON r.lead_id = l.id WHERE u.mobile = '13655558888' AND r.referrer_id = $1`, ownerCust).Scan(&leadID, &source, &leadCampaign); err != nil || source != "referral" {
+		b.fail("the friend's referral lead: %v %q", err, source)
+	}
+	if want, _ := strconv.ParseInt(strings.TrimPrefix(path, "/sales/campaigns/"), 10, 64); leadCampaign != want {
+		b.fail("the friend's lead is of campaign %d, want %d", leadCampaign, want)
 	}
 
-	// 7. Later the friend buys.
+	// 7. Later the friend buys: the store converts the lead and takes the
+	// order; the order rewards the referrer at once (points and coupon).
 	sys := identity.System()
 	var model int64
 	if err := s.App.DB.QueryRowContext(ctx, `SELECT MIN(id) FROM vehicle_models WHERE active = $1`, true).Scan(&model); err != nil {
@@ -159,9 +174,6 @@ func TestBrowserCampaignJourney(t *testing.T) {
 	}
 	if err == nil {
 		_, err = s.App.Sales.CreateOrder(ctx, sys, opp, sales.OrderInput{Configuration: "长续航版", Color: "冰川白", DepositFen: 500000})
-	}
-	if err == nil {
-		_, err = s.App.Campaigns.RewardReferrals(ctx, sys)
 	}
 	if err != nil {
 		b.fail("the friend's purchase: %v", err)
@@ -181,5 +193,16 @@ func TestBrowserCampaignJourney(t *testing.T) {
 	if err := s.App.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM campaign_referrals WHERE lead_id = $1 AND rewarded_at IS NOT NULL`, leadID).Scan(&rewarded); err != nil || rewarded != 1 {
 		b.fail("referrer not rewarded: %d %v", rewarded, err)
 	}
-	_ = fmt.Sprint()
+	b.contains("#campaign-points", "推荐好友购车")
+	b.logout()
+
+	// 9. The referrer sees the points in their ledger (phone).
+	b.login("owner", "车主")
+	phone()
+	b.navigate("/owner/campaigns/points")
+	b.wait("points", `document.querySelector('#points-history') !== null`)
+	b.contains("#points-history", "推荐好友购车")
+	b.contains("#points-history", "+2000")
+	b.shot("owner-points-mobile.png", "body")
+	desk()
 }

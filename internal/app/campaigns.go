@@ -12,7 +12,9 @@ import (
 )
 
 // CampaignSweepArgs is the job that, every five minutes, starts and ends
-// campaigns by their times and rewards referrers whose friends bought.
+// campaigns by their times, rewards referrers whose friends bought (the
+// catch-up of the order hook) and refreshes the cached effect figures of
+// current campaigns.
 type CampaignSweepArgs struct{}
 
 // Kind names the campaign sweep job.
@@ -41,8 +43,12 @@ func registerCampaignJobs(js *jobs.Service, s *Services) {
 		if err != nil {
 			return err
 		}
-		j.Progress.Set(ctx, int64(moved+rewarded), fmt.Sprintf("活动状态推进 %d 个，推荐奖励发放 %d 笔", moved, rewarded))
+		refreshed, err := s.Campaigns.RefreshEffects(ctx, identity.System(), 50)
+		if err != nil {
+			return err
+		}
+		j.Progress.Set(ctx, int64(moved+rewarded+refreshed), fmt.Sprintf("活动状态推进 %d 个，推荐奖励发放 %d 笔，活动效果刷新 %d 个", moved, rewarded, refreshed))
 		return nil
-	}, jobs.KindOptions{Title: "推进活动状态与发放推荐奖励", Timeout: 10 * time.Minute, MaxAttempts: 3})
+	}, jobs.KindOptions{Title: "推进活动状态、发放推荐奖励、刷新活动效果", Timeout: 10 * time.Minute, MaxAttempts: 3})
 	js.Schedule(5*time.Minute, CampaignSweepArgs{})
 }

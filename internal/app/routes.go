@@ -49,12 +49,13 @@ func (a *App) routes() (http.Handler, error) {
 	}
 	mount(w.Deny, w,
 		&web.Content{Renderer: w, Content: s.Content},
-		&web.Accounts{Renderer: w, Accounts: s.Accounts},
+		&web.Accounts{Renderer: w, Accounts: s.Accounts, Referrals: s.Campaigns},
 		&web.Owner{Renderer: w, Vehicles: s.Vehicles, Booking: s.Booking},
 		&web.Booking{Renderer: w, Booking: s.Booking, Sites: s.Sites, Vehicles: s.Vehicles, Customers: s.Customers},
 		&web.OwnerCenter{Renderer: w, Accounts: s.Accounts, Booking: s.Booking, Sites: s.Sites, WorkOrders: s.WorkOrders, Vehicles: s.Vehicles},
 		&web.Privacy{Renderer: w, Privacy: s.Privacy, Accounts: s.Accounts},
 		&web.Reports{Renderer: w, Reports: s.Reports, Sales: s.Sales},
+		&web.Analytics{Renderer: w, Reports: s.Reports},
 		&web.Users{Renderer: w, Accounts: s.Accounts, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
 		&web.Jobs{Renderer: w, Jobs: s.Jobs},
 		&web.Notifications{Renderer: w, Notify: s.Notify},
@@ -234,16 +235,17 @@ func validText(next http.Handler, html, json func(http.ResponseWriter, *http.Req
 					field = check(r.PostForm)
 				}
 			case "multipart/form-data":
-				// Two pages take uploads: the customer import checks its
+				// Three pages take uploads: the customer import checks its
 				// values itself (a policy from a fixed list, a store id, a
-				// file name it cleans); the community editor's text values
-				// are checked here like a form's (its photos are decoded
-				// and re-encoded by the community). Multipart anywhere
+				// file name it cleans); the community editor's and the
+				// campaign form's text values are checked here like a
+				// form's (photos and covers are decoded and re-encoded by
+				// the community's code). Multipart anywhere
 				// else is refused, so that its values never reach a
 				// handler unchecked.
 				switch {
 				case r.Method == http.MethodPost && importPath(r.URL.Path):
-				case uploadPath(r.URL.Path):
+				case uploadPath(r.URL.Path), r.Method == http.MethodPost && web.CampaignFormPath(r.URL.Path):
 					if err := r.ParseMultipartForm(8 << 20); err == nil {
 						field = check(url.Values(r.MultipartForm.Value))
 					} // too large or malformed: the editor says so beside the photos
@@ -275,14 +277,17 @@ func importPath(path string) bool {
 	return path == "/sales/customers/import" || path == "/sales/leads/import"
 }
 
-// limitBody caps request bodies at 1 MiB, but for the upload of an
-// import (customer.MaxImportBytes and the form around it).
+// limitBody caps request bodies at 1 MiB, but for the photos of a post, the
+// cover picture of a campaign form and the upload of an import
+// (customer.MaxImportBytes and the form around it).
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		limit := int64(1 << 20)
 		switch {
 		case uploadPath(r.URL.Path):
 			limit = web.MaxUploadBody
+		case r.Method == http.MethodPost && web.CampaignFormPath(r.URL.Path):
+			limit = web.MaxCoverBody
 		case r.Method == http.MethodPost && importPath(r.URL.Path):
 			limit += customer.MaxImportBytes
 		}

@@ -24,13 +24,23 @@ func NewEngine(examples []example) *Engine {
 
 // DefaultEngine is an engine trained on the development part of the
 // labelled set and the default articles' questions.
+// The classifier is trained once per process (the labelled set is
+// embedded) and shared: it is only read after training.
 func DefaultEngine() (*Engine, error) {
+	clf, err := defaultClassifier()
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{clf: clf, ix: newIndex(nil)}, nil
+}
+
+var defaultClassifier = sync.OnceValues(func() (*classifier, error) {
 	data, err := Dataset()
 	if err != nil {
 		return nil, err
 	}
-	return NewEngine(TrainingExamples(data)), nil
-}
+	return train(TrainingExamples(data)), nil
+})
 
 // SetDocs rebuilds the knowledge-base index.
 func (e *Engine) SetDocs(docs []*Doc) {
@@ -74,6 +84,16 @@ func (e *Engine) Understand(text string, now time.Time) Understanding {
 	// an explicit cue ("取消", "改到"), else the next intent is taken.
 	for len(ranked) > 1 && (ranked[0].Intent == AppointmentCancel || ranked[0].Intent == AppointmentReschedule) && !cued[ranked[0].Intent] {
 		ranked = ranked[1:]
+	}
+	// "我的预约" names the object; an explicit cancel or change verb on it
+	// ("取消我的预约", "reschedule my booking") says what to do.
+	if len(ranked) > 1 && ranked[0].Intent == AppointmentStatus && (cued[AppointmentCancel] || cued[AppointmentReschedule]) {
+		for i, r := range ranked {
+			if cued[r.Intent] && (r.Intent == AppointmentCancel || r.Intent == AppointmentReschedule) {
+				ranked = append([]scored{r}, append(ranked[:i:i], ranked[i+1:]...)...)
+				break
+			}
+		}
 	}
 	if len(ranked) > 0 {
 		u.Intent, u.Prob = ranked[0].Intent, ranked[0].Prob
@@ -155,7 +175,8 @@ func refine(u *Understanding, ranked []scored) {
 			u.Intent = bookIntent(k)
 		}
 	case Other, Feedback, TestDrive, Campaign, Purchase:
-		if k != "" && ((timed && !how) || (book && !where && !how)) {
+		// Not when the sentence says what it is ("建议", "试驾").
+		if !u.cued && k != "" && ((timed && !how) || (book && !where && !how)) {
 			u.Intent = bookIntent(k)
 			u.Prob = max(u.Prob, 0.6)
 		}

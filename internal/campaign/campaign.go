@@ -6,7 +6,7 @@
 // Tables: campaigns, campaign_costs, campaign_segment_rules,
 // campaign_audience, campaign_participations, campaign_referral_codes,
 // campaign_referrals, campaign_coupons. Leads are created through the sales
-// service, notifications through notify, the coupon discount of a work order
+// service, friends' accounts through the account service, notifications through notify, the coupon discount of a work order
 // through the work-order service; the effect figures read leads,
 // opportunities, orders and work orders with read-only joins.
 package campaign
@@ -21,6 +21,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
 	"github.com/nevcrm/nevcrm/internal/db"
@@ -71,6 +72,23 @@ var Benefits = []Code{{"none", "无"}, {"points", "积分"}, {"coupon", "服务�
 // Covers are the built-in cover images (static/img/campaign-<code>.svg).
 var Covers = []Code{{"", "按活动类型"}, {"drive", "试驾"}, {"party", "聚会"}, {"charge", "充电"}, {"service", "保养"}, {"launch", "新车"}, {"gift", "礼品"}}
 
+// CoverUpload is the cover value of a campaign that shows its uploaded
+// picture (campaign_cover_images) instead of a built-in one.
+const CoverUpload = "upload"
+
+// coverURL is the address of campaign id's uploaded cover ("" when the
+// cover is a built-in one); version changes the address when it changes.
+func coverURL(cover string, id int64, version time.Time) string {
+	if cover != CoverUpload {
+		return ""
+	}
+	u := "/campaigns/" + strconv.FormatInt(id, 10) + "/cover"
+	if !version.IsZero() {
+		u += "?v=" + strconv.FormatInt(version.Unix(), 10)
+	}
+	return u
+}
+
 // KindLabel, StatusLabel, ChannelLabel, BenefitLabel: the Chinese names.
 func KindLabel(c string) string { return label(Kinds, c) }
 
@@ -111,6 +129,7 @@ type Campaign struct {
 	CouponValueFen  int64     `json:"coupon_value_fen"`
 	CouponValidDays int       `json:"coupon_valid_days"`
 	ReferralReward  string    `json:"referral_reward"`
+	ReferralPoints  int       `json:"referral_points"` // points the referrer earns when a referred friend buys
 	HoldoutPct      int       `json:"holdout_pct"`
 	AttributionDays int       `json:"attribution_days"`
 	Status          string    `json:"status"`
@@ -156,8 +175,11 @@ func (c *Campaign) SeatsLeft() int {
 // CoverName is the built-in cover shown: the chosen one or the type's.
 func (c *Campaign) CoverName() string { return coverFor(c.Cover, c.Kind) }
 
+// CoverURL is the address of the uploaded cover ("": a built-in one).
+func (c *Campaign) CoverURL() string { return coverURL(c.Cover, c.ID, c.UpdatedAt) }
+
 func coverFor(cover, kind string) string {
-	if cover != "" {
+	if cover != "" && cover != CoverUpload {
 		return cover
 	}
 	switch kind {
@@ -202,6 +224,7 @@ func (c *Campaign) SignupState(now time.Time) (bool, string) {
 type Service struct {
 	db    *db.DB
 	now   func() time.Time
+	acc   *account.Service
 	sales *sales.Service
 	wo    *workorder.Service
 	// Enqueue starts the publish job of a campaign in the caller's
@@ -210,8 +233,10 @@ type Service struct {
 }
 
 // NewService returns the campaign service; now may be nil for time.Now.
-func NewService(d *db.DB, now func() time.Time, s *sales.Service, wo *workorder.Service) *Service {
-	return &Service{db: d, now: db.UTC(now), sales: s, wo: wo}
+// Accounts of referred friends are opened through acc, their leads through
+// s, coupon discounts go through wo.
+func NewService(d *db.DB, now func() time.Time, acc *account.Service, s *sales.Service, wo *workorder.Service) *Service {
+	return &Service{db: d, now: db.UTC(now), acc: acc, sales: s, wo: wo}
 }
 
 // UsePublishJob makes publishing enqueue f's job in the publishing
@@ -268,7 +293,7 @@ func manages(u *identity.User, c *Campaign) bool {
 const campaignColumns = `c.id, c.name, c.kind, c.channel, COALESCE(c.store_id, 0), COALESCE(st.name, ''), c.city, c.description, c.cover, c.place,
 	c.starts_at, c.ends_at, c.signup_opens_at, c.signup_closes_at, c.budget_fen, c.cost_fen, c.capacity, c.seats_taken, c.waitlist,
 	(SELECT COUNT(*) FROM campaign_participations w WHERE w.campaign_id = c.id AND w.status = 'waitlisted'),
-	c.benefit_kind, c.benefit_text, c.benefit_points, c.coupon_value_fen, c.coupon_valid_days, c.referral_reward, c.holdout_pct,
+	c.benefit_kind, c.benefit_text, c.benefit_points, c.coupon_value_fen, c.coupon_valid_days, c.referral_reward, c.referral_points, c.holdout_pct,
 	c.attribution_days, c.status, c.audience_size, c.holdout_size, c.no_consent_size, c.reached_count, COALESCE(c.publish_job_id, 0),
 	c.published_at, COALESCE(c.created_by, 0), COALESCE(u.display_name, ''), c.created_at, c.updated_at,
 	EXISTS (SELECT 1 FROM campaign_segment_rules r WHERE r.campaign_id = c.id)`
@@ -280,7 +305,7 @@ func scanCampaign(row interface{ Scan(...any) error }) (*Campaign, error) {
 	var opens, closes, published, updated sql.NullTime
 	err := row.Scan(&c.ID, &c.Name, &c.Kind, &c.Channel, &c.StoreID, &c.StoreName, &c.City, &c.Description, &c.Cover, &c.Place,
 		&c.StartsAt, &c.EndsAt, &opens, &closes, &c.BudgetFen, &c.CostFen, &c.Capacity, &c.SeatsTaken, &c.Waitlist, &c.Waiting,
-		&c.BenefitKind, &c.BenefitText, &c.BenefitPoints, &c.CouponValueFen, &c.CouponValidDays, &c.ReferralReward, &c.HoldoutPct,
+		&c.BenefitKind, &c.BenefitText, &c.BenefitPoints, &c.CouponValueFen, &c.CouponValidDays, &c.ReferralReward, &c.ReferralPoints, &c.HoldoutPct,
 		&c.AttributionDays, &c.Status, &c.AudienceSize, &c.HoldoutSize, &c.NoConsentSize, &c.ReachedCount, &c.PublishJobID,
 		&published, &c.CreatedBy, &c.CreatorName, &c.CreatedAt, &updated, &c.Targeted)
 	if err != nil {
@@ -372,6 +397,11 @@ type Input struct {
 	CouponValueFen  int64
 	CouponValidDays int
 	ReferralReward  string
+	ReferralPoints  int
+	// CoverImage is an uploaded cover picture (JPEG, PNG or WebP, as the
+	// community's photos: community.ProcessUpload); when set, Cover becomes
+	// CoverUpload. Cover may be CoverUpload only with an image, new or kept.
+	CoverImage      []byte
 	HoldoutPct      int
 	AttributionDays int
 }
@@ -393,7 +423,10 @@ func (in *Input) check() error {
 	v.Check(valid(Channels, in.Channel), "channel", "请选择活动形式")
 	trimmed(&v, &in.City, "city", 0, 20, "城市不能超过 20 个字")
 	trimmed(&v, &in.Description, "description", 0, 5000, "活动介绍不能超过 5000 个字")
-	v.Check(valid(Covers, in.Cover), "cover", "请选择封面")
+	if len(in.CoverImage) > 0 {
+		in.Cover = CoverUpload
+	}
+	v.Check(valid(Covers, in.Cover) || in.Cover == CoverUpload, "cover", "请选择封面")
 	trimmed(&v, &in.Place, "place", 0, 100, "地点不能超过 100 个字")
 	if in.Channel == "offline" && in.Place == "" {
 		v.Check(false, "place", "线下活动请填写地点")
@@ -436,6 +469,7 @@ func (in *Input) check() error {
 		v.Check(in.BenefitText != "", "benefit_text", "请写明礼品")
 	}
 	trimmed(&v, &in.ReferralReward, "referral_reward", 0, 100, "推荐奖励说明不能超过 100 个字")
+	v.Check(in.ReferralPoints >= 0 && in.ReferralPoints <= 100000, "referral_points", "推荐奖励积分须为 0 到 100,000")
 	v.Check(in.HoldoutPct >= 0 && in.HoldoutPct <= 50, "holdout_pct", "对照组比例须为 0 到 50%")
 	if in.AttributionDays == 0 {
 		in.AttributionDays = 30
@@ -468,7 +502,8 @@ func storeFor(ctx context.Context, q db.Querier, actor *identity.User, storeID i
 // channel, city, description, cover, place, starts_at, ends_at,
 // signup_closes_at, budget, capacity, benefit_kind, benefit_text,
 // benefit_points, coupon_value, coupon_valid_days, referral_reward,
-// holdout_pct, attribution_days, store_id).
+// referral_points, holdout_pct, attribution_days, store_id, cover_image:
+// a picture that is not JPEG, PNG or WebP, over 8 MB or 40 megapixels).
 func (s *Service) Create(ctx context.Context, actor *identity.User, in Input) (*Campaign, error) {
 	if err := staff(actor); err != nil {
 		return nil, err
@@ -476,23 +511,30 @@ func (s *Service) Create(ctx context.Context, actor *identity.User, in Input) (*
 	if err := in.check(); err != nil {
 		return nil, err
 	}
+	img, err := prepareCover(&in)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	var id int64
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		store, err := storeFor(ctx, tx, actor, in.StoreID)
 		if err != nil {
 			return err
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO campaigns (name, kind, channel, store_id, city, description, cover, place, starts_at, ends_at,
 				signup_opens_at, signup_closes_at, budget_fen, capacity, waitlist, benefit_kind, benefit_text, benefit_points, coupon_value_fen,
-				coupon_valid_days, referral_reward, holdout_pct, attribution_days, status, created_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, 'draft', $24, $25, $25)
+				coupon_valid_days, referral_reward, holdout_pct, attribution_days, status, created_by, created_at, updated_at, referral_points)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, 'draft', $24, $25, $25, $26)
 			RETURNING id`,
 			in.Name, in.Kind, in.Channel, nullID(store), in.City, in.Description, in.Cover, in.Place, in.StartsAt.UTC(), in.EndsAt.UTC(),
 			nullTime(in.SignupOpensAt), nullTime(in.SignupClosesAt), in.BudgetFen, in.Capacity, in.Waitlist, in.BenefitKind, in.BenefitText,
 			in.BenefitPoints, in.CouponValueFen, in.CouponValidDays, in.ReferralReward, in.HoldoutPct, in.AttributionDays,
-			nullID(identity.ID(actor)), now).Scan(&id)
+			nullID(identity.ID(actor)), now, in.ReferralPoints).Scan(&id)
 		if err != nil {
+			return err
+		}
+		if err := saveCover(ctx, tx, id, in.Cover, img, identity.ID(actor), now); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: identity.ID(actor), Action: "create_campaign", Entity: "campaigns", EntityID: id,
@@ -519,8 +561,12 @@ func (s *Service) Update(ctx context.Context, actor *identity.User, id int64, in
 	if err := in.check(); err != nil {
 		return nil, err
 	}
+	img, err := prepareCover(&in)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		c, err := s.managed(ctx, tx, actor, id)
 		if err != nil {
 			return err
@@ -544,21 +590,27 @@ func (s *Service) Update(ctx context.Context, actor *identity.User, id int64, in
 		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET name = $1, kind = $2, channel = $3, store_id = $4, city = $5, description = $6,
 				cover = $7, place = $8, starts_at = $9, ends_at = $10, signup_opens_at = $11, signup_closes_at = $12, budget_fen = $13,
 				capacity = $14, waitlist = $15, benefit_kind = $16, benefit_text = $17, benefit_points = $18, coupon_value_fen = $19,
-				coupon_valid_days = $20, referral_reward = $21, holdout_pct = $22, attribution_days = $23, updated_at = $24
+				coupon_valid_days = $20, referral_reward = $21, holdout_pct = $22, attribution_days = $23, updated_at = $24, referral_points = $27
 			WHERE id = $25 AND status = $26`,
 			in.Name, in.Kind, in.Channel, nullID(store), in.City, in.Description, in.Cover, in.Place, in.StartsAt.UTC(), in.EndsAt.UTC(),
 			nullTime(in.SignupOpensAt), nullTime(in.SignupClosesAt), in.BudgetFen, in.Capacity, in.Waitlist, in.BenefitKind, in.BenefitText,
-			in.BenefitPoints, in.CouponValueFen, in.CouponValidDays, in.ReferralReward, in.HoldoutPct, in.AttributionDays, now, id, c.Status)
+			in.BenefitPoints, in.CouponValueFen, in.CouponValidDays, in.ReferralReward, in.HoldoutPct, in.AttributionDays, now, id, c.Status, in.ReferralPoints)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errChanged
 		}
+		if err := saveCover(ctx, tx, id, in.Cover, img, identity.ID(actor), now); err != nil {
+			return err
+		}
 		if c.Status != "draft" {
 			if _, err := promote(ctx, tx, id, now); err != nil {
 				return err
 			}
+		}
+		if err := dropEffect(ctx, tx, id); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: identity.ID(actor), Action: "update_campaign", Entity: "campaigns", EntityID: id,
 			Detail: map[string]any{"name": in.Name}})
@@ -663,6 +715,9 @@ func (s *Service) Transition(ctx context.Context, actor *identity.User, id int64
 			if err := notifyParticipants(ctx, tx, c, "活动已取消："+c.Name, "很抱歉，活动已取消。原因："+reason, now); err != nil {
 				return err
 			}
+		}
+		if err := dropEffect(ctx, tx, id); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: identity.ID(actor), Action: "campaign_" + action, Entity: "campaigns", EntityID: id,
 			Detail: map[string]any{"from": c.Status, "to": t.to, "reason": reason}})

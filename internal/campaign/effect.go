@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 // AttributionRule is the attribution rule as pages and the API state it.
@@ -44,6 +42,9 @@ type Effect struct {
 	Uplift        *Uplift `json:"uplift"` // nil before publishing or without hold-out
 	Series        []Day   `json:"series"`
 	Rule          string  `json:"attribution_rule"`
+	// ComputedAt is when the figures were computed (they are cached, see
+	// EffectMaxAge); costs and sizes are always the campaign's current ones.
+	ComputedAt time.Time `json:"computed_at"`
 }
 
 // Uplift compares the contacted audience with the hold-out group.
@@ -86,16 +87,6 @@ type Day struct {
 
 // serviceKinds convert by a service visit rather than a car order.
 func serviceKind(kind string) bool { return kind == "service_promo" || kind == "charging_promo" }
-
-// Effect computes the effect figures of campaign id (see AttributionRule)
-// and the uplift against the hold-out group. Permissions as for Get.
-func (s *Service) Effect(ctx context.Context, actor *identity.User, id int64) (*Effect, error) {
-	c, err := s.visible(ctx, s.db, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	return s.effect(ctx, c)
-}
 
 func (s *Service) effect(ctx context.Context, c *Campaign) (*Effect, error) {
 	e := &Effect{CampaignID: c.ID, WindowDays: c.AttributionDays, Audience: c.AudienceSize, Holdout: c.HoldoutSize, NoConsent: c.NoConsentSize,

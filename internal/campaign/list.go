@@ -134,7 +134,7 @@ func (s *Service) Compare(ctx context.Context, actor *identity.User, f Filter) (
 		if c.Status == "draft" && f.Status != "draft" {
 			continue
 		}
-		e, err := s.effect(ctx, c)
+		e, err := s.cachedEffect(ctx, c)
 		if err != nil {
 			return nil, page, err
 		}

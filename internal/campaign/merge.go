@@ -6,13 +6,14 @@ import (
 )
 
 // MergeTables are the tables MergeCustomer moves (customer.Service.OnMerge).
-var MergeTables = []string{"campaign_participations", "campaign_audience", "campaign_referral_codes", "campaign_referrals", "campaign_coupons"}
+var MergeTables = []string{"campaign_participations", "campaign_audience", "campaign_referral_codes", "campaign_referrals", "campaign_coupons", "campaign_points"}
 
 // MergeCustomer moves customer from's campaign records to into in the
 // merge's transaction: where both took part in one campaign the record of
 // into is kept (the other sign-up or audience row is dropped and the places
 // taken recounted); a referral code of from for a campaign where into has
-// one hands its referrals to into's code.
+// one hands its referrals to into's code. Points move with their ledger
+// rows (the ledger allows no other change), so the balances add up.
 func MergeCustomer(ctx context.Context, tx *sql.Tx, from, into int64) error {
 	for _, q := range []string{
 		`UPDATE campaign_referrals SET code_id = (SELECT k2.id FROM campaign_referral_codes k1 JOIN campaign_referral_codes k2
@@ -24,6 +25,7 @@ func MergeCustomer(ctx context.Context, tx *sql.Tx, from, into int64) error {
 		`UPDATE campaign_referrals SET referrer_id = $1 WHERE referrer_id = $2`,
 		`UPDATE campaign_referrals SET customer_id = $1 WHERE customer_id = $2`,
 		`UPDATE campaign_coupons SET customer_id = $1 WHERE customer_id = $2`,
+		`UPDATE campaign_points SET customer_id = $1 WHERE customer_id = $2`,
 		`DELETE FROM campaign_audience WHERE customer_id = $2 AND campaign_id IN (SELECT campaign_id FROM campaign_audience WHERE customer_id = $1)`,
 		`UPDATE campaign_audience SET customer_id = $1 WHERE customer_id = $2`,
 		`DELETE FROM campaign_participations WHERE customer_id = $2 AND campaign_id IN (SELECT campaign_id FROM campaign_participations WHERE customer_id = $1)`,

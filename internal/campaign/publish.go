@@ -60,6 +60,9 @@ func (s *Service) Publish(ctx context.Context, actor *identity.User, id int64) (
 				return err
 			}
 		}
+		if err := dropEffect(ctx, tx, id); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: identity.ID(actor), Action: "campaign_publish", Entity: "campaigns", EntityID: id})
 	})
 	if err != nil {
@@ -208,7 +211,10 @@ func (s *Service) BuildAudience(ctx context.Context, actor *identity.User, id in
 			reached_count = (SELECT COUNT(*) FROM campaign_audience WHERE campaign_id = $1 AND notified_at IS NOT NULL),
 			no_consent_size = $2, updated_at = $3
 		WHERE id = $1`, id, cnt.NoConsent, s.now())
-	return err
+	if err != nil {
+		return err
+	}
+	return dropEffect(ctx, s.db, id)
 }
 
 // Costs -------------------------------------------------------------------
@@ -288,6 +294,9 @@ func (s *Service) AddCost(ctx context.Context, actor *identity.User, id int64, i
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET cost_fen = (SELECT COALESCE(SUM(amount_fen), 0) FROM campaign_costs WHERE campaign_id = $1),
 			updated_at = $2 WHERE id = $1`, id, now); err != nil {
+			return err
+		}
+		if err := dropEffect(ctx, tx, id); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: identity.ID(actor), Action: "campaign_cost", Entity: "campaigns", EntityID: id,

@@ -3,9 +3,11 @@ package campaign
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
 	"github.com/nevcrm/nevcrm/internal/db"
@@ -100,6 +102,9 @@ type Referral struct {
 // CoverName is the built-in cover of the campaign.
 func (r *Referral) CoverName() string { return coverFor(r.Cover, r.Kind) }
 
+// CoverURL is the address of the uploaded cover ("": a built-in one).
+func (r *Referral) CoverURL() string { return coverURL(r.Cover, r.CampaignID, time.Time{}) }
+
 // maskName keeps the first character of a name.
 func maskName(name string) string {
 	r := []rune(name)
@@ -152,7 +157,7 @@ type FriendInput struct {
 // sales service as the system (the friend becomes a prospect when the
 // mobile is new; the lead goes to the campaign's store, else the referrer's),
 // and a referral row linking the lead to the referrer, who is notified. The
-// referrer earns the reward when the friend buys (RewardReferrals).
+// referrer earns the reward when the friend buys (OrderPlacedTx).
 //
 // Anyone may call it (the friend has no account). NotFound for an unknown
 // code; Conflict when the campaign is closed or the mobile was already
@@ -184,40 +189,86 @@ func (s *Service) SubmitReferral(ctx context.Context, code string, in FriendInpu
 		if n > 0 {
 			return apperr.New(apperr.Conflict, "该手机号已通过推荐登记过，顾问会尽快联系您")
 		}
-		note := "经车主推荐（推荐码 " + r.Code + "，活动：" + r.CampaignName + "）"
-		if t := strings.TrimSpace(in.Note); t != "" {
-			note += "。留言：" + t
-		}
-		leadID, err = s.sales.CreateLeadTx(ctx, tx, identity.System(), sales.LeadInput{Name: in.Name, Mobile: in.Mobile, City: in.City,
-			Source: "referral", StoreID: r.storeID, ModelID: in.ModelID, Note: note, CampaignID: r.CampaignID})
-		if err != nil {
-			return err
-		}
-		var cust int64
-		if err := tx.QueryRowContext(ctx, `SELECT customer_id FROM leads WHERE id = $1`, leadID).Scan(&cust); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO campaign_referrals (campaign_id, code_id, referrer_id, customer_id, lead_id, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`, r.CampaignID, r.codeID, r.referrerID, cust, leadID, now); err != nil {
-			return err
-		}
-		if _, err := notify.NotifyCustomer(ctx, tx, r.referrerID, notify.Notification{Kind: KindReward, Title: "您推荐的朋友已登记",
-			Body: "感谢推荐！朋友购车后您将获得推荐奖励。", Link: ownerLink(r.CampaignID), CreatedAt: now}); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, now, audit.Entry{Action: "campaign_referral", Entity: "leads", EntityID: leadID,
-			Detail: map[string]any{"campaign_id": r.CampaignID, "referrer_id": r.referrerID}})
+		leadID, err = s.referTx(ctx, tx, r, sales.LeadInput{Name: in.Name, Mobile: in.Mobile, City: in.City, ModelID: in.ModelID}, in.Note, now)
+		return err
 	})
 	return leadID, err
 }
 
+// referTx links a friend to referral r in tx: a lead with source 转介绍
+// (referral) of the campaign, created through the sales service as the
+// system (lead names the friend: by CustomerID, or name and mobile; the
+// lead goes to the campaign's store, else the referrer's), a referral row
+// linking the lead to the referrer, who is notified, and the campaign's
+// cached effect dropped. It returns the lead's id.
+func (s *Service) referTx(ctx context.Context, tx *sql.Tx, r *Referral, lead sales.LeadInput, message string, now time.Time) (int64, error) {
+	note := "经车主推荐（推荐码 " + r.Code + "，活动：" + r.CampaignName + "）"
+	if t := strings.TrimSpace(message); t != "" {
+		note += "。留言：" + t
+	}
+	lead.Source, lead.StoreID, lead.Note, lead.CampaignID = "referral", r.storeID, note, r.CampaignID
+	leadID, err := s.sales.CreateLeadTx(ctx, tx, identity.System(), lead)
+	if err != nil {
+		return 0, err
+	}
+	var cust int64
+	if err := tx.QueryRowContext(ctx, `SELECT customer_id FROM leads WHERE id = $1`, leadID).Scan(&cust); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO campaign_referrals (campaign_id, code_id, referrer_id, customer_id, lead_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, r.CampaignID, r.codeID, r.referrerID, cust, leadID, now); err != nil {
+		return 0, err
+	}
+	if _, err := notify.NotifyCustomer(ctx, tx, r.referrerID, notify.Notification{Kind: KindReward, Title: "您推荐的朋友已登记",
+		Body: "感谢推荐！朋友购车后您将获得推荐奖励。", Link: ownerLink(r.CampaignID), CreatedAt: now}); err != nil {
+		return 0, err
+	}
+	if err := dropEffect(ctx, tx, r.CampaignID); err != nil {
+		return 0, err
+	}
+	return leadID, audit.Record(ctx, tx, now, audit.Entry{Action: "campaign_referral", Entity: "leads", EntityID: leadID,
+		Detail: map[string]any{"campaign_id": r.CampaignID, "referrer_id": r.referrerID}})
+}
+
+// RegisterFriend opens an owner account for a friend who came through
+// referral code, through the account service (account.Service.Register:
+// same rules, throttle and errors), and in the registration's transaction
+// makes the new account's customer a lead with source 转介绍 linked to the
+// campaign and the referrer (referTx), so that the referrer is rewarded
+// when the friend buys (OrderPlacedTx). The code is checked first and
+// again in the transaction.
+//
+// Anyone may call it (the friend has no account yet). NotFound for an
+// unknown code; Conflict when the campaign is closed; otherwise as Register
+// (the referrer's own number, like any known number, is ErrMobileUnavailable).
+func (s *Service) RegisterFriend(ctx context.Context, code string, in account.RegisterInput) (*identity.User, error) {
+	r, err := referralByCode(ctx, s.db, code)
+	if err != nil {
+		return nil, err
+	}
+	if !r.Open {
+		return nil, apperr.New(apperr.Conflict, "活动已结束，推荐链接已失效；您仍可直接注册")
+	}
+	in.Then = func(ctx context.Context, tx *sql.Tx, _, customerID int64) error {
+		r, err := referralByCode(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		if !r.Open {
+			return apperr.New(apperr.Conflict, "活动已结束，推荐链接已失效；您仍可直接注册")
+		}
+		_, err = s.referTx(ctx, tx, r, sales.LeadInput{CustomerID: customerID}, "好友通过推荐链接注册了车主账号", s.now())
+		return err
+	}
+	return s.acc.Register(ctx, in)
+}
+
 // RewardReferrals rewards every referrer whose referred friend has placed
-// a vehicle order (not cancelled) since the referral: the referral records
-// the order and the time (a conditional update: each referral is rewarded
-// once, however many workers run), the referrer gets a coupon when the
-// campaign's benefit is one and a notification naming the promised reward.
-// It returns how many were rewarded. The system (the scheduled job) and
-// admins may call it.
+// a vehicle order (not cancelled) since the referral and was not rewarded
+// yet: the catch-up of OrderPlacedTx for orders that came in without it
+// (imports, generated data, an order placed before the hook existed). Each
+// referral is rewarded once (see rewardTx). It returns how many were
+// rewarded. The system (the scheduled job) and admins may call it.
 func (s *Service) RewardReferrals(ctx context.Context, actor *identity.User) (int, error) {
 	if err := identity.Require(actor); err != nil {
 		return 0, err
@@ -225,62 +276,111 @@ func (s *Service) RewardReferrals(ctx context.Context, actor *identity.User) (in
 	if !actor.Is(identity.RoleSystem, identity.RoleAdmin) {
 		return 0, apperr.New(apperr.Forbidden, "只有系统可以发放推荐奖励")
 	}
-	type due struct{ id, campaign, referrer, order int64 }
-	rows, err := s.db.QueryContext(ctx, `SELECT f.id, f.campaign_id, f.referrer_id,
+	var list []dueReward
+	err := s.each(ctx, `SELECT f.id, f.campaign_id, f.referrer_id,
 			(SELECT MIN(o.id) FROM vehicle_orders o WHERE o.customer_id = f.customer_id AND o.status <> 'cancelled' AND o.ordered_at >= f.created_at)
 		FROM campaign_referrals f WHERE f.rewarded_at IS NULL AND EXISTS (SELECT 1 FROM vehicle_orders o WHERE o.customer_id = f.customer_id
-			AND o.status <> 'cancelled' AND o.ordered_at >= f.created_at) ORDER BY f.id LIMIT 1000`)
-	if err != nil {
-		return 0, err
-	}
-	var list []due
-	for rows.Next() {
-		var d due
-		if err := rows.Scan(&d.id, &d.campaign, &d.referrer, &d.order); err != nil {
-			rows.Close()
-			return 0, err
+			AND o.status <> 'cancelled' AND o.ordered_at >= f.created_at) ORDER BY f.id LIMIT 1000`, nil, func(r *sql.Rows) error {
+		var d dueReward
+		if err := r.Scan(&d.id, &d.campaign, &d.referrer, &d.order); err != nil {
+			return err
 		}
 		list = append(list, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, d := range list {
 		now := s.now()
 		err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, `UPDATE campaign_referrals SET order_id = $1, rewarded_at = $2 WHERE id = $3 AND rewarded_at IS NULL`, d.order, now, d.id)
-			if err != nil {
-				return err
+			ok, err := s.rewardTx(ctx, tx, identity.ID(actor), d, now)
+			if ok {
+				n++
 			}
-			if k, _ := res.RowsAffected(); k == 0 {
-				return nil
-			}
-			c, err := get(ctx, tx, d.campaign)
-			if err != nil {
-				return err
-			}
-			body := "您推荐的朋友已购车，感谢推荐！"
-			if c.ReferralReward != "" {
-				body += "奖励：" + c.ReferralReward + "。"
-			}
-			if k, err := issueCoupon(ctx, tx, c, d.referrer, "referral", now); err != nil {
-				return err
-			} else if k != nil {
-				body += "已发放服务抵扣券 " + k.Code + "。"
-			}
-			if _, err := notify.NotifyCustomer(ctx, tx, d.referrer, notify.Notification{Kind: KindReward, Title: "推荐奖励到账：" + c.Name,
-				Body: body, Link: ownerLink(c.ID), CreatedAt: now}); err != nil {
-				return err
-			}
-			n++
-			return audit.Record(ctx, tx, now, audit.Entry{UserID: identity.ID(actor), Action: "referral_reward", Entity: "campaigns", EntityID: c.ID,
-				Detail: map[string]any{"referral_id": d.id, "order_id": d.order, "referrer_id": d.referrer}})
+			return err
 		})
 		if err != nil {
 			return n, err
 		}
 	}
 	return n, nil
+}
+
+// OrderPlacedTx is the sales area's order hook (registered by internal/app
+// with sales.Service.OnOrder), run in the transaction that creates the
+// order: every open referral of the buyer made before the order is
+// rewarded now (rewardTx: once), and the cached effect figures of the
+// campaigns that touched the buyer are dropped, so that the campaign page
+// shows the order.
+func (s *Service) OrderPlacedTx(ctx context.Context, tx *sql.Tx, o sales.OrderPlaced) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, campaign_id, referrer_id FROM campaign_referrals
+		WHERE customer_id = $1 AND rewarded_at IS NULL AND created_at <= $2 ORDER BY id`, o.CustomerID, o.OrderedAt)
+	if err != nil {
+		return err
+	}
+	var list []dueReward
+	for rows.Next() {
+		d := dueReward{order: o.OrderID}
+		if err := rows.Scan(&d.id, &d.campaign, &d.referrer); err != nil {
+			rows.Close()
+			return err
+		}
+		list = append(list, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, d := range list {
+		if _, err := s.rewardTx(ctx, tx, 0, d, o.OrderedAt); err != nil {
+			return err
+		}
+	}
+	return dropCustomerEffects(ctx, tx, o.CustomerID)
+}
+
+// dueReward is a referral whose friend bought: the referral, its campaign,
+// the referrer and the order.
+type dueReward struct{ id, campaign, referrer, order int64 }
+
+// rewardTx rewards referral d in tx: a conditional update records the order
+// and the time (rewarded_at IS NULL: once, however many workers and order
+// hooks try at the same time); then the referrer gets the campaign's
+// referral points in the ledger (unique per referral), a coupon when the
+// campaign's benefit is one, and a notification naming the promised
+// reward. It reports whether this call rewarded.
+func (s *Service) rewardTx(ctx context.Context, tx *sql.Tx, by int64, d dueReward, now time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE campaign_referrals SET order_id = $1, rewarded_at = $2 WHERE id = $3 AND rewarded_at IS NULL`, d.order, now, d.id)
+	if err != nil {
+		return false, err
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		return false, nil
+	}
+	c, err := get(ctx, tx, d.campaign)
+	if err != nil {
+		return false, err
+	}
+	body := "您推荐的朋友已购车，感谢推荐！"
+	if c.ReferralReward != "" {
+		body += "奖励：" + c.ReferralReward + "。"
+	}
+	if got, err := grantPoints(ctx, tx, c, d.referrer, int64(c.ReferralPoints), "referral", d.id, c.Name, by, now); err != nil {
+		return false, err
+	} else if got {
+		body += "已赠送 " + strconv.Itoa(c.ReferralPoints) + " 积分。"
+	}
+	if k, err := issueCoupon(ctx, tx, c, d.referrer, "referral", now); err != nil {
+		return false, err
+	} else if k != nil {
+		body += "已发放服务抵扣券 " + k.Code + "。"
+	}
+	if _, err := notify.NotifyCustomer(ctx, tx, d.referrer, notify.Notification{Kind: KindReward, Title: "推荐奖励到账：" + c.Name,
+		Body: body, Link: ownerLink(c.ID), CreatedAt: now}); err != nil {
+		return false, err
+	}
+	return true, audit.Record(ctx, tx, now, audit.Entry{UserID: by, Action: "referral_reward", Entity: "campaigns", EntityID: c.ID,
+		Detail: map[string]any{"referral_id": d.id, "order_id": d.order, "referrer_id": d.referrer}})
 }

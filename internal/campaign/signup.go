@@ -297,6 +297,18 @@ func (s *Service) SignUp(ctx context.Context, actor *identity.User, id int64) (*
 				return err
 			}
 		}
+		if status == "registered" && c.BenefitKind == "points" && c.Channel != "offline" {
+			var pid int64
+			if err := tx.QueryRowContext(ctx, `SELECT id FROM campaign_participations WHERE campaign_id = $1 AND customer_id = $2`, id, cust).Scan(&pid); err != nil {
+				return err
+			}
+			if _, err := grantPoints(ctx, tx, c, cust, int64(c.BenefitPoints), "sign_up", pid, c.Name, identity.ID(actor), now); err != nil {
+				return err
+			}
+		}
+		if err := dropEffect(ctx, tx, id); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: identity.ID(actor), Action: "campaign_signup", Entity: "campaigns", EntityID: id,
 			Detail: map[string]any{"customer_id": cust, "status": status}})
 	})
@@ -364,6 +376,9 @@ func (s *Service) CancelSignup(ctx context.Context, actor *identity.User, id int
 			if _, err := promote(ctx, tx, id, now); err != nil {
 				return err
 			}
+		}
+		if err := dropEffect(ctx, tx, id); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: identity.ID(actor), Action: "campaign_cancel_signup", Entity: "campaigns", EntityID: id,
 			Detail: map[string]any{"customer_id": cust, "was": p.Status}})
@@ -472,11 +487,22 @@ func (s *Service) CheckIn(ctx context.Context, actor *identity.User, id int64, c
 				return err
 			}
 			body += "已发放服务抵扣券 " + cp.Code + "，维修保养时出示即可抵扣。"
+		} else if c.BenefitKind == "points" && c.Channel == "offline" {
+			got, err := grantPoints(ctx, tx, c, cust, int64(c.BenefitPoints), "check_in", pid, c.Name, identity.ID(actor), now)
+			if err != nil {
+				return err
+			}
+			if got {
+				body += "已赠送 " + strconv.Itoa(c.BenefitPoints) + " 积分，可在「我的积分」查看。"
+			}
 		} else if c.BenefitText != "" {
 			body += "活动权益：" + c.BenefitText
 		}
 		if _, err := notify.NotifyCustomer(ctx, tx, cust, notify.Notification{Kind: KindSignup, Title: "签到成功：" + c.Name, Body: body,
 			Link: ownerLink(id), CreatedAt: now}); err != nil {
+			return err
+		}
+		if err := dropEffect(ctx, tx, id); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: identity.ID(actor), Action: "campaign_check_in", Entity: "campaigns", EntityID: id,

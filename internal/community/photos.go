@@ -70,6 +70,19 @@ func processPhoto(u Upload) (*processed, error) {
 	return out, nil
 }
 
+// ProcessUpload checks and re-encodes one upload exactly as a post's photo
+// (content sniffing, size and pixel limits, re-encoding without metadata),
+// for other areas that keep pictures in their own tables (the campaign
+// area's cover images). A bad upload is Invalid on field "photos" with a
+// Chinese message.
+func ProcessUpload(u Upload) (full, thumb []byte, width, height int, err error) {
+	p, err := processPhoto(u)
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	return p.image, p.thumb, p.width, p.height, nil
+}
+
 // Reencode turns a decoded picture into the stored JPEG (at most MaxSide on
 // its longer edge) and its thumbnail, with the stored picture's size.
 func Reencode(src image.Image) (full, thumb []byte, width, height int, err error) {

@@ -26,7 +26,7 @@ func TestKnownCampaignUplift(t *testing.T) {
 		generateT(t, d, 4000, 11)
 		acc := account.NewService(d, nil)
 		s := sales.NewService(d, nil, acc.HashBuyerPassword)
-		svc := campaigns.NewService(d, nil, s, workorder.NewService(d, bookings.NewService(d, nil), nil))
+		svc := campaigns.NewService(d, nil, acc, s, workorder.NewService(d, bookings.NewService(d, nil), nil))
 		for _, k := range KnownCampaigns {
 			var id int64
 			if err := d.QueryRowContext(ctx, `SELECT id FROM campaigns WHERE name = $1`, k.Name).Scan(&id); err != nil {

@@ -29,7 +29,13 @@ var emptyAllowed = map[string]bool{"sessions": true, "login_failures": true, "no
 	// Replies on support tickets are written by staff and owners at run time.
 	"support_ticket_messages": true,
 	// Lead scoring: models are trained and scores written after generation (nevcrm leads train).
-	"lead_score_models": true, "lead_scores": true, "lead_history_imports": true, "lead_history_rows": true, "owner_scores": true}
+	"lead_score_models": true, "lead_scores": true, "lead_history_imports": true, "lead_history_rows": true, "owner_scores": true,
+	// Campaigns: points are earned at run time (the generated campaigns give
+	// coupons, not points), covers are uploaded by staff, effect figures are
+	// cached when first viewed.
+	"campaign_points": true, "campaign_cover_images": true, "campaign_effect_cache": true,
+	// Monthly sales targets are set by admins.
+	"sales_targets": true}
 
 // Check verifies the invariants of a generated database (docs/数据生成说明.md,
 // 完整性检查): generation complete, every table filled, foreign keys,

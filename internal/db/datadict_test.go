@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -340,7 +341,22 @@ func TestDataDictionaryMatchesSchema(t *testing.T) {
 	if len(problems) > 0 {
 		t.Errorf("%s and the migrations disagree (%d problems):\n  %s", dictPath, len(problems), strings.Join(problems, "\n  "))
 	}
+
+	// The design's overview states how many business tables there are.
+	design, err := os.ReadFile(designPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(\d+) 张业务表`).FindSubmatch(design)
+	if m == nil {
+		t.Fatalf("%s: no \"N 张业务表\" in §3", designPath)
+	}
+	if n, _ := strconv.Atoi(string(m[1])); n != len(schema) {
+		t.Errorf("%s §3 says %d 张业务表, the migrations create %d (without goose's and River's tables): correct the number", designPath, n, len(schema))
+	}
 }
+
+const designPath = "../../docs/系统设计.md"
 
 // pgType is the PostgreSQL type each SQLite column type becomes in the twin
 // migration (migrations/postgres).

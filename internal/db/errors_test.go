@@ -399,10 +399,12 @@ func TestCancellationIsContextError(t *testing.T) {
 		})
 		t.Run("in transaction", func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
-			time.AfterFunc(100*time.Millisecond, cancel)
 			n := 0
 			err := d.InTx(ctx, func(tx *sql.Tx) error {
 				n++
+				// Cancel once the transaction has begun: a timer started before
+				// InTx fired during BEGIN on a loaded machine, and fn never ran.
+				time.AfterFunc(100*time.Millisecond, cancel)
 				var c int64
 				return tx.QueryRowContext(ctx, long).Scan(&c)
 			})

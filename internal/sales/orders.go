@@ -193,6 +193,11 @@ func (s *Service) CreateOrder(ctx context.Context, actor *identity.User, oppID i
 		if err := customer.AdvanceStage(ctx, tx, o.CustomerID, "ordered", now); err != nil {
 			return err
 		}
+		for _, h := range s.onOrder {
+			if err := h(ctx, tx, OrderPlaced{OrderID: id, CustomerID: o.CustomerID, OpportunityID: oppID, OrderedAt: now}); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, now, audit.Entry{UserID: identity.ID(actor), Action: "create_order", Entity: "vehicle_orders", EntityID: id,
 			Detail: map[string]any{"code": code, "opportunity_id": oppID, "price_fen": price, "deposit_fen": in.DepositFen}})
 	})
@@ -274,7 +279,7 @@ func (s *Service) Deliver(ctx context.Context, actor *identity.User, id int64, i
 		return nil, err
 	}
 	if acct == 0 {
-		v.Check(len(in.Password) >= 8 && len(in.Password) <= 72, "password", "该客户还没有车主账号，请与客户一起设置 8 到 72 位的初始登录密码")
+		v.Check(account.ValidPassword(in.Password), "password", "该客户还没有车主账号，请与客户一起设置 8 到 72 个字符的初始登录密码")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

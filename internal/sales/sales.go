@@ -44,7 +44,24 @@ type Service struct {
 	bindCode BindCodeIssuer
 	// leadChanged is told of changed leads (see OnLeadChange).
 	leadChanged func(ctx context.Context, leadID int64)
+	// onOrder runs in the transaction of every new vehicle order (OnOrder).
+	onOrder []OrderHook
 }
+
+// OrderPlaced is what an order hook is told about a new vehicle order.
+type OrderPlaced struct {
+	OrderID, CustomerID, OpportunityID int64
+	OrderedAt                          time.Time
+}
+
+// OrderHook runs in the transaction that creates a vehicle order; an error
+// rolls the order back. The areas above sales use it (the campaign area
+// rewards the referrer of a referred buyer), since sales may not import
+// them; internal/app registers the hooks at start.
+type OrderHook func(ctx context.Context, tx *sql.Tx, o OrderPlaced) error
+
+// OnOrder registers h to run in every new order's transaction.
+func (s *Service) OnOrder(h OrderHook) { s.onOrder = append(s.onOrder, h) }
 
 // NewService returns a Service on d; now may be nil for time.Now. hash
 // hashes a buyer's initial password at delivery (nil: deliveries to

@@ -7,14 +7,19 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/account"
 	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/campaign"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
-// Accounts serves login, registration and logout.
+// Accounts serves login, registration and logout. A registration through
+// a referral link (/register?ref=CODE, the code kept in the form) opens the
+// account through the campaign area (campaign.Service.RegisterFriend, which
+// calls the account service) so that the friend becomes the referrer's lead.
 type Accounts struct {
 	*Renderer
-	Accounts *account.Service
+	Accounts  *account.Service
+	Referrals *campaign.Service
 }
 
 // Routes returns the login, registration and logout pages.
@@ -79,8 +84,35 @@ func (h *Accounts) startSession(rw http.ResponseWriter, r *http.Request, u *iden
 	return nil
 }
 
+// registerView is the data of the registration page: the referral the
+// friend came through (nil: a plain registration).
+type registerView struct {
+	Referral *campaign.Referral
+}
+
+// referral looks up the form's referral code; an unknown or closed one is
+// dropped from the form with a notice (the person may still register).
+func (h *Accounts) referral(r *http.Request, p *page) {
+	code := strings.TrimSpace(p.Form.Get("ref"))
+	if code == "" || h.Referrals == nil {
+		return
+	}
+	ref, err := h.Referrals.LookupReferral(r.Context(), code)
+	if err != nil || !ref.Open {
+		p.Form.Del("ref")
+		p.Notice = "推荐链接无效或活动已结束，您仍可直接注册"
+		return
+	}
+	p.Data = &registerView{Referral: ref}
+}
+
 func (h *Accounts) registerForm(rw http.ResponseWriter, r *http.Request) {
-	h.render(rw, r, http.StatusOK, "register", &page{Title: "车主注册", Nav: "register"})
+	p := &page{Title: "车主注册", Nav: "register", Data: &registerView{}, Form: url.Values{}}
+	if ref := r.URL.Query().Get("ref"); ref != "" {
+		p.Form.Set("ref", ref)
+		h.referral(r, p)
+	}
+	h.render(rw, r, http.StatusOK, "register", p)
 }
 
 func (h *Accounts) register(rw http.ResponseWriter, r *http.Request) {
@@ -89,14 +121,23 @@ func (h *Accounts) register(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
-	u, err := h.Accounts.Register(r.Context(), account.RegisterInput{
+	in := account.RegisterInput{
 		Mobile: f.Get("mobile"), Name: f.Get("name"), Password: f.Get("password"), Password2: f.Get("password2"),
 		IP: httpx.ClientIP(r, h.TrustProxy),
-	})
+	}
+	var u *identity.User
+	var err error
+	if ref := strings.TrimSpace(f.Get("ref")); ref != "" && h.Referrals != nil {
+		u, err = h.Referrals.RegisterFriend(r.Context(), ref, in)
+	} else {
+		u, err = h.Accounts.Register(r.Context(), in)
+	}
 	if err != nil {
 		r.Form.Del("password")
 		r.Form.Del("password2")
-		h.formError(rw, r, "register", &page{Title: "车主注册", Nav: "register"}, err)
+		p := &page{Title: "车主注册", Nav: "register", Data: &registerView{}, Form: r.Form}
+		h.referral(r, p)
+		h.formError(rw, r, "register", p, err)
 		return
 	}
 	if err := h.startSession(rw, r, u); err != nil {

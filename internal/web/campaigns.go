@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/campaign"
+	"github.com/nevcrm/nevcrm/internal/community"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/listing"
@@ -52,12 +54,15 @@ func (h *Campaigns) Routes() []httpx.Route {
 		httpx.Only(sales, "POST", "/sales/campaigns/{id}/segment", h.segment),
 		httpx.Only(sales, "POST", "/sales/campaigns/{id}/costs", h.addCost),
 		httpx.Only(sales, "POST", "/sales/campaigns/{id}/check-in", h.checkIn),
+		httpx.Only(sales, "POST", "/sales/campaigns/{id}/effect", h.refreshEffect),
 		httpx.Only(owner, "GET", "/owner/campaigns", h.ownerList),
 		httpx.Only(owner, "GET", "/owner/campaigns/coupons", h.ownerCoupons),
+		httpx.Only(owner, "GET", "/owner/campaigns/points", h.ownerPoints),
 		httpx.Only(owner, "GET", "/owner/campaigns/{id}", h.ownerDetail),
 		httpx.Only(owner, "POST", "/owner/campaigns/{id}/signup", h.signUp),
 		httpx.Only(owner, "POST", "/owner/campaigns/{id}/cancel", h.cancelSignup),
 		httpx.Only(owner, "POST", "/owner/campaigns/{id}/referral", h.referral),
+		httpx.Public("GET", "/campaigns/{id}/cover", h.cover),
 		httpx.Public("GET", "/r/{code}", h.friend),
 		httpx.Public("POST", "/r/{code}", h.friendSubmit),
 		httpx.Only(service, "POST", "/service/work-orders/{id}/coupon", h.redeem),
@@ -65,6 +70,71 @@ func (h *Campaigns) Routes() []httpx.Route {
 }
 
 func campaignURL(id int64) string { return "/sales/campaigns/" + strconv.FormatInt(id, 10) }
+
+// MaxCoverBody bounds the campaign form, which may carry a cover picture
+// (app.limitBody).
+const MaxCoverBody = community.MaxPhotoBytes + 2<<20
+
+// CampaignFormPath reports whether path takes the campaign form (create or
+// edit), whose body may hold a cover picture.
+func CampaignFormPath(path string) bool {
+	if path == "/sales/campaigns" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(path, "/sales/campaigns/")
+	return ok && rest != "" && strings.Trim(rest, "0123456789") == ""
+}
+
+// readCampaignForm parses the campaign form (multipart when it carries a
+// cover picture) into a campaign input.
+func readCampaignForm(r *http.Request) (campaign.Input, error) {
+	if err := r.ParseMultipartForm(MaxCoverBody); err != nil && err != http.ErrNotMultipart {
+		if strings.Contains(err.Error(), "too large") {
+			return campaign.Input{}, apperr.Field("cover_image", "封面图片不能超过 8 MB")
+		}
+		return campaign.Input{}, apperr.New(apperr.Invalid, "表单无法解析")
+	}
+	in, err := campaignInput(r.Form)
+	if err != nil || r.MultipartForm == nil {
+		return in, err
+	}
+	for _, fh := range r.MultipartForm.File["cover_image"] {
+		if fh.Size == 0 && fh.Filename == "" {
+			continue
+		}
+		if fh.Size > community.MaxPhotoBytes {
+			return in, apperr.Field("cover_image", "封面图片不能超过 8 MB")
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return in, apperr.Field("cover_image", "图片读取失败，请重新选择")
+		}
+		b, err := io.ReadAll(io.LimitReader(f, community.MaxPhotoBytes+1))
+		f.Close()
+		if err != nil {
+			return in, apperr.Field("cover_image", "图片读取失败，请重新选择")
+		}
+		in.CoverImage = b
+	}
+	return in, nil
+}
+
+// cover serves a campaign's uploaded cover picture (its thumbnail with
+// ?size=thumb) through the same JPEG responder as the community's photos.
+func (h *Campaigns) cover(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	thumb := r.URL.Query().Get("size") == "thumb"
+	data, at, err := h.Campaigns.CoverImage(r.Context(), id, httpx.User(r), thumb)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	serveJPEG(rw, r, fmt.Sprintf(`"c%d-%d-%t"`, id, at.UnixNano(), thumb), data)
+}
 
 // campaignListView is the data of the staff list.
 type campaignListView struct {
@@ -114,10 +184,17 @@ type campaignFormView struct {
 	Benefits []campaign.Code
 	Covers   []campaign.Code
 	Stores   []*site.Site // admins choose the store
+	HasCover bool         // the campaign has an uploaded cover picture
 }
 
 func (h *Campaigns) formView(r *http.Request, c *campaign.Campaign) (*campaignFormView, error) {
 	v := &campaignFormView{Campaign: c, Kinds: campaign.Kinds, Channels: campaign.Channels, Benefits: campaign.Benefits, Covers: campaign.Covers}
+	if c != nil {
+		var err error
+		if v.HasCover, err = h.Campaigns.HasCoverImage(r.Context(), httpx.User(r), c.ID); err != nil {
+			return nil, err
+		}
+	}
 	if u := httpx.User(r); u.Is(identity.RoleAdmin) {
 		all, err := h.Sites.List(r.Context(), site.Store, "", 1000)
 		if err != nil {
@@ -162,6 +239,7 @@ func formOf(c *campaign.Campaign) url.Values {
 	v.Set("coupon_value", yuanInput(c.CouponValueFen))
 	v.Set("coupon_valid_days", strconv.Itoa(c.CouponValidDays))
 	v.Set("referral_reward", c.ReferralReward)
+	v.Set("referral_points", strconv.Itoa(c.ReferralPoints))
 	v.Set("holdout_pct", strconv.Itoa(c.HoldoutPct))
 	v.Set("attribution_days", strconv.Itoa(c.AttributionDays))
 	return v
@@ -192,7 +270,7 @@ func campaignInput(f url.Values) (campaign.Input, error) {
 		name string
 		to   *int
 		msg  string
-	}{{"capacity", &in.Capacity, "名额请填写整数（0 表示不限）"}, {"benefit_points", &in.BenefitPoints, "积分请填写整数"},
+	}{{"capacity", &in.Capacity, "名额请填写整数（0 表示不限）"}, {"benefit_points", &in.BenefitPoints, "积分请填写整数"}, {"referral_points", &in.ReferralPoints, "推荐奖励积分请填写整数"},
 		{"coupon_valid_days", &in.CouponValidDays, "有效期请填写天数"}, {"holdout_pct", &in.HoldoutPct, "对照组比例请填写 0 到 50 的整数"},
 		{"attribution_days", &in.AttributionDays, "归因窗口请填写天数"}} {
 		s := strings.TrimSpace(f.Get(n.name))
@@ -220,11 +298,7 @@ func (h *Campaigns) newForm(rw http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Campaigns) create(rw http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
-		return
-	}
-	in, err := campaignInput(r.PostForm)
+	in, err := readCampaignForm(r)
 	if err == nil {
 		var c *campaign.Campaign
 		if c, err = h.Campaigns.Create(r.Context(), httpx.User(r), in); err == nil {
@@ -265,11 +339,7 @@ func (h *Campaigns) update(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, err)
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
-		return
-	}
-	in, err := campaignInput(r.PostForm)
+	in, err := readCampaignForm(r)
 	if err == nil {
 		if _, err = h.Campaigns.Update(r.Context(), httpx.User(r), id, in); err == nil {
 			redirect(rw, r, campaignURL(id), "saved")
@@ -304,6 +374,7 @@ type campaignView struct {
 	Counts       map[string]int
 	Chart        template.JSStr
 	CheckedIn    *campaign.Participation
+	Points       *campaign.CampaignPoints
 }
 
 func (h *Campaigns) load(r *http.Request, id int64) (*campaignView, error) {
@@ -330,6 +401,9 @@ func (h *Campaigns) load(r *http.Request, id int64) (*campaignView, error) {
 		return nil, err
 	}
 	if v.Participants, v.Counts, err = h.Campaigns.Participants(ctx, u, id, 200); err != nil {
+		return nil, err
+	}
+	if v.Points, err = h.Campaigns.CampaignPoints(ctx, u, id, 50); err != nil {
 		return nil, err
 	}
 	v.Chart = seriesChart(v.Effect.Series)
@@ -599,6 +673,7 @@ func (h *Campaigns) export(rw http.ResponseWriter, r *http.Request) {
 
 type ownerCampaignsView struct {
 	Current, Past []*campaign.OwnerItem
+	Points        int64 // the owner's balance
 }
 
 func (h *Campaigns) ownerList(rw http.ResponseWriter, r *http.Request) {
@@ -607,7 +682,12 @@ func (h *Campaigns) ownerList(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, err)
 		return
 	}
-	h.render(rw, r, http.StatusOK, "owner_campaigns", &page{Title: "活动", Nav: "owner-campaigns", Data: &ownerCampaignsView{Current: cur, Past: past}})
+	pts, err := h.Campaigns.OwnerPoints(r.Context(), httpx.User(r))
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	h.render(rw, r, http.StatusOK, "owner_campaigns", &page{Title: "活动", Nav: "owner-campaigns", Data: &ownerCampaignsView{Current: cur, Past: past, Points: pts.Balance}})
 }
 
 func (h *Campaigns) ownerCoupons(rw http.ResponseWriter, r *http.Request) {
@@ -617,6 +697,25 @@ func (h *Campaigns) ownerCoupons(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(rw, r, http.StatusOK, "owner_coupons", &page{Title: "我的抵扣券", Nav: "owner-campaigns", Data: list})
+}
+
+func (h *Campaigns) ownerPoints(rw http.ResponseWriter, r *http.Request) {
+	pts, err := h.Campaigns.OwnerPoints(r.Context(), httpx.User(r))
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	h.render(rw, r, http.StatusOK, "owner_points", &page{Title: "我的积分", Nav: "owner-campaigns", Data: pts})
+}
+
+func (h *Campaigns) refreshEffect(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	_, err = h.Campaigns.RefreshEffect(r.Context(), httpx.User(r), id)
+	h.back(rw, r, id, "effect_refreshed", err)
 }
 
 type ownerCampaignView struct {

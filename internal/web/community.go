@@ -295,12 +295,17 @@ func (h *Community) photo(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	thumb := strings.HasSuffix(r.URL.Path, "/thumb")
-	etag := fmt.Sprintf(`"p%d-%t"`, id, thumb)
 	data, err := h.Community.PhotoData(r.Context(), community.Visitor{User: httpx.User(r)}, id, thumb)
 	if err != nil {
 		h.fail(rw, r, err)
 		return
 	}
+	serveJPEG(rw, r, fmt.Sprintf(`"p%d-%t"`, id, thumb), data)
+}
+
+// serveJPEG writes a stored JPEG (a community photo, a campaign cover)
+// with its ETag, answering 304 when the browser already has it.
+func serveJPEG(rw http.ResponseWriter, r *http.Request, etag string, data []byte) {
 	rw.Header().Set("ETag", etag)
 	if r.Header.Get("If-None-Match") == etag {
 		rw.WriteHeader(http.StatusNotModified)

@@ -136,6 +136,7 @@ func New(o Options) (*Renderer, error) {
 		"markdown":        markdown,
 		"mul100":          func(f float64) float64 { return f * 100 },
 		"sub":             func(a, b int) int { return a - b },
+		"yuanWhole":       func(fen int64) int64 { return fen / 100 },
 	}
 	layout, err := w.parseFiles(template.New("layout.html").Funcs(funcs), "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
@@ -404,6 +405,7 @@ func (w *Renderer) serveStatic(rw http.ResponseWriter, r *http.Request) {
 // flashes are the messages a redirect can ask the next page to show; only
 // these fixed texts can appear, so a crafted link cannot put words on a page.
 var flashes = map[string]string{
+	"targets_saved":       "销售目标已保存。",
 	"booked":              "预约成功，我们将在服务开始前提醒您。",
 	"cancelled":           "预约已取消，名额已释放。",
 	"rescheduled":         "改约成功。",
@@ -466,6 +468,7 @@ var flashes = map[string]string{
 	"signup_cancelled":    "已取消报名。",
 	"referral_code":       "推荐码已生成，把链接分享给朋友吧。",
 	"coupon_redeemed":     "抵扣券已使用，工单金额已更新。",
+	"effect_refreshed":    "活动效果已重新计算。",
 	"kb_created":          "知识条目已创建，智能客服即刻可用。",
 	"kb_saved":            "知识条目已保存，智能客服即刻使用新内容。",
 	"ticket_assigned":     "工单已分派。",

@@ -24,6 +24,7 @@
         })
       });
       el.dataset.drawn = "1";
+      drill(chart, d);
       window.addEventListener("resize", function () { chart.resize(); });
       return;
     }
@@ -41,7 +42,17 @@
           series: [{ name: d.name, type: "bar", data: d.values, itemStyle: { color: "#0f6e7a" } }] };
     chart.setOption(option);
     el.dataset.drawn = "1";
+    drill(chart, d);
     window.addEventListener("resize", function () { chart.resize(); });
+  }
+  // A chart with "links" opens the rows behind a bar or slice on click.
+  function drill(chart, d) {
+    if (!d.links) return;
+    chart.on("click", function (p) {
+      var u = d.links[p.dataIndex];
+      if (u) window.location.href = u;
+    });
+    chart.getZr().setCursorStyle && chart.getZr().setCursorStyle("pointer");
   }
   function all() { document.querySelectorAll("[data-chart]").forEach(draw); }
   document.addEventListener("DOMContentLoaded", all);

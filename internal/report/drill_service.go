@@ -1,0 +1,209 @@
+package report
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/booking"
+	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/listing"
+	"github.com/nevcrm/nevcrm/internal/site"
+	"github.com/nevcrm/nevcrm/internal/support"
+)
+
+// ServiceRowsFilter chooses the rows behind a service report figure.
+type ServiceRowsFilter struct {
+	Filter
+	Set      string // ratings, feedback, appointments (ServiceDrillSets)
+	Month    string
+	Low      bool   // ratings of 2 stars or fewer
+	Kind     string // feedback kind or appointment service kind
+	Category string
+	Status   string
+	Query    string // a word the comment contains
+	Limit    int
+	Cursor   string
+}
+
+// ServiceDrillSets names the service row sets.
+var ServiceDrillSets = map[string]string{"ratings": "维修保养评价明细", "feedback": "车主反馈明细", "appointments": "预约明细"}
+
+// ServiceRowsFilterFromQuery reads a ServiceRowsFilter from a drill-down
+// address.
+func ServiceRowsFilterFromQuery(q url.Values) (ServiceRowsFilter, error) {
+	f, err := FilterFromQuery(q)
+	if err != nil {
+		return ServiceRowsFilter{}, err
+	}
+	p, err := listing.ParseParams(q)
+	if err != nil {
+		return ServiceRowsFilter{}, err
+	}
+	rf := ServiceRowsFilter{Filter: f, Set: q.Get("set"), Month: q.Get("month"), Low: q.Get("low") == "1", Kind: q.Get("kind"),
+		Category: q.Get("category"), Status: q.Get("status"), Query: strings.TrimSpace(q.Get("q")), Limit: p.Limit, Cursor: p.Cursor}
+	var v apperr.Validator
+	if rf.Month != "" {
+		_, err := time.Parse("2006-01", rf.Month)
+		v.Check(err == nil, "month", "月份无效")
+	}
+	v.Check(len([]rune(rf.Query)) <= 20, "q", "关键词最长 20 个字")
+	if _, ok := ServiceDrillSets[rf.Set]; !ok {
+		v.Check(false, "set", "没有这类明细")
+	}
+	return rf, v.Err()
+}
+
+// likePattern escapes s for LIKE ... ESCAPE '\'.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+// ServiceRows returns a page of the rows behind a service report figure,
+// newest first, under the same scope rules as ServiceReport.
+func (s *Service) ServiceRows(ctx context.Context, actor *identity.User, f ServiceRowsFilter) (*Drill, error) {
+	sc, err := s.loadScope(ctx, actor, f.Filter, identity.RoleService, identity.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := listing.CheckLimit(f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := sc.Lo, sc.Hi
+	if f.Month != "" {
+		m, _ := time.ParseInLocation("2006-01", f.Month, site.Shanghai)
+		lo, hi = later(lo, m.UTC()), earlier(hi, m.AddDate(0, 1, 0).UTC())
+	}
+	d := &Drill{Title: ServiceDrillSets[f.Set], Period: sc.period("service_center")}
+	var w listing.Where
+	var from, cols, key, id string
+	var t *Table
+	switch f.Set {
+	case "ratings":
+		from, key, id = " FROM work_order_ratings w", "w.created_at", "w.id"
+		w.And("w.created_at >= " + w.Arg(lo))
+		w.And("w.created_at < " + w.Arg(hi))
+		w.And(sc.in("w.site_id", &w.Args))
+		if f.Low {
+			w.And("w.rating <= 2")
+		}
+		if f.Query != "" {
+			w.And("w.comment LIKE " + w.Arg(likePattern(f.Query)) + " ESCAPE '\\'")
+		}
+		cols = "w.id, w.created_at, w.work_order_id, w.site_id, w.rating, w.tags, w.comment"
+		t = &Table{ID: "rows", Cols: []Column{{Label: "工单"}, {Label: "服务中心"}, {Label: "评分", Num: true}, {Label: "标签"}, {Label: "评价内容"},
+			{Label: "评价时间", Num: true}}, Empty: "没有符合条件的评价"}
+	case "feedback":
+		from, key, id = " FROM feedback f", "f.created_at", "f.id"
+		w.And("f.created_at >= " + w.Arg(lo))
+		w.And("f.created_at < " + w.Arg(hi))
+		if sc.Sites != nil {
+			w.And(sc.in(feedbackSite, &w.Args))
+		}
+		if f.Kind != "" {
+			w.And("f.kind = " + w.Arg(f.Kind))
+		}
+		if f.Category != "" {
+			w.And("f.category = " + w.Arg(f.Category))
+		}
+		if f.Query != "" {
+			w.And("f.comment LIKE " + w.Arg(likePattern(f.Query)) + " ESCAPE '\\'")
+		}
+		cols = "f.id, f.created_at, f.kind, f.category, COALESCE(f.rating, 0), f.source, f.comment"
+		t = &Table{ID: "rows", Cols: []Column{{Label: "类型"}, {Label: "分类"}, {Label: "评分", Num: true}, {Label: "渠道"}, {Label: "内容"},
+			{Label: "时间", Num: true}}, Empty: "没有符合条件的反馈"}
+	default:
+		from, key, id = " FROM appointments a", "a.scheduled_at", "a.id"
+		w.And("a.scheduled_at >= " + w.Arg(lo))
+		w.And("a.scheduled_at < " + w.Arg(hi))
+		w.And(sc.in("a.site_id", &w.Args))
+		if f.Kind != "" {
+			w.And("a.service_kind = " + w.Arg(f.Kind))
+		}
+		if f.Status != "" {
+			w.And("a.status = " + w.Arg(f.Status))
+		}
+		cols = "a.id, a.scheduled_at, a.service_kind, a.status, a.site_id, a.started_at, a.completed_at"
+		t = &Table{ID: "rows", Cols: []Column{{Label: "预约"}, {Label: "服务类型"}, {Label: "状态"}, {Label: "网点"}, {Label: "预约时间", Num: true},
+			{Label: "开工时间", Num: true}, {Label: "完工时间", Num: true}}, Empty: "没有符合条件的预约"}
+	}
+	order := listing.Order{Name: "time_desc", Key: key, ID: id, Kind: listing.KeyTime, Desc: true}
+	cur, err := order.Decode(f.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	if d.Total, err = listing.Count(ctx, s.db, from+w.SQL(), w.Args...); err != nil {
+		return nil, err
+	}
+	order.After(&w, cur)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+cols+from+w.SQL()+` ORDER BY `+order.OrderBy()+` LIMIT `+w.Arg(limit+1), w.Args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var lastKey time.Time
+	var lastID int64
+	n := 0
+	for rows.Next() {
+		var rid int64
+		var at time.Time
+		var row []Cell
+		switch f.Set {
+		case "ratings":
+			var wo, siteID int64
+			var rating int
+			var tags, comment string
+			if err := rows.Scan(&rid, &at, &wo, &siteID, &rating, &tags, &comment); err != nil {
+				return nil, err
+			}
+			row = []Cell{text("#" + strconv.FormatInt(wo, 10)).link("/service/work-orders/" + strconv.FormatInt(wo, 10)), text(sc.siteName(siteID)),
+				count(rating), text(dash(tags)), text(dash(comment)), when(at)}
+		case "feedback":
+			var kind, cat, src, comment string
+			var rating int
+			if err := rows.Scan(&rid, &at, &kind, &cat, &rating, &src, &comment); err != nil {
+				return nil, err
+			}
+			rc := Cell{Text: "—"}
+			if rating > 0 {
+				rc = count(rating)
+			}
+			row = []Cell{text(optionLabel(feedbackKinds, kind)), text(support.CategoryLabel(cat)), rc, text(feedbackSourceLabel(src)), text(dash(comment)), when(at)}
+		default:
+			var kind, status string
+			var siteID int64
+			var started, completed anyTime
+			if err := rows.Scan(&rid, &at, &kind, &status, &siteID, &started, &completed); err != nil {
+				return nil, err
+			}
+			st, cp := when(started.Time), when(completed.Time)
+			row = []Cell{text("#" + strconv.FormatInt(rid, 10)), text(kindLabels[kind]), text(booking.Status(status).Label()), text(sc.siteName(siteID)), when(at), st, cp}
+		}
+		n++
+		if n > limit {
+			d.Next = order.Encode(lastKey, lastID)
+			break
+		}
+		lastKey, lastID = at, rid
+		t.Rows = append(t.Rows, row)
+	}
+	d.Table = t
+	return d, rows.Err()
+}
+
+func feedbackSourceLabel(s string) string {
+	switch s {
+	case "app":
+		return "App"
+	case "assistant":
+		return "智能客服"
+	case "ticket":
+		return "客服工单"
+	}
+	return s
+}
