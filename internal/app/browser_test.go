@@ -365,13 +365,15 @@ func evalJS[T any](b *browser, what, expr string) T {
 	return v
 }
 
-// wait polls the JavaScript condition cond until it is true. Errors while a
-// page is being replaced (a lost execution context) are retried.
+// wait polls the JavaScript condition cond until it is true on a page that
+// has finished loading (a page still being parsed can already show its
+// first elements but not the rest). Errors while a page is being replaced
+// (a lost execution context) are retried.
 func (b *browser) wait(what, cond string) {
 	b.t.Helper()
 	var last error
 	for {
-		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`!!(`+cond+`)`))
+		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.readyState === 'complete' && !!(`+cond+`)`))
 		if err == nil && ok {
 			return
 		}
@@ -400,18 +402,48 @@ func (b *browser) value(sel string) string {
 	return evalJS[string](b, "value of "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? e.value : ''; })()`, jsString(sel)))
 }
 
-// contains checks that the element sel exists and its text contains want.
+// settle is how long contains and attr keep looking before they fail: a page
+// that has just been navigated to may still be parsing when a check starts.
+const settle = 5 * time.Second
+
+// eventually evaluates get until ok accepts its result or settle has passed,
+// and returns the last result. Evaluation errors while a page is being
+// replaced are retried.
+func eventually(b *browser, what, expr string, ok func(string) bool) string {
+	b.t.Helper()
+	deadline := time.Now().Add(settle)
+	for {
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](expr))
+		if err == nil && ok(got) {
+			return got
+		}
+		if time.Now().After(deadline) || b.ctx.Err() != nil {
+			if err != nil {
+				b.fail("%s: %v", what, err)
+			}
+			return got
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// contains checks that the element sel exists and its text contains want,
+// waiting up to settle for the page to show it.
 func (b *browser) contains(sel, want string) {
 	b.t.Helper()
-	if got := b.text(sel); !strings.Contains(got, want) {
+	expr := fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? e.innerText : '<missing>'; })()`, jsString(sel))
+	got := eventually(b, "text of "+sel, expr, func(s string) bool { return s != "<missing>" && strings.Contains(s, want) })
+	if got == "<missing>" || !strings.Contains(got, want) {
 		b.fail("%s: text %q does not contain %q", sel, got, want)
 	}
 }
 
+// attr checks that attribute name of the element sel is want, waiting up to
+// settle for the page to show it.
 func (b *browser) attr(sel, name, want string) {
 	b.t.Helper()
-	got := evalJS[string](b, name+" of "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? (e.getAttribute(%s) || '') : '<missing>'; })()`, jsString(sel), jsString(name)))
-	if got != want {
+	expr := fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? (e.getAttribute(%s) || '') : '<missing>'; })()`, jsString(sel), jsString(name))
+	if got := eventually(b, name+" of "+sel, expr, func(s string) bool { return s == want }); got != want {
 		b.fail("%s: %s = %q, want %q", sel, name, got, want)
 	}
 }
