@@ -56,7 +56,7 @@ type analyticsView struct {
 	By        string
 	Regions   []report.Region
 	R         *report.Report
-	Query     string // the filter as a query string, for exports
+	Query     string          // the filter as a query string, for exports
 	TabLinks  []report.Option // each tab's address with the same period and site (Value) and its name
 	Ranges    []report.Option // quick periods: label and query string
 	Other     *report.Option  // the other report family (admins): address and label
