@@ -652,6 +652,15 @@ func TestErase(t *testing.T) {
 		if _, err := f.Svc.Favorite(f.ctx, f.A, other.ID, true); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := f.Svc.Report(f.ctx, f.A, community.ReportInput{PostID: other.ID, Reason: "other", Detail: "我的举报说明"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.Mute(f.ctx, f.Mod, f.A.CustomerID, 1, "测试"); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM notifications WHERE body LIKE '%手机号%'`); n != 1 {
+			t.Fatalf("B was told of A's comment %d times", n)
+		}
 		err = d.InTx(f.ctx, func(tx *sql.Tx) error { return community.Erase(f.ctx, tx, f.A.CustomerID, f.A.ID, start) })
 		if err != nil {
 			t.Fatal(err)
@@ -671,6 +680,17 @@ func TestErase(t *testing.T) {
 		}
 		if got, _ := f.Svc.Search(f.ctx, community.Visitor{}, "手机号", "", 10); len(got) != 0 {
 			t.Fatalf("erased comment still searchable: %v", ids(got))
+		}
+		// The notification that quoted the comment to B keeps no text of it.
+		if n := f.count(`SELECT COUNT(*) FROM notifications WHERE body LIKE '%手机号%' OR title LIKE $1`, fmt.Sprintf("车友%d 评论%%", f.A.CustomerID)); n != 0 {
+			t.Fatalf("%d notifications still quote the erased owner", n)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM notifications WHERE link = $1 AND title LIKE '%已注销%'`, fmt.Sprintf("/community/posts/%d#c%d", other.ID, c.ID)); n != 1 {
+			t.Fatalf("redacted notification: %d", n)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM community_reports WHERE reporter_customer_id = $1`, f.A.CustomerID) +
+			f.count(`SELECT COUNT(*) FROM community_mutes WHERE customer_id = $1`, f.A.CustomerID); n != 0 {
+			t.Fatalf("%d reports or mutes of the erased owner left", n)
 		}
 	})
 }
