@@ -694,3 +694,48 @@ func TestErase(t *testing.T) {
 		}
 	})
 }
+
+// TestBackfill: posts loaded without search entries or hot scores (older
+// data, an import, a generator) get them; a second run changes nothing;
+// hidden posts stay out of the index.
+func TestBackfill(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		// Written by the service: already complete.
+		done := f.post(f.A, "冬季续航实测", "预热电池有用。")
+		created := start.Add(-48 * time.Hour)
+		bare := f.id(`INSERT INTO posts (customer_id, topic, title, body, status, like_count, comment_count, created_at, updated_at)
+			VALUES ($1, 'charging', '浦东换电站排队攻略', '晚上去人少', 'published', 3, 1, $2, $2) RETURNING id`, f.B.CustomerID, created)
+		f.exec(`INSERT INTO comments (post_id, customer_id, body, status, created_at) VALUES ($1, $2, '谷电很便宜', 'published', $3)`, bare, f.A.CustomerID, created)
+		hidden := f.id(`INSERT INTO posts (customer_id, topic, title, body, status, moderation, created_at, updated_at)
+			VALUES ($1, 'charging', '换电站广告', '加微信', 'hidden', 'hidden', $2, $2) RETURNING id`, f.B.CustomerID, created)
+		if got, _ := f.Svc.Search(f.ctx, community.Visitor{}, "换电站", "", 10); len(got) != 0 {
+			t.Fatalf("bare post found before the backfill: %v", ids(got))
+		}
+		res, err := community.Backfill(f.ctx, d)
+		if err != nil || res.Indexed != 1 || res.Scored != 2 {
+			t.Fatalf("backfill: %+v %v", res, err)
+		}
+		if got, _ := f.Svc.Search(f.ctx, community.Visitor{}, "换电站", "", 10); len(got) != 1 || got[0].ID != bare {
+			t.Fatalf("after the backfill: %v", ids(got))
+		}
+		if got, _ := f.Svc.Search(f.ctx, community.Visitor{}, "谷电", "", 10); len(got) != 1 || got[0].ID != bare {
+			t.Fatalf("comment of the bare post: %v", ids(got))
+		}
+		var score int64
+		if err := d.QueryRowContext(f.ctx, `SELECT hot_score FROM posts WHERE id = $1`, bare).Scan(&score); err != nil || score != community.HotScore(3, 1, created) {
+			t.Fatalf("hot score %d, want %d (%v)", score, community.HotScore(3, 1, created), err)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM post_terms WHERE post_id = $1`, hidden); n != 0 {
+			t.Fatalf("hidden post indexed: %d terms", n)
+		}
+		before := f.count(`SELECT COUNT(*) FROM post_terms`)
+		if res, err := community.Backfill(f.ctx, d); err != nil || res != (community.BackfillResult{}) {
+			t.Fatalf("second run: %+v %v", res, err)
+		}
+		if after := f.count(`SELECT COUNT(*) FROM post_terms`); after != before || f.count(`SELECT COUNT(*) FROM post_terms WHERE post_id = $1`, done.ID) == 0 {
+			t.Fatalf("second run changed the index: %d -> %d", before, after)
+		}
+	})
+}
