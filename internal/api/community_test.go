@@ -103,6 +103,39 @@ func TestCommunityAPI(t *testing.T) {
 				t.Fatalf("search: %+v", list.Items)
 			}
 
+			// Search pages through the shared list shape: every result once.
+			seen := map[int64]bool{}
+			next, pages := "", 0
+			for {
+				var pg struct {
+					Items      []communityPost `json:"items"`
+					NextCursor string          `json:"next_cursor"`
+					Total      int             `json:"total"`
+				}
+				e.ok(t, nil, 200, "GET", "/api/v1/community/posts?limit=4&q="+urlQuery("换电")+"&cursor="+next, nil, &pg)
+				pages++
+				for _, it := range pg.Items {
+					if seen[it.ID] {
+						t.Fatalf("page %d repeats post %d", pages, it.ID)
+					}
+					seen[it.ID] = true
+				}
+				if pg.NextCursor == "" || pages == 3 {
+					if pg.NextCursor == "" && len(seen) != pg.Total || pages == 3 && pg.Total <= 8 {
+						t.Fatalf("search pages: %d results in %d pages, total %d", len(seen), pages, pg.Total)
+					}
+					if pages == 3 {
+						// A cursor belongs to its query.
+						e.do(t, nil, "GET", "/api/v1/community/posts?limit=4&q="+urlQuery("续航")+"&cursor="+pg.NextCursor, nil).wantError(t, 422, "invalid", "cursor")
+					}
+					break
+				}
+				if len(pg.Items) != 4 {
+					t.Fatalf("page %d has %d items", pages, len(pg.Items))
+				}
+				next = pg.NextCursor
+			}
+
 			// A report, then the queue: service staff need the moderator permission.
 			e.ok(t, other, 201, "POST", "/api/v1/community/reports", map[string]any{"post_id": p.ID, "reason": "spam", "detail": "广告"}, nil)
 			e.do(t, other, "POST", "/api/v1/community/reports", map[string]any{"post_id": p.ID, "reason": "spam"}).wantError(t, 409, "conflict", "")

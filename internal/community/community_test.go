@@ -739,3 +739,60 @@ func TestBackfill(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchPages: search results page through the feed's cursor shape,
+// each result once, up to the total; a cursor is tied to its query and
+// topic; single-character queries page too.
+func TestSearchPages(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.Svc.Limits.Posts = 0
+		want := map[int64]bool{}
+		for i := range 7 {
+			p := f.post([]*identity.User{f.A, f.B, f.C}[i%3], fmt.Sprintf("换电站体验第%d篇", i+1), strings.Repeat("换电站很快。", i+1))
+			want[p.ID] = true
+		}
+		f.post(f.A, "冬季续航", "预热电池。")
+		for _, q := range []string{"换电站", "换"} {
+			got := map[int64]bool{}
+			cursor, pages := "", 0
+			for {
+				pg, total, err := f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Q: q, Limit: 3, Cursor: cursor})
+				if err != nil {
+					t.Fatalf("%s page %d: %v", q, pages+1, err)
+				}
+				pages++
+				if total.N != 7 {
+					t.Fatalf("%s: total %+v", q, total)
+				}
+				for _, p := range pg.Items {
+					if got[p.ID] || !want[p.ID] {
+						t.Fatalf("%s: page %d has post %d again or unexpected", q, pages, p.ID)
+					}
+					got[p.ID] = true
+				}
+				if !pg.HasNext() {
+					break
+				}
+				cursor = pg.NextCursor
+				if pages == 1 {
+					_, _, err := f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Q: "续航", Limit: 3, Cursor: cursor})
+					wantCode(t, "cursor of another query", err, apperr.Invalid)
+					_, _, err = f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Q: q, Topic: "trip", Limit: 3, Cursor: cursor})
+					wantCode(t, "cursor of another topic", err, apperr.Invalid)
+					_, _, err = f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Limit: 3, Cursor: cursor})
+					wantCode(t, "search cursor in the feed", err, apperr.Invalid)
+				}
+			}
+			if pages != 3 || len(got) != 7 {
+				t.Fatalf("%s: %d results in %d pages", q, len(got), pages)
+			}
+		}
+		// The best match still comes first on the first page.
+		pg, _, err := f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Q: "换电站", Limit: 3})
+		if err != nil || len(pg.Items) != 3 || !strings.Contains(string(pg.Items[0].TitleHTML), "<mark>") {
+			t.Fatalf("first page: %v %v", err, pg.Items)
+		}
+	})
+}

@@ -111,6 +111,7 @@ type feedView struct {
 	CanModerate   bool
 	Searched      bool
 	Total         listing.Total
+	SearchMax     int // the most results a search pages through
 }
 
 // TopicLabel names the chosen topic.
@@ -145,7 +146,7 @@ func (v *feedView) URL(key, value string) string {
 func (h *Community) feed(rw http.ResponseWriter, r *http.Request) {
 	u := httpx.User(r)
 	q := r.URL.Query()
-	v := &feedView{Topics: community.Topics, Topic: q.Get("topic"), Sort: q.Get("sort"), Q: strings.TrimSpace(q.Get("q")),
+	v := &feedView{Topics: community.Topics, Topic: q.Get("topic"), Sort: q.Get("sort"), Q: strings.TrimSpace(q.Get("q")), SearchMax: community.SearchMax,
 		CanWrite: u != nil && u.Role == identity.RoleOwner, CanModerate: community.CanModerate(u)}
 	if v.Sort == "" {
 		v.Sort = "latest"
