@@ -77,7 +77,24 @@ func TestCommunityAPI(t *testing.T) {
 
 			// Another owner comments and likes twice: counted once.
 			path := fmt.Sprintf("/api/v1/community/posts/%d", p.ID)
-			e.ok(t, other, 201, "POST", path+"/comments", map[string]any{"body": "请问是哪个站？"}, nil)
+			var cm struct {
+				ID       int64   `json:"id"`
+				Body     string  `json:"body"`
+				EditedAt *string `json:"edited_at"`
+			}
+			e.ok(t, other, 201, "POST", path+"/comments", map[string]any{"body": "请问是哪个站？"}, &cm)
+			if cm.EditedAt != nil {
+				t.Fatalf("new comment marked edited: %+v", cm)
+			}
+			// Its author edits it; the post's author gets 404, as for a missing comment.
+			cpath := fmt.Sprintf("/api/v1/community/comments/%d", cm.ID)
+			e.ok(t, other, 200, "PATCH", cpath, map[string]any{"body": "请问是哪个换电站？"}, &cm)
+			if cm.Body != "请问是哪个换电站？" || cm.EditedAt == nil {
+				t.Fatalf("edited comment: %+v", cm)
+			}
+			e.do(t, author, "PATCH", cpath, map[string]any{"body": "改别人的"}).wantError(t, 404, "not_found", "")
+			e.do(t, nil, "PATCH", cpath, map[string]any{"body": "x"}).wantError(t, 401, "unauthenticated", "")
+			e.do(t, other, "PATCH", cpath, map[string]any{"body": " "}).wantError(t, 422, "invalid", "body")
 			var st struct {
 				On    bool `json:"on"`
 				Count int  `json:"count"`

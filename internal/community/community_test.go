@@ -796,3 +796,115 @@ func TestSearchPages(t *testing.T) {
 		}
 	})
 }
+
+// TestEditComment: authors edit their own comments and replies; the text
+// is checked as a new comment's (blocked words refused, held words sent
+// to review); the edit is marked, reindexed and audited; another owner,
+// staff and anonymous visitors cannot, and another owner gets NotFound.
+func TestEditComment(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		p := f.post(f.A, "冬季续航", "早上出门续航掉了不少。")
+		c, err := f.Svc.AddComment(f.ctx, f.B, p.ID, community.CommentInput{Body: "试试预热电池"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply, err := f.Svc.AddComment(f.ctx, f.C, p.ID, community.CommentInput{Body: "同问", ParentID: c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Clock.Advance(time.Hour)
+		got, err := f.Svc.EditComment(f.ctx, f.B, c.ID, "  试试出门前预热电池，浦东换电站也很快  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Body != "试试出门前预热电池，浦东换电站也很快" || got.EditedAt == nil || got.EditedAt.Sub(got.CreatedAt) < time.Hour || !got.Visible() || got.PostTitle != p.Title {
+			t.Fatalf("edited: %+v", got)
+		}
+		if hits, _ := f.Svc.Search(f.ctx, community.Visitor{}, "换电站", "", 10); len(hits) != 1 || hits[0].ID != p.ID {
+			t.Fatalf("edited text not searchable: %v", ids(hits))
+		}
+		cs, _ := f.Svc.Comments(f.ctx, community.Visitor{}, p.ID)
+		if len(cs) != 1 || cs[0].EditedAt == nil || len(cs[0].Replies) != 1 {
+			t.Fatalf("comments after edit: %+v", cs)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'community_edit_comment' AND entity_id = $1`, c.ID); n != 1 {
+			t.Fatalf("edit audited %d times", n)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'community_edit_comment' AND detail LIKE '%预热%'`); n != 0 {
+			t.Fatal("the audit keeps the comment's text")
+		}
+		// Replies are edited the same way.
+		if _, err := f.Svc.EditComment(f.ctx, f.C, reply.ID, "同问，补充一下"); err != nil {
+			t.Fatal(err)
+		}
+
+		// Others: another owner gets NotFound (as for a missing comment); staff and anonymous are refused.
+		_, err = f.Svc.EditComment(f.ctx, f.A, c.ID, "改别人的评论")
+		wantCode(t, "another owner's comment", err, apperr.NotFound)
+		_, err = f.Svc.MyComment(f.ctx, f.A, c.ID)
+		wantCode(t, "another owner's comment for editing", err, apperr.NotFound)
+		_, err = f.Svc.EditComment(f.ctx, f.B, 999999, "x")
+		wantCode(t, "missing comment", err, apperr.NotFound)
+		_, err = f.Svc.EditComment(f.ctx, f.Admin, c.ID, "x")
+		wantCode(t, "admin", err, apperr.Forbidden)
+		_, err = f.Svc.EditComment(f.ctx, nil, c.ID, "x")
+		wantCode(t, "anonymous", err, apperr.Unauthenticated)
+		_, err = f.Svc.EditComment(f.ctx, f.B, c.ID, "   ")
+		wantCode(t, "empty", err, apperr.Invalid)
+		_, err = f.Svc.EditComment(f.ctx, f.B, c.ID, strings.Repeat("长", community.MaxComment+1))
+		wantCode(t, "too long", err, apperr.Invalid)
+
+		// Banned words: block refuses on "body", hold takes the comment out of view.
+		if _, err := f.Svc.AddBannedWord(f.ctx, f.Mod, "加微信", "block"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.AddBannedWord(f.ctx, f.Mod, "代充", "hold"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Svc.EditComment(f.ctx, f.B, c.ID, "详情加微信")
+		if e := apperr.As(err); e == nil || e.Code != apperr.Invalid || e.Fields["body"] == "" {
+			t.Fatalf("blocked word: %v", err)
+		}
+		held, err := f.Svc.EditComment(f.ctx, f.B, c.ID, "有代充服务吗")
+		if err != nil || held.Visible() || held.Moderation != community.ModHeld {
+			t.Fatalf("held word: %+v %v", held, err)
+		}
+		if pp, _ := f.Svc.Get(f.ctx, community.Visitor{}, p.ID); pp.CommentCount != 1 {
+			t.Fatalf("comment count after hold: %d", pp.CommentCount)
+		}
+		if hits, _ := f.Svc.Search(f.ctx, community.Visitor{}, "换电站", "", 10); len(hits) != 0 {
+			t.Fatalf("held comment still searchable: %v", ids(hits))
+		}
+		// Still held after another edit; a moderator's hide is final for the author.
+		if again, err := f.Svc.EditComment(f.ctx, f.B, c.ID, "有没有充电服务"); err != nil || again.Visible() {
+			t.Fatalf("edit of a held comment: %+v %v", again, err)
+		}
+		if err := f.Svc.Moderate(f.ctx, f.Mod, community.ModAction{Kind: "comment", ID: reply.ID, Action: community.ActHide, Reason: "测试"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Svc.EditComment(f.ctx, f.C, reply.ID, "再改")
+		wantCode(t, "hidden by a moderator", err, apperr.Conflict)
+		// Removed by its author: gone.
+		mine, err := f.Svc.AddComment(f.ctx, f.C, p.ID, community.CommentInput{Body: "删掉的评论"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Svc.DeleteComment(f.ctx, f.C, mine.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Svc.EditComment(f.ctx, f.C, mine.ID, "复活")
+		wantCode(t, "removed", err, apperr.NotFound)
+		// Muted owners cannot edit.
+		ok, err := f.Svc.AddComment(f.ctx, f.A, p.ID, community.CommentInput{Body: "作者回复"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.Mute(f.ctx, f.Mod, f.A.CustomerID, 1, "测试"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Svc.EditComment(f.ctx, f.A, ok.ID, "禁言中改评论")
+		wantCode(t, "muted", err, apperr.Forbidden)
+	})
+}
