@@ -12,6 +12,7 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
+	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/listing"
 )
@@ -283,18 +284,21 @@ func likePrefix(s string) string {
 	return r.Replace(s) + "%"
 }
 
-// where returns the filter's conditions on customers c for actor, with
+// where returns the filter's conditions on customers c for actor, and the
+// inner join that goes right after "FROM customers c" (or ""), with
 // the actor's scope (a consultant's own store). With seek, the filter
-// terms are written so that their indexes serve them; without, they are
-// wrapped so that no index serves them and the planner walks the sort's
-// index instead: List uses that when more than listing.CountCap customers
-// match, since matches are then frequent along the sort's index while
-// fetching and sorting all of them would cost a page hundreds of
-// milliseconds on a million customers.
-func (f Filter) where(actor *identity.User, seek bool) *listing.Where {
+// terms are written so that their indexes serve them; without, on SQLite,
+// they are wrapped so that no index serves them and the planner walks the
+// sort's index instead: List uses that when more than listing.CountCap
+// customers match, since matches are then frequent along the sort's index
+// while fetching and sorting all of them would cost a page hundreds of
+// milliseconds on a million customers. (PostgreSQL's planner weighs that
+// itself from its statistics, and has no unary plus for text or
+// timestamps: there the terms are always plain.)
+func (f Filter) where(actor *identity.User, seek bool, dialect db.Dialect) (join string, where *listing.Where) {
 	var w listing.Where
 	col := func(c string) string {
-		if seek {
+		if seek || dialect != db.SQLite {
 			return c
 		}
 		return "+" + c // unary plus: the same value, served by no index
@@ -343,14 +347,17 @@ func (f Filter) where(actor *identity.User, seek bool) *listing.Where {
 		w.And("c.preferred_model_id = " + w.Arg(f.ModelID))
 	}
 	if f.Tag != "" {
-		// Over every store and seeking, the tag's rows (customer_tags_tag:
-		// tag, customer_id) drive the query, each one primary-key lookup;
-		// within one store (a few thousand customers) and when walking the
-		// sort's index, each customer is one probe of the tag's primary key.
-		// (Driving a store's list from a tag that 100,000 customers carry
-		// took seconds on SQLite: BenchmarkCustomerList.)
-		if seek && seesAll(actor) && f.StoreID == 0 {
-			w.And("c.id IN (SELECT t.customer_id FROM customer_tags t WHERE t.tag = " + w.Arg(f.Tag) + ")")
+		// Seeking, the tag is joined: the planner drives the query from the
+		// tag's rows (customer_tags_tag: tag, customer_id) when the tag is
+		// the rarer condition, and otherwise from another filter's index,
+		// probing the tag's primary key (customer_id, tag) per customer. (A
+		// fixed "IN (SELECT ...)" materialised a tag carried by 100,000
+		// customers for every query; a fixed EXISTS scanned every store for
+		// a rare tag: BenchmarkCustomerList.) Walking the sort's index, each
+		// customer walked is one probe. A customer has a tag at most once,
+		// so the join adds no rows.
+		if seek {
+			join = " JOIN customer_tags t ON t.customer_id = c.id AND t.tag = " + w.Arg(f.Tag)
 		} else {
 			w.And("EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = " + w.Arg(f.Tag) + ")")
 		}
@@ -362,15 +369,20 @@ func (f Filter) where(actor *identity.User, seek bool) *listing.Where {
 		w.And(col("c.last_contact_at") + " >= " + w.Arg(f.ContactAfter.UTC()))
 	}
 	if !f.ContactBefore.IsZero() {
+		if f.ContactAfter.IsZero() {
+			// Says what "<" implies: SQLite's planner then ranges over
+			// customers_list_contact instead of scanning a whole index.
+			w.And(col("c.last_contact_at") + " IS NOT NULL")
+		}
 		w.And(col("c.last_contact_at") + " < " + w.Arg(f.ContactBefore.Add(contactBoundary).UTC()))
 	}
 	if f.NoContact {
-		w.And("c.last_contact_at IS NULL")
+		w.And(col("c.last_contact_at") + " IS NULL")
 	}
 	if f.Consent != nil {
 		w.And("c.consent_marketing = " + w.Arg(*f.Consent))
 	}
-	return &w
+	return join, &w
 }
 
 // seesAll reports whether actor sees every store's customers: admins and
@@ -418,8 +430,9 @@ const rowColumns = `c.id, c.name, c.mobile, c.kind, c.stage, c.city, c.source, C
 	COALESCE(c.sales_user_id, 0), COALESCE(u.display_name, ''), COALESCE(m.name, ''), c.consent_marketing, c.last_contact_at,
 	c.created_at, c.updated_at`
 
-// rowFrom joins the names a row shows (a read-only join for display).
-const rowFrom = ` FROM customers c LEFT JOIN sites s ON s.id = c.store_id LEFT JOIN users u ON u.id = c.sales_user_id
+// rowJoins join the names a row shows (a read-only join for display); they
+// follow "FROM customers c" and the filter's join.
+const rowJoins = ` LEFT JOIN sites s ON s.id = c.store_id LEFT JOIN users u ON u.id = c.sales_user_id
 	LEFT JOIN vehicle_models m ON m.id = c.preferred_model_id`
 
 func scanRow(rows interface{ Scan(...any) error }, full bool) (*Row, error) {
@@ -467,26 +480,29 @@ func (s *Service) List(ctx context.Context, actor *identity.User, f Filter) (lis
 	if err != nil {
 		return page, listing.Total{}, err
 	}
-	w := f.where(actor, true)
-	total, err := listing.Count(ctx, s.db, "FROM customers c"+w.SQL(), w.Args...)
+	join, w := f.where(actor, true, s.db.Dialect)
+	total, err := listing.Count(ctx, s.db, "FROM customers c"+join+w.SQL(), w.Args...)
 	if err != nil {
 		return page, listing.Total{}, err
 	}
-	if total.Capped {
-		w = f.where(actor, false)
+	if total.N == 0 {
+		return page, total, nil // nothing matches: no page to read
 	}
-	rows, err := s.rowsPage(ctx, w, order, cur, limit+1, false)
+	if total.Capped {
+		join, w = f.where(actor, false, s.db.Dialect)
+	}
+	rows, err := s.rowsPage(ctx, join, w, order, cur, limit+1, false)
 	if err != nil {
 		return page, listing.Total{}, err
 	}
 	return listing.NewPage(rows, limit, func(r *Row) string { return order.Encode(sortKey(order, r), r.ID) }), total, nil
 }
 
-// rowsPage reads up to n customers matching w after cur in order.
-func (s *Service) rowsPage(ctx context.Context, w *listing.Where, order listing.Order, cur *listing.Cursor, n int, full bool) ([]*Row, error) {
+// rowsPage reads up to n customers matching join and w after cur in order.
+func (s *Service) rowsPage(ctx context.Context, join string, w *listing.Where, order listing.Order, cur *listing.Cursor, n int, full bool) ([]*Row, error) {
 	w = w.Clone()
 	order.After(w, cur)
-	rows, err := s.db.QueryContext(ctx, `SELECT `+rowColumns+rowFrom+w.SQL()+` ORDER BY `+order.OrderBy()+` LIMIT `+w.Arg(n), w.Args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+rowColumns+` FROM customers c`+join+rowJoins+w.SQL()+` ORDER BY `+order.OrderBy()+` LIMIT `+w.Arg(n), w.Args...)
 	if err != nil {
 		return nil, err
 	}
@@ -511,9 +527,9 @@ func (s *Service) CountMatching(ctx context.Context, actor *identity.User, f Fil
 	if err := f.check(); err != nil {
 		return 0, err
 	}
-	w := f.where(actor, true)
+	join, w := f.where(actor, true, s.db.Dialect)
 	var n int64
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers c`+w.SQL(), w.Args...).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers c`+join+w.SQL(), w.Args...).Scan(&n)
 	return n, err
 }
 
@@ -540,13 +556,13 @@ func (s *Service) Export(ctx context.Context, actor *identity.User, f Filter, w 
 		return 0, err
 	}
 	order, _ := Sorts.Lookup(f.Sort)
-	where := f.where(actor, true)
-	total, err := listing.Count(ctx, s.db, "FROM customers c"+where.SQL(), where.Args...)
+	join, where := f.where(actor, true, s.db.Dialect)
+	total, err := listing.Count(ctx, s.db, "FROM customers c"+join+where.SQL(), where.Args...)
 	if err != nil {
 		return 0, err
 	}
 	if total.Capped {
-		where = f.where(actor, false)
+		join, where = f.where(actor, false, s.db.Dialect)
 	}
 	full := seesAll(actor) || s.manages(actor)
 	detail := map[string]any{"filter": f.Values().Encode(), "full_mobile": full}
@@ -560,7 +576,7 @@ func (s *Service) Export(ctx context.Context, actor *identity.User, f Filter, w 
 	n, err = listing.Export(w, ExportHeader, func(emit func(...any) error) error {
 		var cur *listing.Cursor
 		for {
-			rows, err := s.rowsPage(ctx, where, order, cur, listing.ExportBatch, full)
+			rows, err := s.rowsPage(ctx, join, where, order, cur, listing.ExportBatch, full)
 			if err != nil {
 				return err
 			}
