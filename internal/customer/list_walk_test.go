@@ -70,6 +70,16 @@ func TestListWalkMatchesSeek(t *testing.T) {
 			"contact_after=2026-10-15&contact_before=2026-11-20", "no_contact=1", "consent=1", "consent=0", "sort=created_asc",
 			"sort=updated_desc", "sort=name_asc", "tag=高意向&stage=lost&sort=name_asc", "q=王&city=上海&kind=prospect&model_id=" + model6,
 			"store_id=" + fmt.Sprint(store) + "&tag=高意向&consent=1&sort=updated_desc"}
+		// Every store's customers with a tag are counted from the tags
+		// alone (merged customers have none): the same count as the
+		// customers' query.
+		_, total, err := s.List(ctx, admin, Filter{Tag: "高意向"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.CountMatching(ctx, admin, Filter{Tag: "高意向"}); err != nil || total.N != int(n) || n != 30 {
+			t.Errorf("tag count: List %d, CountMatching %d (%v), want 30", total.N, n, err)
+		}
 		for _, actor := range []*identity.User{admin, consultant} {
 			for _, raw := range queries {
 				q, err := url.ParseQuery(raw)
