@@ -36,12 +36,17 @@ CREATE INDEX customers_list_kind ON customers (kind, created_at, id, stage, city
 CREATE INDEX customers_list_contact ON customers (last_contact_at, created_at, id, kind, stage, city, source, preferred_model_id,
     consent_marketing) WHERE merged_into_id IS NULL;
 -- A name prefix (LIKE '王%', text_pattern_ops serves LIKE 'x%' in any locale).
-CREATE INDEX customers_list_name ON customers (name text_pattern_ops, kind, stage, city, source, preferred_model_id, consent_marketing, last_contact_at)
+CREATE INDEX customers_list_name ON customers (name text_pattern_ops, kind, stage, city, source, preferred_model_id, consent_marketing, last_contact_at,
+    created_at)
     WHERE merged_into_id IS NULL;
 DROP INDEX customers_city_created;
 DROP INDEX customers_contact;
 DROP INDEX customers_name_prefix;
--- Prefixes of customers_created_id and customers_sales_created.
+-- customers_list_created serves the list's default order (and carries
+-- the filters' columns, so that walking it checks them without reading
+-- table rows); customers_created and customers_sales_user are prefixes of
+-- other indexes.
+DROP INDEX customers_created_id;
 DROP INDEX customers_created;
 DROP INDEX customers_sales_user;
 
@@ -58,6 +63,7 @@ DROP INDEX customers_list_contact;
 DROP INDEX customers_list_kind;
 CREATE INDEX customers_sales_user ON customers (sales_user_id);
 CREATE INDEX customers_created ON customers (created_at);
+CREATE INDEX customers_created_id ON customers (created_at, id);
 CREATE INDEX customers_city_created ON customers (city, created_at);
 DROP INDEX customers_list_city;
 DROP INDEX customers_list_model;
