@@ -25,6 +25,7 @@ import (
 	"syscall"
 
 	"github.com/nevcrm/nevcrm/internal/app"
+	"github.com/nevcrm/nevcrm/internal/community"
 	"github.com/nevcrm/nevcrm/internal/config"
 	"github.com/nevcrm/nevcrm/internal/db"
 )
@@ -214,5 +215,12 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, "schema at version %d (%s)\n", v, d.Dialect)
+	res, err := community.Backfill(ctx, d)
+	if err != nil {
+		return fmt.Errorf("community backfill: %w", err)
+	}
+	if res.Indexed+res.Scored > 0 {
+		fmt.Fprintf(stdout, "车友圈：补建 %d 个帖子的搜索索引、%d 个帖子的热度\n", res.Indexed, res.Scored)
+	}
 	return nil
 }

@@ -34,6 +34,7 @@ func (h *Community) Routes() []httpx.Route {
 		httpx.Only(owner, "DELETE", "/api/v1/community/posts/{id}", h.remove),
 		httpx.Public("GET", "/api/v1/community/posts/{id}/comments", h.comments),
 		httpx.Only(owner, "POST", "/api/v1/community/posts/{id}/comments", h.comment),
+		httpx.Only(owner, "PATCH", "/api/v1/community/comments/{id}", h.editComment),
 		httpx.Only(owner, "DELETE", "/api/v1/community/comments/{id}", h.removeComment),
 		httpx.Only(owner, "PUT", "/api/v1/community/posts/{id}/like", h.like),
 		httpx.Only(owner, "DELETE", "/api/v1/community/posts/{id}/like", h.like),
@@ -224,6 +225,27 @@ func (h *Community) comment(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(rw, http.StatusCreated, c)
+}
+
+func (h *Community) editComment(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	var b struct {
+		Body string `json:"body"`
+	}
+	if err := decode(r, &b); err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	c, err := h.Community.EditComment(r.Context(), httpx.User(r), id, b.Body)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	writeJSON(rw, http.StatusOK, c)
 }
 
 func (h *Community) removeComment(rw http.ResponseWriter, r *http.Request) {

@@ -77,7 +77,24 @@ func TestCommunityAPI(t *testing.T) {
 
 			// Another owner comments and likes twice: counted once.
 			path := fmt.Sprintf("/api/v1/community/posts/%d", p.ID)
-			e.ok(t, other, 201, "POST", path+"/comments", map[string]any{"body": "请问是哪个站？"}, nil)
+			var cm struct {
+				ID       int64   `json:"id"`
+				Body     string  `json:"body"`
+				EditedAt *string `json:"edited_at"`
+			}
+			e.ok(t, other, 201, "POST", path+"/comments", map[string]any{"body": "请问是哪个站？"}, &cm)
+			if cm.EditedAt != nil {
+				t.Fatalf("new comment marked edited: %+v", cm)
+			}
+			// Its author edits it; the post's author gets 404, as for a missing comment.
+			cpath := fmt.Sprintf("/api/v1/community/comments/%d", cm.ID)
+			e.ok(t, other, 200, "PATCH", cpath, map[string]any{"body": "请问是哪个换电站？"}, &cm)
+			if cm.Body != "请问是哪个换电站？" || cm.EditedAt == nil {
+				t.Fatalf("edited comment: %+v", cm)
+			}
+			e.do(t, author, "PATCH", cpath, map[string]any{"body": "改别人的"}).wantError(t, 404, "not_found", "")
+			e.do(t, nil, "PATCH", cpath, map[string]any{"body": "x"}).wantError(t, 401, "unauthenticated", "")
+			e.do(t, other, "PATCH", cpath, map[string]any{"body": " "}).wantError(t, 422, "invalid", "body")
 			var st struct {
 				On    bool `json:"on"`
 				Count int  `json:"count"`
@@ -101,6 +118,39 @@ func TestCommunityAPI(t *testing.T) {
 			e.ok(t, nil, 200, "GET", "/api/v1/community/posts?q="+urlQuery("换电站实测"), nil, &list)
 			if len(list.Items) == 0 || list.Items[0].ID != p.ID || !strings.Contains(list.Items[0].TitleHTML, "<mark>") {
 				t.Fatalf("search: %+v", list.Items)
+			}
+
+			// Search pages through the shared list shape: every result once.
+			seen := map[int64]bool{}
+			next, pages := "", 0
+			for {
+				var pg struct {
+					Items      []communityPost `json:"items"`
+					NextCursor string          `json:"next_cursor"`
+					Total      int             `json:"total"`
+				}
+				e.ok(t, nil, 200, "GET", "/api/v1/community/posts?limit=4&q="+urlQuery("换电")+"&cursor="+next, nil, &pg)
+				pages++
+				for _, it := range pg.Items {
+					if seen[it.ID] {
+						t.Fatalf("page %d repeats post %d", pages, it.ID)
+					}
+					seen[it.ID] = true
+				}
+				if pg.NextCursor == "" || pages == 3 {
+					if pg.NextCursor == "" && len(seen) != pg.Total || pages == 3 && pg.Total <= 8 {
+						t.Fatalf("search pages: %d results in %d pages, total %d", len(seen), pages, pg.Total)
+					}
+					if pages == 3 {
+						// A cursor belongs to its query.
+						e.do(t, nil, "GET", "/api/v1/community/posts?limit=4&q="+urlQuery("续航")+"&cursor="+pg.NextCursor, nil).wantError(t, 422, "invalid", "cursor")
+					}
+					break
+				}
+				if len(pg.Items) != 4 {
+					t.Fatalf("page %d has %d items", pages, len(pg.Items))
+				}
+				next = pg.NextCursor
 			}
 
 			// A report, then the queue: service staff need the moderator permission.

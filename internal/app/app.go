@@ -219,6 +219,12 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, d *db.D
 	if err != nil {
 		return nil, err
 	}
+	// Posts loaded without search entries or hot scores get them.
+	if res, err := community.Backfill(ctx, d); err != nil {
+		return nil, fmt.Errorf("community backfill: %w", err)
+	} else if res.Indexed+res.Scored > 0 {
+		logger.Info("community backfill", "indexed", res.Indexed, "scored", res.Scored)
+	}
 	a := &App{Config: cfg, DB: d, Logger: logger, Services: s,
 		Metrics: telemetry.New(telemetry.Options{DB: d.DB, Logger: logger})}
 	a.SetQueueDepth(s.Jobs.QueueDepth)

@@ -21,7 +21,7 @@ import (
 
 // TestBrowserCommunityJourney walks the community on a 390 px phone in a
 // real browser: the demo owner posts with a photo (Markdown rendered, a
-// script tag inert); another owner comments and likes; the first owner sees
+// script tag inert); another owner comments, edits the comment and likes; the first owner sees
 // both in the bell; a third owner reports the post; the service user, made
 // a moderator, hides it from the queue with a reason, which the author then
 // reads on the post while the public gets 404. No page scrolls sideways.
@@ -119,6 +119,20 @@ func TestBrowserCommunityJourney(t *testing.T) {
 	b.do("发表评论", chromedp.Click(chromedp.ID("comment-submit")))
 	b.wait("the comment", `document.querySelector('.cm-comment .cm-comment-body') !== null && location.search.includes('ok=commented')`)
 	b.contains(".cm-comment .cm-comment-body", "电磁炉")
+	// The commenter corrects the comment: an empty text comes back with the
+	// message beside the field; the saved edit is marked 已编辑.
+	b.do("编辑评论", chromedp.Click(chromedp.CSS(`.cm-comment a[id^="edit-c"]`)))
+	b.wait("the comment editor", `location.pathname.endsWith('/edit') && document.querySelector('#comment-save') !== null`)
+	noSideways("the comment editor")
+	b.shot("community-comment-edit-mobile.png", "viewport")
+	b.do("empty the comment", chromedp.SetValue(chromedp.ID("comment-body"), "  "))
+	b.do("保存修改 (empty)", chromedp.Click(chromedp.ID("comment-save")))
+	b.wait("body error", `document.querySelector('.field.has-error #comment-body') !== null`)
+	b.do("rewrite the comment", chromedp.SetValue(chromedp.ID("comment-body"), "太实用了，请问用的什么牌子的电磁炉？功率多大？"))
+	b.do("保存修改", chromedp.Click(chromedp.ID("comment-save")))
+	b.wait("the edited comment", `location.search.includes('ok=comment_saved') && document.querySelector('.cm-comment .cm-edited') !== null`)
+	b.contains(".cm-comment .cm-comment-body", "功率多大")
+	b.contains(".alert-success", "评论已修改")
 	b.do("点赞", chromedp.Click(chromedp.ID("like-btn")))
 	b.wait("liked", `document.querySelector('#like-count') && document.querySelector('#like-count').innerText === '1' && document.querySelector('#like-btn').getAttribute('aria-pressed') === 'true'`)
 	noSideways("the post")

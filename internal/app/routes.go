@@ -55,7 +55,7 @@ func (a *App) routes() (http.Handler, error) {
 		&web.OwnerCenter{Renderer: w, Accounts: s.Accounts, Booking: s.Booking, Sites: s.Sites, WorkOrders: s.WorkOrders, Vehicles: s.Vehicles},
 		&web.Privacy{Renderer: w, Privacy: s.Privacy, Accounts: s.Accounts},
 		&web.Reports{Renderer: w, Reports: s.Reports, Sales: s.Sales},
-		&web.Analytics{Renderer: w, Reports: s.Reports},
+		&web.Analytics{Renderer: w, Reports: s.Reports, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
 		&web.Users{Renderer: w, Accounts: s.Accounts, Sites: s.Sites, Jobs: s.Jobs, ExportThreshold: a.Config.ExportThreshold},
 		&web.Jobs{Renderer: w, Jobs: s.Jobs},
 		&web.Notifications{Renderer: w, Notify: s.Notify},

@@ -117,6 +117,19 @@ func issueCoupon(ctx context.Context, q db.Querier, c *Campaign, customerID int6
 	}
 }
 
+// benefitCoupon gives customer campaign c's benefit coupon, once per
+// campaign and customer: signing up again after a cancellation, or a
+// check-in after an online sign-up, finds the coupon already issued and
+// returns nil.
+func benefitCoupon(ctx context.Context, q db.Querier, c *Campaign, customerID int64, now time.Time) (*Coupon, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM campaign_coupons WHERE campaign_id = $1 AND customer_id = $2 AND reason = 'benefit'`,
+		c.ID, customerID).Scan(&n); err != nil || n > 0 {
+		return nil, err
+	}
+	return issueCoupon(ctx, q, c, customerID, "benefit", now)
+}
+
 // OwnerCoupons returns the owner's coupons of every campaign, newest first
 // (at most 100). Owners only.
 func (s *Service) OwnerCoupons(ctx context.Context, actor *identity.User) ([]*Coupon, error) {

@@ -123,6 +123,16 @@ func TestCouponOnWorkOrder(t *testing.T) {
 		if err != nil || len(mine) != 1 || mine[0].ValueFen != 20000 {
 			t.Fatalf("coupons %+v %v", mine, err)
 		}
+		// Signing up again after a cancellation does not issue the benefit twice.
+		if _, err := f.Svc.CancelSignup(f.ctx, u, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.SignUp(f.ctx, u, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if again, err := f.Svc.OwnerCoupons(f.ctx, u); err != nil || len(again) != 1 {
+			t.Fatalf("after signing up again: %d coupons %v", len(again), err)
+		}
 		theirs, _ := f.Svc.OwnerCoupons(f.ctx, u2)
 		vid := f.id(`INSERT INTO vehicles (vin, customer_id, model_id, purchased_on, warranty_end, battery_warranty_end, created_at, updated_at)
 			VALUES ('LNBSCB3F0RW000001', $1, $2, '2024-01-01', '2027-01-01', '2032-01-01', $3, $3) RETURNING id`, cust, f.Model, start)
@@ -220,6 +230,9 @@ func TestCouponReturnedOnCancel(t *testing.T) {
 		}
 		if status != "issued" || woID.Valid || redeemed.Valid {
 			t.Fatalf("after cancel: status %s, work order %v, redeemed %v", status, woID, redeemed)
+		}
+		if k := f.count(`SELECT discount_fen FROM work_orders WHERE id = $1`, wo); k != 0 {
+			t.Errorf("the cancelled work order keeps a discount of %d fen", k)
 		}
 		if k := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'return_coupon' AND entity_id = $1`, wo); k != 1 {
 			t.Errorf("%d returns audited", k)

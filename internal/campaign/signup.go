@@ -293,7 +293,7 @@ func (s *Service) SignUp(ctx context.Context, actor *identity.User, id int64) (*
 			return err
 		}
 		if status == "registered" && c.BenefitKind == "coupon" && c.Channel != "offline" {
-			if _, err := issueCoupon(ctx, tx, c, cust, "benefit", now); err != nil {
+			if _, err := benefitCoupon(ctx, tx, c, cust, now); err != nil {
 				return err
 			}
 		}
@@ -482,11 +482,13 @@ func (s *Service) CheckIn(ctx context.Context, actor *identity.User, id int64, c
 		}
 		body := "欢迎参加！"
 		if c.BenefitKind == "coupon" && c.Channel == "offline" {
-			cp, err := issueCoupon(ctx, tx, c, cust, "benefit", now)
+			cp, err := benefitCoupon(ctx, tx, c, cust, now)
 			if err != nil {
 				return err
 			}
-			body += "已发放服务抵扣券 " + cp.Code + "，维修保养时出示即可抵扣。"
+			if cp != nil {
+				body += "已发放服务抵扣券 " + cp.Code + "，维修保养时出示即可抵扣。"
+			}
 		} else if c.BenefitKind == "points" && c.Channel == "offline" {
 			got, err := grantPoints(ctx, tx, c, cust, int64(c.BenefitPoints), "check_in", pid, c.Name, identity.ID(actor), now)
 			if err != nil {

@@ -652,6 +652,15 @@ func TestErase(t *testing.T) {
 		if _, err := f.Svc.Favorite(f.ctx, f.A, other.ID, true); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := f.Svc.Report(f.ctx, f.A, community.ReportInput{PostID: other.ID, Reason: "other", Detail: "我的举报说明"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.Mute(f.ctx, f.Mod, f.A.CustomerID, 1, "测试"); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM notifications WHERE body LIKE '%手机号%'`); n != 1 {
+			t.Fatalf("B was told of A's comment %d times", n)
+		}
 		err = d.InTx(f.ctx, func(tx *sql.Tx) error { return community.Erase(f.ctx, tx, f.A.CustomerID, f.A.ID, start) })
 		if err != nil {
 			t.Fatal(err)
@@ -672,5 +681,230 @@ func TestErase(t *testing.T) {
 		if got, _ := f.Svc.Search(f.ctx, community.Visitor{}, "手机号", "", 10); len(got) != 0 {
 			t.Fatalf("erased comment still searchable: %v", ids(got))
 		}
+		// The notification that quoted the comment to B keeps no text of it.
+		if n := f.count(`SELECT COUNT(*) FROM notifications WHERE body LIKE '%手机号%' OR title LIKE $1`, fmt.Sprintf("车友%d 评论%%", f.A.CustomerID)); n != 0 {
+			t.Fatalf("%d notifications still quote the erased owner", n)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM notifications WHERE link = $1 AND title LIKE '%已注销%'`, fmt.Sprintf("/community/posts/%d#c%d", other.ID, c.ID)); n != 1 {
+			t.Fatalf("redacted notification: %d", n)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM community_reports WHERE reporter_customer_id = $1`, f.A.CustomerID) +
+			f.count(`SELECT COUNT(*) FROM community_mutes WHERE customer_id = $1`, f.A.CustomerID); n != 0 {
+			t.Fatalf("%d reports or mutes of the erased owner left", n)
+		}
+	})
+}
+
+// TestBackfill: posts loaded without search entries or hot scores (older
+// data, an import, a generator) get them; a second run changes nothing;
+// hidden posts stay out of the index.
+func TestBackfill(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		// Written by the service: already complete.
+		done := f.post(f.A, "冬季续航实测", "预热电池有用。")
+		created := start.Add(-48 * time.Hour)
+		bare := f.id(`INSERT INTO posts (customer_id, topic, title, body, status, like_count, comment_count, created_at, updated_at)
+			VALUES ($1, 'charging', '浦东换电站排队攻略', '晚上去人少', 'published', 3, 1, $2, $2) RETURNING id`, f.B.CustomerID, created)
+		f.exec(`INSERT INTO comments (post_id, customer_id, body, status, created_at) VALUES ($1, $2, '谷电很便宜', 'published', $3)`, bare, f.A.CustomerID, created)
+		hidden := f.id(`INSERT INTO posts (customer_id, topic, title, body, status, moderation, created_at, updated_at)
+			VALUES ($1, 'charging', '换电站广告', '加微信', 'hidden', 'hidden', $2, $2) RETURNING id`, f.B.CustomerID, created)
+		if got, _ := f.Svc.Search(f.ctx, community.Visitor{}, "换电站", "", 10); len(got) != 0 {
+			t.Fatalf("bare post found before the backfill: %v", ids(got))
+		}
+		res, err := community.Backfill(f.ctx, d)
+		if err != nil || res.Indexed != 1 || res.Scored != 2 {
+			t.Fatalf("backfill: %+v %v", res, err)
+		}
+		if got, _ := f.Svc.Search(f.ctx, community.Visitor{}, "换电站", "", 10); len(got) != 1 || got[0].ID != bare {
+			t.Fatalf("after the backfill: %v", ids(got))
+		}
+		if got, _ := f.Svc.Search(f.ctx, community.Visitor{}, "谷电", "", 10); len(got) != 1 || got[0].ID != bare {
+			t.Fatalf("comment of the bare post: %v", ids(got))
+		}
+		var score int64
+		if err := d.QueryRowContext(f.ctx, `SELECT hot_score FROM posts WHERE id = $1`, bare).Scan(&score); err != nil || score != community.HotScore(3, 1, created) {
+			t.Fatalf("hot score %d, want %d (%v)", score, community.HotScore(3, 1, created), err)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM post_terms WHERE post_id = $1`, hidden); n != 0 {
+			t.Fatalf("hidden post indexed: %d terms", n)
+		}
+		before := f.count(`SELECT COUNT(*) FROM post_terms`)
+		if res, err := community.Backfill(f.ctx, d); err != nil || res != (community.BackfillResult{}) {
+			t.Fatalf("second run: %+v %v", res, err)
+		}
+		if after := f.count(`SELECT COUNT(*) FROM post_terms`); after != before || f.count(`SELECT COUNT(*) FROM post_terms WHERE post_id = $1`, done.ID) == 0 {
+			t.Fatalf("second run changed the index: %d -> %d", before, after)
+		}
+	})
+}
+
+// TestSearchPages: search results page through the feed's cursor shape,
+// each result once, up to the total; a cursor is tied to its query and
+// topic; single-character queries page too.
+func TestSearchPages(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.Svc.Limits.Posts = 0
+		want := map[int64]bool{}
+		for i := range 7 {
+			p := f.post([]*identity.User{f.A, f.B, f.C}[i%3], fmt.Sprintf("换电站体验第%d篇", i+1), strings.Repeat("换电站很快。", i+1))
+			want[p.ID] = true
+		}
+		f.post(f.A, "冬季续航", "预热电池。")
+		for _, q := range []string{"换电站", "换"} {
+			got := map[int64]bool{}
+			cursor, pages := "", 0
+			for {
+				pg, total, err := f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Q: q, Limit: 3, Cursor: cursor})
+				if err != nil {
+					t.Fatalf("%s page %d: %v", q, pages+1, err)
+				}
+				pages++
+				if total.N != 7 {
+					t.Fatalf("%s: total %+v", q, total)
+				}
+				for _, p := range pg.Items {
+					if got[p.ID] || !want[p.ID] {
+						t.Fatalf("%s: page %d has post %d again or unexpected", q, pages, p.ID)
+					}
+					got[p.ID] = true
+				}
+				if !pg.HasNext() {
+					break
+				}
+				cursor = pg.NextCursor
+				if pages == 1 {
+					_, _, err := f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Q: "续航", Limit: 3, Cursor: cursor})
+					wantCode(t, "cursor of another query", err, apperr.Invalid)
+					_, _, err = f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Q: q, Topic: "trip", Limit: 3, Cursor: cursor})
+					wantCode(t, "cursor of another topic", err, apperr.Invalid)
+					_, _, err = f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Limit: 3, Cursor: cursor})
+					wantCode(t, "search cursor in the feed", err, apperr.Invalid)
+				}
+			}
+			if pages != 3 || len(got) != 7 {
+				t.Fatalf("%s: %d results in %d pages", q, len(got), pages)
+			}
+		}
+		// The best match still comes first on the first page.
+		pg, _, err := f.Svc.Feed(f.ctx, community.Visitor{}, community.Filter{Q: "换电站", Limit: 3})
+		if err != nil || len(pg.Items) != 3 || !strings.Contains(string(pg.Items[0].TitleHTML), "<mark>") {
+			t.Fatalf("first page: %v %v", err, pg.Items)
+		}
+	})
+}
+
+// TestEditComment: authors edit their own comments and replies; the text
+// is checked as a new comment's (blocked words refused, held words sent
+// to review); the edit is marked, reindexed and audited; another owner,
+// staff and anonymous visitors cannot, and another owner gets NotFound.
+func TestEditComment(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		p := f.post(f.A, "冬季续航", "早上出门续航掉了不少。")
+		c, err := f.Svc.AddComment(f.ctx, f.B, p.ID, community.CommentInput{Body: "试试预热电池"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply, err := f.Svc.AddComment(f.ctx, f.C, p.ID, community.CommentInput{Body: "同问", ParentID: c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Clock.Advance(time.Hour)
+		got, err := f.Svc.EditComment(f.ctx, f.B, c.ID, "  试试出门前预热电池，浦东换电站也很快  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Body != "试试出门前预热电池，浦东换电站也很快" || got.EditedAt == nil || got.EditedAt.Sub(got.CreatedAt) < time.Hour || !got.Visible() || got.PostTitle != p.Title {
+			t.Fatalf("edited: %+v", got)
+		}
+		if hits, _ := f.Svc.Search(f.ctx, community.Visitor{}, "换电站", "", 10); len(hits) != 1 || hits[0].ID != p.ID {
+			t.Fatalf("edited text not searchable: %v", ids(hits))
+		}
+		cs, _ := f.Svc.Comments(f.ctx, community.Visitor{}, p.ID)
+		if len(cs) != 1 || cs[0].EditedAt == nil || len(cs[0].Replies) != 1 {
+			t.Fatalf("comments after edit: %+v", cs)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'community_edit_comment' AND entity_id = $1`, c.ID); n != 1 {
+			t.Fatalf("edit audited %d times", n)
+		}
+		if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'community_edit_comment' AND detail LIKE '%预热%'`); n != 0 {
+			t.Fatal("the audit keeps the comment's text")
+		}
+		// Replies are edited the same way.
+		if _, err := f.Svc.EditComment(f.ctx, f.C, reply.ID, "同问，补充一下"); err != nil {
+			t.Fatal(err)
+		}
+
+		// Others: another owner gets NotFound (as for a missing comment); staff and anonymous are refused.
+		_, err = f.Svc.EditComment(f.ctx, f.A, c.ID, "改别人的评论")
+		wantCode(t, "another owner's comment", err, apperr.NotFound)
+		_, err = f.Svc.MyComment(f.ctx, f.A, c.ID)
+		wantCode(t, "another owner's comment for editing", err, apperr.NotFound)
+		_, err = f.Svc.EditComment(f.ctx, f.B, 999999, "x")
+		wantCode(t, "missing comment", err, apperr.NotFound)
+		_, err = f.Svc.EditComment(f.ctx, f.Admin, c.ID, "x")
+		wantCode(t, "admin", err, apperr.Forbidden)
+		_, err = f.Svc.EditComment(f.ctx, nil, c.ID, "x")
+		wantCode(t, "anonymous", err, apperr.Unauthenticated)
+		_, err = f.Svc.EditComment(f.ctx, f.B, c.ID, "   ")
+		wantCode(t, "empty", err, apperr.Invalid)
+		_, err = f.Svc.EditComment(f.ctx, f.B, c.ID, strings.Repeat("长", community.MaxComment+1))
+		wantCode(t, "too long", err, apperr.Invalid)
+
+		// Banned words: block refuses on "body", hold takes the comment out of view.
+		if _, err := f.Svc.AddBannedWord(f.ctx, f.Mod, "加微信", "block"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.AddBannedWord(f.ctx, f.Mod, "代充", "hold"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Svc.EditComment(f.ctx, f.B, c.ID, "详情加微信")
+		if e := apperr.As(err); e == nil || e.Code != apperr.Invalid || e.Fields["body"] == "" {
+			t.Fatalf("blocked word: %v", err)
+		}
+		held, err := f.Svc.EditComment(f.ctx, f.B, c.ID, "有代充服务吗")
+		if err != nil || held.Visible() || held.Moderation != community.ModHeld {
+			t.Fatalf("held word: %+v %v", held, err)
+		}
+		if pp, _ := f.Svc.Get(f.ctx, community.Visitor{}, p.ID); pp.CommentCount != 1 {
+			t.Fatalf("comment count after hold: %d", pp.CommentCount)
+		}
+		if hits, _ := f.Svc.Search(f.ctx, community.Visitor{}, "换电站", "", 10); len(hits) != 0 {
+			t.Fatalf("held comment still searchable: %v", ids(hits))
+		}
+		// Still held after another edit; a moderator's hide is final for the author.
+		if again, err := f.Svc.EditComment(f.ctx, f.B, c.ID, "有没有充电服务"); err != nil || again.Visible() {
+			t.Fatalf("edit of a held comment: %+v %v", again, err)
+		}
+		if err := f.Svc.Moderate(f.ctx, f.Mod, community.ModAction{Kind: "comment", ID: reply.ID, Action: community.ActHide, Reason: "测试"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Svc.EditComment(f.ctx, f.C, reply.ID, "再改")
+		wantCode(t, "hidden by a moderator", err, apperr.Conflict)
+		// Removed by its author: gone.
+		mine, err := f.Svc.AddComment(f.ctx, f.C, p.ID, community.CommentInput{Body: "删掉的评论"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Svc.DeleteComment(f.ctx, f.C, mine.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Svc.EditComment(f.ctx, f.C, mine.ID, "复活")
+		wantCode(t, "removed", err, apperr.NotFound)
+		// Muted owners cannot edit.
+		ok, err := f.Svc.AddComment(f.ctx, f.A, p.ID, community.CommentInput{Body: "作者回复"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.Mute(f.ctx, f.Mod, f.A.CustomerID, 1, "测试"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Svc.EditComment(f.ctx, f.A, ok.ID, "禁言中改评论")
+		wantCode(t, "muted", err, apperr.Forbidden)
 	})
 }

@@ -3,7 +3,10 @@ package community
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
+
+	"github.com/nevcrm/nevcrm/internal/notify"
 )
 
 // Erase removes customer customerID from the community when their personal
@@ -11,7 +14,8 @@ import (
 // transaction: their posts with everything under them, the text of their
 // comments (a placeholder stays where others replied), their likes and
 // favourites (the counts follow), the reports they filed, their mutes and
-// their profile (nickname and car badge).
+// their profile (nickname and car badge). The notifications their comments
+// and replies sent to others lose the quoted text and the nickname.
 func Erase(ctx context.Context, tx *sql.Tx, customerID, _ int64, _ time.Time) error {
 	for _, q := range []string{
 		`DELETE FROM comments WHERE parent_id IS NOT NULL AND post_id IN (SELECT id FROM posts WHERE customer_id = $1)`,
@@ -39,6 +43,9 @@ func Erase(ctx context.Context, tx *sql.Tx, customerID, _ int64, _ time.Time) er
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := redactCommentNotices(ctx, tx, customerID); err != nil {
 		return err
 	}
 	for _, q := range []string{
@@ -117,6 +124,44 @@ func MergeCustomer(ctx context.Context, tx *sql.Tx, from, into int64) error {
 			return err
 		}
 		if err := refreshScore(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// redactCommentNotices blanks the notifications that quote customer
+// customerID's comments and replies (AddComment notified the post's author
+// and the parent comment's author, linking to the comment).
+func redactCommentNotices(ctx context.Context, tx *sql.Tx, customerID int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.post_id, p.customer_id, COALESCE(pc.customer_id, 0) FROM comments c
+		JOIN posts p ON p.id = c.post_id LEFT JOIN comments pc ON pc.id = c.parent_id WHERE c.customer_id = $1`, customerID)
+	if err != nil {
+		return err
+	}
+	type notice struct {
+		link string
+		to   []int64
+	}
+	var notices []notice
+	for rows.Next() {
+		var id, post, author, parent int64
+		if err := rows.Scan(&id, &post, &author, &parent); err != nil {
+			rows.Close()
+			return err
+		}
+		n := notice{link: fmt.Sprintf("/community/posts/%d#c%d", post, id), to: []int64{author}}
+		if parent != 0 && parent != author {
+			n.to = append(n.to, parent)
+		}
+		notices = append(notices, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, n := range notices {
+		if err := notify.Redact(ctx, tx, n.to, n.link, "一位已注销的车友发表过评论（内容已删除）"); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,9 @@ package community
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +35,7 @@ type Visitor struct{ User *identity.User }
 type Filter struct {
 	Sort   string // "latest" (default) or "hot"; ignored with Q
 	Topic  string // a topic code, or "" for all
-	Q      string // search words; results are ranked, one page only
+	Q      string // search words; results are ranked, paged by offset (see SearchMax)
 	Cursor string
 	Limit  int // 1..listing.MaxLimit; 0 means 20
 }
@@ -41,8 +43,42 @@ type Filter struct {
 // MaxQuery bounds the length of a search query.
 const MaxQuery = 50
 
-// SearchLimit is the most results a search returns.
+// SearchLimit is the most results one Search call returns.
 const SearchLimit = 50
+
+// SearchMax is the most results a search pages through: the best 500 by
+// relevance. Relevance has no stable key to page by (a like or a comment
+// moves a post), so search pages by position: the cursor holds the offset
+// of the next page and a check of the query and topic it was made for,
+// and the ranking is computed again for every page (docs/系统设计.md,
+// 车友圈搜索). A post whose rank changes between two pages may be shown
+// twice or skipped, as in any web search.
+const SearchMax = 500
+
+// searchOrder is the cursor format of search pages: the key is
+// "offset:check" and the id the last post shown.
+var searchOrder = listing.Order{Name: "search", Kind: listing.KeyString}
+
+// searchCheck ties a search cursor to its query and topic.
+func searchCheck(q, topic string) string {
+	sum := sha256.Sum256([]byte(q + "\x00" + topic))
+	return hex.EncodeToString(sum[:6])
+}
+
+// searchOffset decodes the offset of a search cursor ("" is 0); a cursor of
+// another list, query or topic, or past SearchMax, is listing.ErrBadCursor.
+func searchOffset(cursor, q, topic string) (int, error) {
+	c, err := searchOrder.Decode(cursor)
+	if err != nil || c == nil {
+		return 0, err
+	}
+	off, check, ok := strings.Cut(c.Key.(string), ":")
+	n, err := strconv.Atoi(off)
+	if !ok || err != nil || n <= 0 || n >= SearchMax || check != searchCheck(q, topic) {
+		return 0, listing.ErrBadCursor
+	}
+	return n, nil
+}
 
 const postColumns = `p.id, p.customer_id, COALESCE(pr.nickname, ''), COALESCE(pr.badge, ''), p.topic, p.title, p.body,
 	p.status, p.moderation, p.moderation_reason, p.like_count, p.comment_count, p.favorite_count, p.photo_count,
@@ -121,8 +157,19 @@ func (s *Service) feed(ctx context.Context, v Visitor, f Filter) (listing.Page[*
 		return none, zero, apperr.Field("q", "搜索词最多 50 个字")
 	}
 	if f.Q != "" {
-		posts, err := s.Search(ctx, v, f.Q, f.Topic, min(limit, SearchLimit))
-		return listing.Page[*Post]{Items: posts}, listing.Total{N: len(posts)}, err
+		offset, err := searchOffset(f.Cursor, f.Q, f.Topic)
+		if err != nil {
+			return none, zero, err
+		}
+		r, err := s.search(ctx, v, f.Q, f.Topic, offset, limit)
+		if err != nil {
+			return none, zero, err
+		}
+		page := listing.Page[*Post]{Items: r.posts}
+		if next := offset + len(r.posts); next < r.total && len(r.posts) > 0 {
+			page.NextCursor = searchOrder.Encode(strconv.Itoa(next)+":"+searchCheck(f.Q, f.Topic), r.posts[len(r.posts)-1].ID)
+		}
+		return page, listing.Total{N: r.total}, nil
 	}
 	order, err := sorts.Lookup(f.Sort)
 	if err != nil {
@@ -156,20 +203,33 @@ func (s *Service) feed(ctx context.Context, v Visitor, f Filter) (listing.Page[*
 }
 
 // Search returns the published posts best matching q (in topic unless ""),
-// best first, at most limit, with the title and an excerpt highlighted. A
-// query with no searchable term (a single character, punctuation) matches
-// titles and text containing it, newest first.
+// best first, at most limit (SearchLimit at most), with the title and an
+// excerpt highlighted. A query with no searchable term (a single
+// character, punctuation) matches titles and text containing it, newest
+// first. Feed pages through up to SearchMax results.
 func (s *Service) Search(ctx context.Context, v Visitor, q, topic string, limit int) ([]*Post, error) {
 	q = strings.TrimSpace(q)
 	if runes(q) > MaxQuery {
 		return nil, apperr.Field("q", "搜索词最多 50 个字")
 	}
-	limit = min(max(limit, 1), SearchLimit)
+	r, err := s.search(ctx, v, q, topic, 0, min(max(limit, 1), SearchLimit))
+	return r.posts, err
+}
+
+// searchResult is a page of search results and how many there are in all
+// (at most SearchMax).
+type searchResult struct {
+	posts []*Post
+	total int
+}
+
+// search returns results offset.. offset+limit of the search for q.
+func (s *Service) search(ctx context.Context, v Visitor, q, topic string, offset, limit int) (searchResult, error) {
+	var r searchResult
 	terms := queryTerms(q)
-	var posts []*Post
 	if len(terms) == 0 {
 		if q == "" {
-			return nil, nil
+			return r, nil
 		}
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q) + "%"
 		var w listing.Where
@@ -178,41 +238,51 @@ func (s *Service) Search(ctx context.Context, v Visitor, q, topic string, limit 
 		if topic != "" {
 			w.And("p.topic = " + w.Arg(topic))
 		}
-		var err error
-		posts, err = s.queryPosts(ctx, s.db, "SELECT "+postColumns+postFrom+w.SQL()+" ORDER BY p.created_at DESC, p.id DESC LIMIT "+w.Arg(limit), w.Args...)
-		if err != nil {
-			return nil, err
+		var n int
+		if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 AS one FROM posts p"+w.SQL()+" LIMIT "+strconv.Itoa(SearchMax)+") capped",
+			w.Args...).Scan(&n); err != nil {
+			return r, err
 		}
+		r.total = n
+		posts, err := s.queryPosts(ctx, s.db, "SELECT "+postColumns+postFrom+w.SQL()+" ORDER BY p.created_at DESC, p.id DESC LIMIT "+
+			w.Arg(min(limit, SearchMax-offset))+" OFFSET "+w.Arg(offset), w.Args...)
+		if err != nil {
+			return r, err
+		}
+		r.posts = posts
 		terms = []string{asciiLower(q)}
 	} else {
-		ids, err := s.searchIDs(ctx, q, topic, limit)
-		if err != nil || len(ids) == 0 {
-			return nil, err
+		ids, err := s.searchIDs(ctx, q, topic, SearchMax)
+		if err != nil || len(ids) <= offset {
+			r.total = len(ids)
+			return r, err
 		}
+		r.total = len(ids)
+		ids = ids[offset:min(len(ids), offset+limit)]
 		byID, err := s.postsByID(ctx, ids)
 		if err != nil {
-			return nil, err
+			return r, err
 		}
 		for _, id := range ids {
 			if p := byID[id]; p != nil {
-				posts = append(posts, p)
+				r.posts = append(r.posts, p)
 			}
 		}
 	}
-	for _, p := range posts {
+	for _, p := range r.posts {
 		p.TitleHTML = highlight(p.Title, terms)
 		var hit bool
 		p.SnippetHTML, hit = snippet(Excerpt(p.Body, MaxBody), terms, 80)
 		if !hit {
 			if c, err := s.matchingComment(ctx, p.ID, terms); err != nil {
-				return nil, err
+				return r, err
 			} else if c != "" {
 				sn, _ := snippet(c, terms, 60)
 				p.SnippetHTML = "评论：" + sn
 			}
 		}
 	}
-	return posts, s.decorate(ctx, v.User, posts)
+	return r, s.decorate(ctx, v.User, r.posts)
 }
 
 // matchingComment returns the first published comment of post id holding a term.

@@ -64,6 +64,10 @@ func (s *Service) MyComments(ctx context.Context, actor *identity.User) ([]*Comm
 			&c.Body, &c.Status, &c.Moderation, &c.ModerationReason, &c.CreatedAt, &edited, &c.PostTitle); err != nil {
 			return nil, err
 		}
+		if edited.Valid {
+			t := edited.Time.UTC()
+			c.EditedAt = &t
+		}
 		c.Mine = true
 		out = append(out, &c)
 	}

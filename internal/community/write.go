@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
+	"github.com/nevcrm/nevcrm/internal/audit"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/notify"
@@ -496,4 +497,103 @@ func renumberPhotos(ctx context.Context, q db.Querier, id int64) (int, error) {
 		}
 	}
 	return len(ids), nil
+}
+
+// errNoComment answers for a comment that is missing, removed, or not the
+// actor's: another owner cannot tell whether it exists.
+var errNoComment = apperr.New(apperr.NotFound, "评论不存在或已被删除")
+
+// MyComment returns the actor's own comment id for editing. Returns
+// Unauthenticated/Forbidden for anyone but an owner; NotFound for a
+// comment that is missing, that its author deleted, or another owner's.
+func (s *Service) MyComment(ctx context.Context, actor *identity.User, id int64) (*Comment, error) {
+	cid, err := owner(actor)
+	if err != nil {
+		return nil, err
+	}
+	c, err := scanComment(s.db.QueryRowContext(ctx, "SELECT "+commentColumns+commentFrom+" WHERE c.id = $1", id))
+	if db.NoRows(err) || err == nil && (c.CustomerID != cid || c.Moderation == ModRemoved) {
+		return nil, errNoComment
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.Mine = true
+	if c.PostTitle, _, _, err = s.postTitle(ctx, s.db, c.PostID); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// EditComment changes the text of the actor's own comment or reply on a
+// published post and marks it edited (edited_at, shown as 已编辑). The
+// text is checked as a new comment's: a blocked word is Invalid on
+// "body", a held word takes the comment out of public view for review (a
+// comment already held stays held). Muted owners cannot edit (Forbidden);
+// a comment a moderator hid or deleted cannot be edited (Conflict).
+// Returns NotFound for a comment that is missing, removed by its author,
+// another owner's, or on a post that is not published. The edit is
+// audited (community_edit_comment, with the lengths, not the text).
+func (s *Service) EditComment(ctx context.Context, actor *identity.User, id int64, body string) (*Comment, error) {
+	cid, err := owner(actor)
+	if err != nil {
+		return nil, err
+	}
+	body = clean(body)
+	var v apperr.Validator
+	v.Check(body != "", "body", "请填写评论内容")
+	v.Check(runes(body) <= MaxComment, "body", "评论最多 1000 个字")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		now := s.now()
+		var author, postID int64
+		var old, status, moderation string
+		err := tx.QueryRowContext(ctx, `SELECT customer_id, post_id, body, status, moderation FROM comments WHERE id = $1`, id).
+			Scan(&author, &postID, &old, &status, &moderation)
+		if db.NoRows(err) || err == nil && (author != cid || moderation == ModRemoved) {
+			return errNoComment
+		}
+		if err != nil {
+			return err
+		}
+		if _, _, _, err := s.postTitle(ctx, tx, postID); err != nil {
+			return err
+		}
+		if moderation == ModHidden || moderation == ModDeleted {
+			return apperr.New(apperr.Conflict, "评论已被管理员处理，不能再编辑")
+		}
+		if err := s.checkMuted(ctx, tx, cid, now); err != nil {
+			return err
+		}
+		mod, err := s.screenFields(ctx, tx, map[string]string{"body": body})
+		if err != nil {
+			return err
+		}
+		newStatus := "published"
+		if mod == ModHeld || moderation == ModHeld {
+			newStatus, mod = "hidden", ModHeld
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE comments SET body = $2, status = $3, moderation = $4, edited_at = $5 WHERE id = $1`,
+			id, body, newStatus, mod, now); err != nil {
+			return err
+		}
+		switch {
+		case status == "published" && newStatus != "published":
+			if err := commentGone(ctx, tx, postID, true); err != nil {
+				return err
+			}
+		case newStatus == "published":
+			if err := reindex(ctx, tx, postID); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, now, audit.Entry{UserID: actor.ID, Action: "community_edit_comment", Entity: "comment", EntityID: id,
+			Detail: map[string]any{"post_id": postID, "chars_before": runes(old), "chars_after": runes(body), "held": newStatus != "published"}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.MyComment(ctx, actor, id)
 }

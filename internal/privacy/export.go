@@ -32,6 +32,8 @@ var Categories = []Category{
 	{"预约与维修", "预约、备注、工单、维修项目与费用、评价", "提供服务、质保判定、服务质量改进", "维修记录按法规保留；删除后匿名化保留"},
 	{"营销授权", "是否同意接收营销信息及时间", "仅向同意者发送营销信息", "随时可撤回"},
 	{"站内通知", "发给您的通知", "告知服务进度", "删除账号时一并删除"},
+	{"车友圈", "昵称与车型徽章、帖子与图片、评论与回复、点赞、收藏、举报、被禁言记录", "车友交流、内容审核与社区秩序",
+		"删除后帖子连同其评论与图片删除，评论只留无文字的占位，点赞、收藏、举报与昵称删除"},
 }
 
 // Section is one part of the export: a JSON key and a CSV file, the
@@ -91,6 +93,26 @@ var sections = []Section{
 		"diagnosis", "检查结果", "total_fen", "车主支付（分）", "warranty_fen", "质保承担（分）"),
 		`SELECT w.code, st.name, w.opened_at, w.status, w.mileage_km, w.complaint, w.diagnosis, w.total_fen, w.warranty_fen
 		 FROM work_orders w JOIN sites st ON st.id = w.site_id WHERE w.customer_id = $1 ORDER BY w.opened_at, w.id`, false},
+	{"community_profile", "车友圈资料", cols("nickname", "昵称", "badge", "车型徽章", "created_at", "创建时间", "updated_at", "更新时间"),
+		`SELECT nickname, badge, created_at, updated_at FROM community_profiles WHERE customer_id = $1`, false},
+	{"community_posts", "车友圈帖子", cols("id", "帖子号", "topic", "话题", "title", "标题", "body", "正文", "status", "状态", "moderation", "审核",
+		"moderation_reason", "处理原因", "photo_count", "图片数", "like_count", "点赞数", "comment_count", "评论数", "favorite_count", "收藏数",
+		"created_at", "发布时间", "edited_at", "最后编辑"),
+		`SELECT id, topic, title, body, status, moderation, moderation_reason, photo_count, like_count, comment_count, favorite_count, created_at, edited_at
+		 FROM posts WHERE customer_id = $1 ORDER BY created_at, id`, false},
+	{"community_comments", "车友圈评论与回复", cols("id", "评论号", "post_id", "帖子号", "post_title", "帖子标题", "reply_to", "回复的评论号",
+		"body", "内容", "status", "状态", "moderation", "审核", "moderation_reason", "处理原因", "created_at", "时间", "edited_at", "最后编辑"),
+		`SELECT c.id, c.post_id, p.title, COALESCE(c.parent_id, 0), c.body, c.status, c.moderation, c.moderation_reason, c.created_at, c.edited_at
+		 FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.customer_id = $1 ORDER BY c.created_at, c.id`, false},
+	{"community_likes", "车友圈点赞", cols("post_id", "帖子号", "post_title", "帖子标题", "created_at", "时间"),
+		`SELECT l.post_id, p.title, l.created_at FROM post_likes l JOIN posts p ON p.id = l.post_id WHERE l.customer_id = $1 ORDER BY l.created_at, l.post_id`, false},
+	{"community_favorites", "车友圈收藏", cols("post_id", "帖子号", "post_title", "帖子标题", "created_at", "时间"),
+		`SELECT f.post_id, p.title, f.created_at FROM post_favorites f JOIN posts p ON p.id = f.post_id WHERE f.customer_id = $1 ORDER BY f.created_at, f.post_id`, false},
+	{"community_reports", "车友圈举报", cols("post_id", "帖子号", "comment_id", "评论号", "reason", "原因", "detail", "说明", "status", "处理状态", "created_at", "时间"),
+		`SELECT r.post_id, COALESCE(r.comment_id, 0), r.reason, r.detail, r.status, r.created_at FROM community_reports r
+		 WHERE r.reporter_customer_id = $1 ORDER BY r.created_at, r.id`, false},
+	{"community_mutes", "车友圈禁言记录", cols("until", "禁言至", "reason", "原因", "created_at", "时间"),
+		`SELECT until, reason, created_at FROM community_mutes WHERE customer_id = $1 ORDER BY created_at, id`, false},
 	{"notifications", "站内通知", cols("kind", "类型", "title", "标题", "body", "内容", "created_at", "时间"),
 		`SELECT kind, title, body, created_at FROM notifications WHERE user_id = $1 ORDER BY created_at, id`, false},
 	{"privacy_requests", "删除申请", cols("status", "状态", "reason", "原因", "requested_at", "申请时间", "decided_at", "处理时间", "decision_note", "处理说明"),

@@ -1,10 +1,13 @@
 package report_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/nevcrm/nevcrm/internal/report"
 )
 
@@ -421,6 +425,18 @@ func TestSalesReports(t *testing.T) {
 		}
 		if thousands(dr.Total.N) != r.Tiles[1].Text {
 			t.Errorf("deliveries drill-down %d rows, tile %s", dr.Total.N, r.Tiles[1].Text)
+		}
+		// Its export holds the same rows, every one of them, across keyset
+		// batches of 3 rows.
+		defer report.SetExportBatch(3)()
+		ex, err := s.DrillExport(ctx, admin, report.FamilySales, url.Values{"set": {"deliveries"}, "from": {from}, "to": {to}, "cursor": {"x"}}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		n, err := ex.Write(ctx, listing.NewCSVWriter(&buf))
+		if err != nil || n <= 3 || n != dr.Total.N || ex.Total.N != n || strings.Count(buf.String(), "\n") != n+1 {
+			t.Errorf("deliveries export: %d rows (%v), count %d, want %d", n, err, ex.Total.N, dr.Total.N)
 		}
 		// Paging: two pages of 5 hold the first ten rows, no repeats.
 		p1, err := s.Rows(ctx, admin, report.RowsFilter{Filter: report.Filter{From: from, To: to}, Set: "orders", Limit: 5})

@@ -92,25 +92,142 @@ var (
 	leadSort  = listing.Orders{{Name: "time_desc", Key: "l.created_at", ID: "l.id", Kind: listing.KeyTime, Desc: true}}
 )
 
+// rowSet is the query behind a drill-down: its conditions, its sort (a
+// time key, newest first), the table it fills and how a row is read.
+type rowSet struct {
+	title  string
+	period Period
+	from   string // " FROM t x": what is counted
+	sel    string // "SELECT ... FROM t x JOIN ...": the row query without WHERE
+	w      listing.Where
+	order  listing.Order
+	table  *Table // columns and empty text; no rows
+	// scan reads one row: its sort key, id and cells.
+	scan func(rows *sql.Rows) (time.Time, int64, []Cell, error)
+}
+
+// batch returns up to limit rows after cur (nil: from the first row).
+func (s *Service) batch(ctx context.Context, rs *rowSet, cur *listing.Cursor, limit int, each func(key time.Time, id int64, row []Cell) error) (int, error) {
+	w := rs.w.Clone()
+	rs.order.After(w, cur)
+	rows, err := s.db.QueryContext(ctx, rs.sel+w.SQL()+` ORDER BY `+rs.order.OrderBy()+` LIMIT `+w.Arg(limit), w.Args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		key, id, row, err := rs.scan(rows)
+		if err != nil {
+			return n, err
+		}
+		n++
+		if err := each(key, id, row); err != nil {
+			return n, err
+		}
+	}
+	return n, rows.Err()
+}
+
+// page returns the page of rs after cursor with its (capped) count.
+func (s *Service) page(ctx context.Context, rs *rowSet, cursor string, limit int) (*Drill, error) {
+	cur, err := rs.order.Decode(cursor)
+	if err != nil {
+		return nil, err
+	}
+	d := &Drill{Title: rs.title, Period: rs.period}
+	if d.Total, err = listing.Count(ctx, s.db, rs.from+rs.w.SQL(), rs.w.Args...); err != nil {
+		return nil, err
+	}
+	t := *rs.table
+	var lastKey time.Time
+	var lastID int64
+	_, err = s.batch(ctx, rs, cur, limit+1, func(key time.Time, id int64, row []Cell) error {
+		if len(t.Rows) == limit {
+			d.Next = rs.order.Encode(lastKey, lastID)
+			return nil
+		}
+		lastKey, lastID = key, id
+		t.Rows = append(t.Rows, row)
+		return nil
+	})
+	d.Table = &t
+	return d, err
+}
+
+// exportBatch is the rows an export reads per keyset batch (tests make it
+// small to cross batch boundaries).
+var exportBatch = listing.ExportBatch
+
+// export writes every row of rs to out, in keyset batches of
+// listing.ExportBatch rows, with no row cap; it closes out.
+func (s *Service) export(ctx context.Context, rs *rowSet, out listing.Writer) (int, error) {
+	header := make([]string, len(rs.table.Cols))
+	for i, c := range rs.table.Cols {
+		header[i] = c.Label
+	}
+	return listing.Export(out, header, func(emit func(cells ...any) error) error {
+		var cur *listing.Cursor
+		for {
+			var lastKey time.Time
+			var lastID int64
+			n, err := s.batch(ctx, rs, cur, exportBatch, func(key time.Time, id int64, row []Cell) error {
+				lastKey, lastID = key, id
+				cells := make([]any, len(row))
+				for i, c := range row {
+					cells[i] = c.Value
+				}
+				return emit(cells...)
+			})
+			if err != nil || n < exportBatch {
+				return err
+			}
+			cur = &listing.Cursor{Sort: rs.order.Name, Key: lastKey.UTC(), ID: lastID}
+		}
+	})
+}
+
+// count is the exact number of rows of rs (a background export's total).
+func (s *Service) count(ctx context.Context, rs *rowSet) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*)`+rs.from+rs.w.SQL(), rs.w.Args...).Scan(&n)
+	return n, err
+}
+
 // Rows returns a page of the rows behind a sales report figure (f.Set:
 // orders by order time, deliveries by delivery time, leads by creation
 // time), newest first, under the same scope rules as SalesReport.
 func (s *Service) Rows(ctx context.Context, actor *identity.User, f RowsFilter) (*Drill, error) {
-	sc, err := s.loadScope(ctx, actor, f.Filter, identity.RoleSales, identity.RoleAdmin)
+	limit, err := listing.CheckLimit(f.Limit)
 	if err != nil {
 		return nil, err
 	}
-	limit, err := listing.CheckLimit(f.Limit)
+	rs, err := s.salesRowSet(ctx, actor, f)
+	if err != nil {
+		return nil, err
+	}
+	return s.page(ctx, rs, f.Cursor, limit)
+}
+
+// salesRowSet is the query behind a sales drill-down.
+func (s *Service) salesRowSet(ctx context.Context, actor *identity.User, f RowsFilter) (*rowSet, error) {
+	if _, ok := DrillSets[f.Set]; !ok {
+		return nil, apperr.Field("set", "没有这类明细")
+	}
+	sc, err := s.loadScope(ctx, actor, f.Filter, identity.RoleSales, identity.RoleAdmin)
 	if err != nil {
 		return nil, err
 	}
 	lo, hi := sc.Lo, sc.Hi
 	if f.Month != "" {
-		m, _ := time.ParseInLocation("2006-01", f.Month, site.Shanghai)
+		m, err := time.ParseInLocation("2006-01", f.Month, site.Shanghai)
+		if err != nil {
+			return nil, apperr.Field("month", "月份无效")
+		}
 		lo, hi = later(lo, m.UTC()), earlier(hi, m.AddDate(0, 1, 0).UTC())
 	}
-	d := &Drill{Title: DrillSets[f.Set], Period: sc.period("store")}
-	var w listing.Where
+	rs := &rowSet{title: DrillSets[f.Set], period: sc.period("store")}
+	w := &rs.w
 	switch f.Set {
 	case "orders", "deliveries":
 		col := "v.ordered_at"
@@ -131,50 +248,28 @@ func (s *Service) Rows(ctx context.Context, actor *identity.User, f RowsFilter) 
 		if f.ModelID != 0 {
 			w.And("v.model_id = " + w.Arg(f.ModelID))
 		}
-		order, _ := orderSort.Lookup("")
-		order.Key = col
-		cur, err := order.Decode(f.Cursor)
-		if err != nil {
-			return nil, err
-		}
-		from := " FROM vehicle_orders v"
-		if d.Total, err = listing.Count(ctx, s.db, from+w.SQL(), w.Args...); err != nil {
-			return nil, err
-		}
-		order.After(&w, cur)
-		rows, err := s.db.QueryContext(ctx, `SELECT v.id, v.code, `+col+`, v.ordered_at, v.delivered_at, v.status, v.price_fen - v.discount_fen,
+		rs.order, _ = orderSort.Lookup("")
+		rs.order.Key = col
+		rs.from = " FROM vehicle_orders v"
+		rs.sel = `SELECT v.id, v.code, ` + col + `, v.ordered_at, v.delivered_at, v.status, v.price_fen - v.discount_fen,
 			c.name, v.store_id, COALESCE(u.display_name, ''), m.name
 			FROM vehicle_orders v JOIN customers c ON c.id = v.customer_id JOIN vehicle_models m ON m.id = v.model_id
-			LEFT JOIN users u ON u.id = v.sales_user_id`+w.SQL()+` ORDER BY `+order.OrderBy()+` LIMIT `+w.Arg(limit+1), w.Args...)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		t := &Table{ID: "rows", Cols: []Column{{Label: "订单号"}, {Label: "客户"}, {Label: "门店"}, {Label: "销售顾问"}, {Label: "车型"},
+			LEFT JOIN users u ON u.id = v.sales_user_id`
+		rs.table = &Table{ID: "rows", Cols: []Column{{Label: "订单号"}, {Label: "客户"}, {Label: "门店"}, {Label: "销售顾问"}, {Label: "车型"},
 			{Label: "成交额", Num: true}, {Label: "状态"}, {Label: "下单时间", Num: true}, {Label: "交付时间", Num: true}}, Empty: "没有符合条件的订单"}
-		var lastKey time.Time
-		var lastID int64
-		n := 0
-		for rows.Next() {
+		rs.scan = func(rows *sql.Rows) (time.Time, int64, []Cell, error) {
 			var id, store int64
 			var code, status, cust, user, model string
 			var key, ordered time.Time
 			var delivered sql.NullTime
 			var amount int64
 			if err := rows.Scan(&id, &code, &key, &ordered, &delivered, &status, &amount, &cust, &store, &user, &model); err != nil {
-				return nil, err
+				return key, id, nil, err
 			}
-			n++
-			if n > limit {
-				d.Next = order.Encode(lastKey, lastID)
-				break
-			}
-			lastKey, lastID = key, id
-			t.Rows = append(t.Rows, []Cell{text(code).link("/sales/orders/" + strconv.FormatInt(id, 10)), text(cust), text(sc.siteName(store)),
-				text(dash(user)), text(model), money(amount), text(sales.OrderStatusLabel(status)), when(ordered), when(delivered.Time)})
+			return key, id, []Cell{text(code).link("/sales/orders/" + strconv.FormatInt(id, 10)), text(cust), text(sc.siteName(store)),
+				text(dash(user)), text(model), money(amount), text(sales.OrderStatusLabel(status)), when(ordered), when(delivered.Time)}, nil
 		}
-		d.Table = t
-		return d, rows.Err()
+		return rs, nil
 	}
 	// Leads.
 	if !f.All {
@@ -203,45 +298,23 @@ func (s *Service) Rows(ctx context.Context, actor *identity.User, f RowsFilter) 
 	case "delivered":
 		w.And("EXISTS (SELECT 1 FROM opportunities o JOIN vehicle_orders v ON v.opportunity_id = o.id WHERE o.lead_id = l.id AND v.status = 'delivered')")
 	}
-	order, _ := leadSort.Lookup("")
-	cur, err := order.Decode(f.Cursor)
-	if err != nil {
-		return nil, err
-	}
-	if d.Total, err = listing.Count(ctx, s.db, " FROM leads l"+w.SQL(), w.Args...); err != nil {
-		return nil, err
-	}
-	order.After(&w, cur)
-	rows, err := s.db.QueryContext(ctx, `SELECT l.id, l.created_at, l.source, l.status, c.name, COALESCE(l.store_id, 0), COALESCE(u.display_name, '')
-		FROM leads l JOIN customers c ON c.id = l.customer_id LEFT JOIN users u ON u.id = l.sales_user_id`+w.SQL()+
-		` ORDER BY `+order.OrderBy()+` LIMIT `+w.Arg(limit+1), w.Args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	t := &Table{ID: "rows", Cols: []Column{{Label: "客户"}, {Label: "来源"}, {Label: "状态"}, {Label: "门店"}, {Label: "销售顾问"}, {Label: "创建时间", Num: true}},
+	rs.order, _ = leadSort.Lookup("")
+	rs.from = " FROM leads l"
+	rs.sel = `SELECT l.id, l.created_at, l.source, l.status, c.name, COALESCE(l.store_id, 0), COALESCE(u.display_name, '')
+		FROM leads l JOIN customers c ON c.id = l.customer_id LEFT JOIN users u ON u.id = l.sales_user_id`
+	rs.table = &Table{ID: "rows", Cols: []Column{{Label: "客户"}, {Label: "来源"}, {Label: "状态"}, {Label: "门店"}, {Label: "销售顾问"}, {Label: "创建时间", Num: true}},
 		Empty: "没有符合条件的线索"}
-	var lastKey time.Time
-	var lastID int64
-	n := 0
-	for rows.Next() {
+	rs.scan = func(rows *sql.Rows) (time.Time, int64, []Cell, error) {
 		var id, store int64
 		var created time.Time
 		var source, status, cust, user string
 		if err := rows.Scan(&id, &created, &source, &status, &cust, &store, &user); err != nil {
-			return nil, err
+			return created, id, nil, err
 		}
-		n++
-		if n > limit {
-			d.Next = order.Encode(lastKey, lastID)
-			break
-		}
-		lastKey, lastID = created, id
-		t.Rows = append(t.Rows, []Cell{text(cust).link("/sales/leads/" + strconv.FormatInt(id, 10)), text(sales.SourceLabel(source)),
-			text(sales.LeadStatusLabel(status)), text(sc.siteName(store)), text(dash(user)), when(created)})
+		return created, id, []Cell{text(cust).link("/sales/leads/" + strconv.FormatInt(id, 10)), text(sales.SourceLabel(source)),
+			text(sales.LeadStatusLabel(status)), text(sc.siteName(store)), text(dash(user)), when(created)}, nil
 	}
-	d.Table = t
-	return d, rows.Err()
+	return rs, nil
 }
 
 func later(a, b time.Time) time.Time {

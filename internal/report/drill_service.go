@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"database/sql"
 	"net/url"
 	"strconv"
 	"strings"
@@ -66,26 +67,40 @@ func likePattern(s string) string {
 // ServiceRows returns a page of the rows behind a service report figure,
 // newest first, under the same scope rules as ServiceReport.
 func (s *Service) ServiceRows(ctx context.Context, actor *identity.User, f ServiceRowsFilter) (*Drill, error) {
-	sc, err := s.loadScope(ctx, actor, f.Filter, identity.RoleService, identity.RoleAdmin)
+	limit, err := listing.CheckLimit(f.Limit)
 	if err != nil {
 		return nil, err
 	}
-	limit, err := listing.CheckLimit(f.Limit)
+	rs, err := s.serviceRowSet(ctx, actor, f)
+	if err != nil {
+		return nil, err
+	}
+	return s.page(ctx, rs, f.Cursor, limit)
+}
+
+// serviceRowSet is the query behind a service drill-down.
+func (s *Service) serviceRowSet(ctx context.Context, actor *identity.User, f ServiceRowsFilter) (*rowSet, error) {
+	if _, ok := ServiceDrillSets[f.Set]; !ok {
+		return nil, apperr.Field("set", "没有这类明细")
+	}
+	sc, err := s.loadScope(ctx, actor, f.Filter, identity.RoleService, identity.RoleAdmin)
 	if err != nil {
 		return nil, err
 	}
 	lo, hi := sc.Lo, sc.Hi
 	if f.Month != "" {
-		m, _ := time.ParseInLocation("2006-01", f.Month, site.Shanghai)
+		m, err := time.ParseInLocation("2006-01", f.Month, site.Shanghai)
+		if err != nil {
+			return nil, apperr.Field("month", "月份无效")
+		}
 		lo, hi = later(lo, m.UTC()), earlier(hi, m.AddDate(0, 1, 0).UTC())
 	}
-	d := &Drill{Title: ServiceDrillSets[f.Set], Period: sc.period("service_center")}
-	var w listing.Where
-	var from, cols, key, id string
-	var t *Table
+	rs := &rowSet{title: ServiceDrillSets[f.Set], period: sc.period("service_center")}
+	w := &rs.w
+	var cols, key, id string
 	switch f.Set {
 	case "ratings":
-		from, key, id = " FROM work_order_ratings w", "w.created_at", "w.id"
+		rs.from, key, id = " FROM work_order_ratings w", "w.created_at", "w.id"
 		w.And("w.created_at >= " + w.Arg(lo))
 		w.And("w.created_at < " + w.Arg(hi))
 		w.And(sc.in("w.site_id", &w.Args))
@@ -96,10 +111,21 @@ func (s *Service) ServiceRows(ctx context.Context, actor *identity.User, f Servi
 			w.And("w.comment LIKE " + w.Arg(likePattern(f.Query)) + " ESCAPE '\\'")
 		}
 		cols = "w.id, w.created_at, w.work_order_id, w.site_id, w.rating, w.tags, w.comment"
-		t = &Table{ID: "rows", Cols: []Column{{Label: "工单"}, {Label: "服务中心"}, {Label: "评分", Num: true}, {Label: "标签"}, {Label: "评价内容"},
+		rs.table = &Table{ID: "rows", Cols: []Column{{Label: "工单"}, {Label: "服务中心"}, {Label: "评分", Num: true}, {Label: "标签"}, {Label: "评价内容"},
 			{Label: "评价时间", Num: true}}, Empty: "没有符合条件的评价"}
+		rs.scan = func(rows *sql.Rows) (time.Time, int64, []Cell, error) {
+			var rid, wo, siteID int64
+			var at time.Time
+			var rating int
+			var tags, comment string
+			if err := rows.Scan(&rid, &at, &wo, &siteID, &rating, &tags, &comment); err != nil {
+				return at, rid, nil, err
+			}
+			return at, rid, []Cell{text("#" + strconv.FormatInt(wo, 10)).link("/service/work-orders/" + strconv.FormatInt(wo, 10)), text(sc.siteName(siteID)),
+				count(rating), text(dash(tags)), text(dash(comment)), when(at)}, nil
+		}
 	case "feedback":
-		from, key, id = " FROM feedback f", "f.created_at", "f.id"
+		rs.from, key, id = " FROM feedback f", "f.created_at", "f.id"
 		w.And("f.created_at >= " + w.Arg(lo))
 		w.And("f.created_at < " + w.Arg(hi))
 		if sc.Sites != nil {
@@ -115,10 +141,24 @@ func (s *Service) ServiceRows(ctx context.Context, actor *identity.User, f Servi
 			w.And("f.comment LIKE " + w.Arg(likePattern(f.Query)) + " ESCAPE '\\'")
 		}
 		cols = "f.id, f.created_at, f.kind, f.category, COALESCE(f.rating, 0), f.source, f.comment"
-		t = &Table{ID: "rows", Cols: []Column{{Label: "类型"}, {Label: "分类"}, {Label: "评分", Num: true}, {Label: "渠道"}, {Label: "内容"},
+		rs.table = &Table{ID: "rows", Cols: []Column{{Label: "类型"}, {Label: "分类"}, {Label: "评分", Num: true}, {Label: "渠道"}, {Label: "内容"},
 			{Label: "时间", Num: true}}, Empty: "没有符合条件的反馈"}
+		rs.scan = func(rows *sql.Rows) (time.Time, int64, []Cell, error) {
+			var rid int64
+			var at time.Time
+			var kind, cat, src, comment string
+			var rating int
+			if err := rows.Scan(&rid, &at, &kind, &cat, &rating, &src, &comment); err != nil {
+				return at, rid, nil, err
+			}
+			rc := Cell{Text: "—"}
+			if rating > 0 {
+				rc = count(rating)
+			}
+			return at, rid, []Cell{text(optionLabel(feedbackKinds, kind)), text(support.CategoryLabel(cat)), rc, text(feedbackSourceLabel(src)), text(dash(comment)), when(at)}, nil
+		}
 	default:
-		from, key, id = " FROM appointments a", "a.scheduled_at", "a.id"
+		rs.from, key, id = " FROM appointments a", "a.scheduled_at", "a.id"
 		w.And("a.scheduled_at >= " + w.Arg(lo))
 		w.And("a.scheduled_at < " + w.Arg(hi))
 		w.And(sc.in("a.site_id", &w.Args))
@@ -129,71 +169,23 @@ func (s *Service) ServiceRows(ctx context.Context, actor *identity.User, f Servi
 			w.And("a.status = " + w.Arg(f.Status))
 		}
 		cols = "a.id, a.scheduled_at, a.service_kind, a.status, a.site_id, a.started_at, a.completed_at"
-		t = &Table{ID: "rows", Cols: []Column{{Label: "预约"}, {Label: "服务类型"}, {Label: "状态"}, {Label: "网点"}, {Label: "预约时间", Num: true},
+		rs.table = &Table{ID: "rows", Cols: []Column{{Label: "预约"}, {Label: "服务类型"}, {Label: "状态"}, {Label: "网点"}, {Label: "预约时间", Num: true},
 			{Label: "开工时间", Num: true}, {Label: "完工时间", Num: true}}, Empty: "没有符合条件的预约"}
-	}
-	order := listing.Order{Name: "time_desc", Key: key, ID: id, Kind: listing.KeyTime, Desc: true}
-	cur, err := order.Decode(f.Cursor)
-	if err != nil {
-		return nil, err
-	}
-	if d.Total, err = listing.Count(ctx, s.db, from+w.SQL(), w.Args...); err != nil {
-		return nil, err
-	}
-	order.After(&w, cur)
-	rows, err := s.db.QueryContext(ctx, `SELECT `+cols+from+w.SQL()+` ORDER BY `+order.OrderBy()+` LIMIT `+w.Arg(limit+1), w.Args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var lastKey time.Time
-	var lastID int64
-	n := 0
-	for rows.Next() {
-		var rid int64
-		var at time.Time
-		var row []Cell
-		switch f.Set {
-		case "ratings":
-			var wo, siteID int64
-			var rating int
-			var tags, comment string
-			if err := rows.Scan(&rid, &at, &wo, &siteID, &rating, &tags, &comment); err != nil {
-				return nil, err
-			}
-			row = []Cell{text("#" + strconv.FormatInt(wo, 10)).link("/service/work-orders/" + strconv.FormatInt(wo, 10)), text(sc.siteName(siteID)),
-				count(rating), text(dash(tags)), text(dash(comment)), when(at)}
-		case "feedback":
-			var kind, cat, src, comment string
-			var rating int
-			if err := rows.Scan(&rid, &at, &kind, &cat, &rating, &src, &comment); err != nil {
-				return nil, err
-			}
-			rc := Cell{Text: "—"}
-			if rating > 0 {
-				rc = count(rating)
-			}
-			row = []Cell{text(optionLabel(feedbackKinds, kind)), text(support.CategoryLabel(cat)), rc, text(feedbackSourceLabel(src)), text(dash(comment)), when(at)}
-		default:
+		rs.scan = func(rows *sql.Rows) (time.Time, int64, []Cell, error) {
+			var rid, siteID int64
+			var at time.Time
 			var kind, status string
-			var siteID int64
 			var started, completed anyTime
 			if err := rows.Scan(&rid, &at, &kind, &status, &siteID, &started, &completed); err != nil {
-				return nil, err
+				return at, rid, nil, err
 			}
-			st, cp := when(started.Time), when(completed.Time)
-			row = []Cell{text("#" + strconv.FormatInt(rid, 10)), text(kindLabels[kind]), text(booking.Status(status).Label()), text(sc.siteName(siteID)), when(at), st, cp}
+			return at, rid, []Cell{text("#" + strconv.FormatInt(rid, 10)), text(kindLabels[kind]), text(booking.Status(status).Label()), text(sc.siteName(siteID)),
+				when(at), when(started.Time), when(completed.Time)}, nil
 		}
-		n++
-		if n > limit {
-			d.Next = order.Encode(lastKey, lastID)
-			break
-		}
-		lastKey, lastID = at, rid
-		t.Rows = append(t.Rows, row)
 	}
-	d.Table = t
-	return d, rows.Err()
+	rs.order = listing.Order{Name: "time_desc", Key: key, ID: id, Kind: listing.KeyTime, Desc: true}
+	rs.sel = `SELECT ` + cols + rs.from
+	return rs, nil
 }
 
 func feedbackSourceLabel(s string) string {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/httpx"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/jobs"
 	"github.com/nevcrm/nevcrm/internal/listing"
 	"github.com/nevcrm/nevcrm/internal/listing/xlsx"
 	"github.com/nevcrm/nevcrm/internal/report"
@@ -23,6 +25,10 @@ import (
 type Analytics struct {
 	*Renderer
 	Reports *report.Service
+	Jobs    *jobs.Service
+	// ExportThreshold is the row count above which a drill-down export
+	// runs as a background job (0: listing.BackgroundThreshold).
+	ExportThreshold int
 }
 
 // Routes returns the report pages.
@@ -31,11 +37,13 @@ func (h *Analytics) Routes() []httpx.Route {
 		httpx.Only(sales, "GET", "/sales/reports", h.salesReports),
 		httpx.Only(sales, "GET", "/sales/reports/rows", h.salesRows),
 		httpx.Only(sales, "POST", "/sales/reports/export", h.salesExport),
+		httpx.Only(sales, "POST", "/sales/reports/rows/export", h.salesRowsExport),
 		httpx.Only(admin, "GET", "/admin/targets", h.targets),
 		httpx.Only(admin, "POST", "/admin/targets", h.saveTargets),
 		httpx.Only(service, "GET", "/service/reports", h.serviceReports),
 		httpx.Only(service, "GET", "/service/reports/rows", h.serviceRows),
 		httpx.Only(service, "POST", "/service/reports/export", h.serviceExport),
+		httpx.Only(service, "POST", "/service/reports/rows/export", h.serviceRowsExport),
 	}
 }
 
@@ -170,10 +178,11 @@ func (h *Analytics) fillView(v *analyticsView, f report.Filter, r *http.Request)
 
 // rowsView is the data of a drill-down page.
 type rowsView struct {
-	D     *report.Drill
-	Back  string
-	Next  string
-	First string
+	D      *report.Drill
+	Back   string
+	Next   string
+	First  string
+	Export string // the export form's address: the drill-down's filter
 }
 
 func (h *Analytics) salesRows(rw http.ResponseWriter, r *http.Request) {
@@ -215,7 +224,10 @@ func (h *Analytics) renderRows(rw http.ResponseWriter, r *http.Request, d *repor
 	if t := r.URL.Query().Get("tab"); t != "" {
 		back.Set("tab", t)
 	}
-	v := &rowsView{D: d, Back: base + "?" + back.Encode()}
+	eq := r.URL.Query()
+	eq.Del("cursor")
+	eq.Del("limit")
+	v := &rowsView{D: d, Back: base + "?" + back.Encode(), Export: base + "/rows/export?" + eq.Encode()}
 	if d.Next != "" {
 		v.Next = withParam(r.URL, "cursor", d.Next)
 	}
@@ -223,6 +235,51 @@ func (h *Analytics) renderRows(rw http.ResponseWriter, r *http.Request, d *repor
 		v.First = withParam(r.URL, "cursor", "")
 	}
 	h.render(rw, r, http.StatusOK, "reports_rows", &page{Title: d.Title, Nav: "reports", Data: v})
+}
+
+func (h *Analytics) salesRowsExport(rw http.ResponseWriter, r *http.Request) {
+	h.rowsExport(rw, r, report.FamilySales)
+}
+
+func (h *Analytics) serviceRowsExport(rw http.ResponseWriter, r *http.Request) {
+	h.rowsExport(rw, r, report.FamilyService)
+}
+
+// rowsExport writes every row behind a figure (the drill-down's filter is
+// the query string) as CSV or XLSX (form field format); above the threshold
+// or the count cap it runs as a background job and redirects to its page.
+func (h *Analytics) rowsExport(rw http.ResponseWriter, r *http.Request, family string) {
+	format, err := listing.ParseFormat(r.PostFormValue("format"))
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	q := r.URL.Query()
+	e, err := h.Reports.DrillExport(r.Context(), httpx.User(r), family, q, false)
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	if e.Total.Capped || e.Total.N > cmp.Or(h.ExportThreshold, listing.BackgroundThreshold) {
+		q.Del("cursor")
+		q.Del("limit")
+		id, err := h.Jobs.Enqueue(r.Context(), httpx.User(r), report.RowsExportJob{Family: family, Query: q.Encode(), Format: string(format)})
+		if err != nil {
+			h.fail(rw, r, err)
+			return
+		}
+		redirect(rw, r, "/jobs/"+strconv.FormatInt(id, 10), "report_export_job")
+		return
+	}
+	httpx.Attachment(rw, e.FileName(string(format)), format.ContentType())
+	w, err := xlsx.Open(format, httpx.Streaming(rw))
+	if err != nil {
+		h.Logger.ErrorContext(r.Context(), "report rows export", "err", err)
+		return
+	}
+	if _, err := e.Write(r.Context(), w); err != nil && !httpx.ClientGone(r, err) {
+		h.Logger.ErrorContext(r.Context(), "report rows export", "err", err, "request_id", httpx.RequestID(r.Context()))
+	}
 }
 
 // serviceExport writes one table of a service report as CSV or XLSX.

@@ -38,6 +38,7 @@ func init() {
 		"commented":     "评论已发布。",
 		"comment_held":  "评论已提交，审核通过后公开。",
 		"comment_gone":  "评论已删除。",
+		"comment_saved": "评论已修改。",
 		"reported":      "举报已提交，感谢你帮助维护车友圈秩序。",
 		"nickname":      "昵称已更新。",
 		"moderated":     "处理完成，作者已收到通知。",
@@ -67,6 +68,8 @@ func (h *Community) Routes() []httpx.Route {
 		httpx.Only(owner, "POST", "/community/posts/{id}/edit", h.savePost),
 		httpx.Only(owner, "POST", "/community/posts/{id}/delete", h.deletePost),
 		httpx.Only(owner, "POST", "/community/posts/{id}/comments", h.comment),
+		httpx.Only(owner, "GET", "/community/comments/{id}/edit", h.editComment),
+		httpx.Only(owner, "POST", "/community/comments/{id}/edit", h.saveComment),
 		httpx.Only(owner, "POST", "/community/comments/{id}/delete", h.deleteComment),
 		httpx.Only(owner, "POST", "/community/posts/{id}/like", h.like),
 		httpx.Only(owner, "POST", "/community/posts/{id}/favorite", h.favorite),
@@ -111,6 +114,7 @@ type feedView struct {
 	CanModerate   bool
 	Searched      bool
 	Total         listing.Total
+	SearchMax     int // the most results a search pages through
 }
 
 // TopicLabel names the chosen topic.
@@ -145,7 +149,7 @@ func (v *feedView) URL(key, value string) string {
 func (h *Community) feed(rw http.ResponseWriter, r *http.Request) {
 	u := httpx.User(r)
 	q := r.URL.Query()
-	v := &feedView{Topics: community.Topics, Topic: q.Get("topic"), Sort: q.Get("sort"), Q: strings.TrimSpace(q.Get("q")),
+	v := &feedView{Topics: community.Topics, Topic: q.Get("topic"), Sort: q.Get("sort"), Q: strings.TrimSpace(q.Get("q")), SearchMax: community.SearchMax,
 		CanWrite: u != nil && u.Role == identity.RoleOwner, CanModerate: community.CanModerate(u)}
 	if v.Sort == "" {
 		v.Sort = "latest"
@@ -500,6 +504,45 @@ func (h *Community) comment(rw http.ResponseWriter, r *http.Request) {
 		flash = "comment_held"
 	}
 	redirect(rw, r, fmt.Sprintf("/community/posts/%d?ok=%s#c%d", id, flash, c.ID), "")
+}
+
+func (h *Community) editComment(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	var c *community.Comment
+	if err == nil {
+		c, err = h.Community.MyComment(r.Context(), httpx.User(r), id)
+	}
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	h.render(rw, r, http.StatusOK, "community_comment_edit", &page{Title: "编辑评论", Nav: "community", Data: c, Form: url.Values{"body": {c.Body}}})
+}
+
+func (h *Community) saveComment(rw http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	var c *community.Comment
+	if err == nil {
+		c, err = h.Community.MyComment(r.Context(), httpx.User(r), id)
+	}
+	if err != nil {
+		h.fail(rw, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.fail(rw, r, apperr.New(apperr.Invalid, "表单无法解析"))
+		return
+	}
+	saved, err := h.Community.EditComment(r.Context(), httpx.User(r), id, r.PostForm.Get("body"))
+	if err != nil {
+		h.formError(rw, r, "community_comment_edit", &page{Title: "编辑评论", Nav: "community", Data: c}, err)
+		return
+	}
+	flash := "comment_saved"
+	if !saved.Visible() {
+		flash = "comment_held"
+	}
+	redirect(rw, r, fmt.Sprintf("/community/posts/%d?ok=%s#c%d", saved.PostID, flash, saved.ID), "")
 }
 
 func (h *Community) deleteComment(rw http.ResponseWriter, r *http.Request) {

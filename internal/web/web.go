@@ -438,6 +438,7 @@ var flashes = map[string]string{
 	"noted":               "备注已添加，已记入时间线。",
 	"view_saved":          "视图已保存，可随时从“我的视图”打开。",
 	"view_deleted":        "视图已删除。",
+	"report_export_job":   "明细较多，导出已转为后台任务；完成后可在本页下载，也可以离开此页稍后回来。",
 	"customer_export_job": "导出的客户较多，已转为后台任务；完成后可在本页下载，也可以离开此页稍后回来。",
 	"merged_away":         "该客户档案已合并，已为您打开合并后的档案。",
 	"wo_opened":           "工单已开立。",

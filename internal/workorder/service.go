@@ -750,8 +750,8 @@ type ActInput struct {
 // diagnosis and at least one line (Conflict otherwise); hand-over asks the
 // owner to rate the service (a notification in the same transaction);
 // cancel needs a reason (Invalid on reason), returns the issued parts to
-// stock and runs the OnCancel hooks (a redeemed campaign coupon goes back
-// to the owner). A step the status does not allow is Conflict. Only service staff
+// stock, drops the coupon discount and runs the OnCancel hooks (a redeemed
+// campaign coupon goes back to the owner). A step the status does not allow is Conflict. Only service staff
 // of its center and admins may (Forbidden for other roles, NotFound out of
 // scope); an unknown action is NotFound.
 func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, name string, in ActInput) (*WorkOrder, error) {
@@ -800,7 +800,7 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, name 
 		case HandOver:
 			set = ", closed_at = $2"
 		case Cancel:
-			set = ", cancelled_at = $2, cancel_reason = $5"
+			set = ", cancelled_at = $2, cancel_reason = $5, discount_fen = 0" // a redeemed coupon comes back through OnCancel
 			args = append(args, in.Reason)
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE work_orders SET status = $1, updated_at = $2`+set+` WHERE id = $3 AND status = $4`, args...)
