@@ -85,6 +85,10 @@ func LoadDemo(ctx context.Context, d *db.DB, s *Services, logger *slog.Logger) e
 	if err != nil {
 		return fmt.Errorf("demo lead scores: %w", err)
 	}
+	targets, err := demoTargets(ctx, d, s, now)
+	if err != nil {
+		return fmt.Errorf("demo sales targets: %w", err)
+	}
 	example := ""
 	if list, err := datagen.DemoOwners(ctx, d, "", now, 1); err == nil && len(list) > 0 {
 		if u, err := s.Accounts.User(ctx, list[0].UserID); err == nil {
@@ -103,7 +107,7 @@ func LoadDemo(ctx context.Context, d *db.DB, s *Services, logger *slog.Logger) e
 	}
 	logger.Info("demo accounts ready", "usernames", strings.Join(DemoAccounts, ", "), "password", DemoPassword,
 		"also", "generated staff (sales0001, svc0001, adm001, …) and owners by mobile", "owner_mobile_example", example,
-		"appointments_added", added+n, "demo_leads_added", leads, "leads_scored", scored)
+		"appointments_added", added+n, "demo_leads_added", leads, "leads_scored", scored, "store_month_targets", targets)
 	return nil
 }
 

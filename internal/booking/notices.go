@@ -27,9 +27,10 @@ import (
 // ownerLink opens the owner's detail page of the appointment.
 func ownerLink(a *Appointment) string { return a.OwnerLink() }
 
-// staffLink opens the service queue of the appointment's day at its row.
+// staffLink opens the appointment's detail panel (beside its day's queue):
+// history, actions and why an action is not available yet.
 func staffLink(a *Appointment) string {
-	return fmt.Sprintf("/service/?date=%s#a%d", a.Date(), a.ID)
+	return fmt.Sprintf("/service/appointments/%d", a.ID)
 }
 
 // vehicle names the appointment's car: "启航 ES6 沪A12345", or "".

@@ -153,7 +153,7 @@ func TestStaffNotifiedOfOwnerChanges(t *testing.T) {
 		if got := staff(); got != "[1 1 0 0 0 0]" {
 			t.Fatalf("after a repair booking, inboxes (svc A, tech A, svc B, admin, sales, owner) = %s", got)
 		}
-		link := fmt.Sprintf("/service/?date=%s#a%d", tomorrow, a.ID)
+		link := fmt.Sprintf("/service/appointments/%d", a.ID)
 		for _, u := range []*identity.User{f.ServiceA, f.ServiceA2} {
 			f.wantNotice(u, notify.AppointmentBooked, "新的维修保养预约", link, "车主甲", "沪A", a.When(), "浦东服务中心", "空调异味")
 		}
@@ -184,13 +184,12 @@ func TestStaffNotifiedOfOwnerChanges(t *testing.T) {
 			t.Fatalf("swap and charging bookings, a swap's reschedule and cancel notified: %s", got)
 		}
 
-		// Reschedule: to the new day's queue, with both times.
+		// Reschedule: the same detail panel (it shows the new day's queue), with both times.
 		f.Clock.Advance(time.Minute)
 		moved, err := f.Svc.Reschedule(ctx, f.OwnerA, a.ID, "2026-11-23", hm(15, 0))
 		if err != nil {
 			t.Fatal(err)
 		}
-		link = fmt.Sprintf("/service/?date=2026-11-23#a%d", a.ID)
 		f.wantNotice(f.ServiceA, notify.AppointmentRescheduled, "车主改约了维修保养预约", link, a.When(), moved.When())
 
 		// Owner cancel.

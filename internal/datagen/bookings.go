@@ -58,6 +58,7 @@ func (g *gen) bookingPass() {
 		g.l.add(g.t.slotUsage, g.sites[k[0]].id, "test_drive", g.date(k[1]), k[2], g.tdUsage[k])
 	}
 	g.warehouseLedger()
+	g.packRows()
 }
 
 func kindIndex(kind string) int { return slices.Index(kinds[:], kind) }

@@ -43,6 +43,13 @@ func TestGenerateCheck(t *testing.T) {
 		for _, p := range checkT(t, d) {
 			t.Errorf("problem: %s", p)
 		}
+		// A pack was last updated at its last movement (not at the station's
+		// opening when swaps used it since).
+		var stale int
+		if err := d.QueryRowContext(ctx, `SELECT count(*) FROM battery_packs b WHERE b.updated_at <>
+			(SELECT max(m.created_at) FROM battery_pack_movements m WHERE m.pack_id = b.id)`).Scan(&stale); err != nil || stale > 0 {
+			t.Errorf("%d packs whose updated_at is not their last movement's time (%v)", stale, err)
+		}
 		if err := Generate(ctx, d, Options{Customers: 10, Now: testNow}); err == nil {
 			t.Error("Generate on a filled database: want an error")
 		}

@@ -18,6 +18,17 @@ type invState struct {
 	r         *rand.Rand
 	warehouse int64 // the central warehouse's site id
 	transfers []whTransfer
+	packs     []packRow     // swap stations' packs, written at the end (packRows)
+	packAt    map[int64]int // pack id -> index in packs
+}
+
+// packRow is a battery pack before it is written: its updated_at is its
+// last movement's time, known only once the swap history is generated.
+type packRow struct {
+	id, site      int64
+	serial, state string
+	health        int
+	updated       time.Time
 }
 
 // whTransfer is a shipment from the warehouse, written to the warehouse's
@@ -77,7 +88,12 @@ func (g *gen) batteryPacks(s *site, total int, at time.Time) {
 			state = "charging"
 		}
 		id := g.t.packs.next()
-		g.l.add(g.t.packs, id, fmt.Sprintf("BP%s%03d", strings.ReplaceAll(s.code, "-", ""), i+1), s.id, state, 82+r.IntN(19), at)
+		if g.inv.packAt == nil {
+			g.inv.packAt = map[int64]int{}
+		}
+		g.inv.packAt[id] = len(g.inv.packs)
+		g.inv.packs = append(g.inv.packs, packRow{id: id, site: s.id, serial: fmt.Sprintf("BP%s%03d", strings.ReplaceAll(s.code, "-", ""), i+1),
+			state: state, health: 82 + r.IntN(19), updated: at})
 		g.l.add(g.t.packMoves, g.t.packMoves.next(), id, s.id, "receive", "", state, "新站投运", nil, nil, at)
 		if state == "charged" {
 			s.packs = append(s.packs, id)
@@ -178,4 +194,15 @@ func (g *gen) swapPack(s *site, appointment int64, at time.Time, reason string) 
 	full := g.clampNow(at.Add(40 * time.Minute))
 	g.l.add(g.t.packMoves, g.t.packMoves.next(), pack, s.id, "state", "charged", "charging", reason, nil, appointment, at)
 	g.l.add(g.t.packMoves, g.t.packMoves.next(), pack, s.id, "state", "charging", "charged", "充电完成", nil, nil, full)
+	if p := &g.inv.packs[g.inv.packAt[pack]]; full.After(p.updated) {
+		p.updated = full
+	}
+}
+
+// packRows writes the swap stations' packs, each updated at its last
+// movement (the station's opening, or its last swap's recharge).
+func (g *gen) packRows() {
+	for _, p := range g.inv.packs {
+		g.l.add(g.t.packs, p.id, p.serial, p.site, p.state, p.health, p.updated)
+	}
 }

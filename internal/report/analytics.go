@@ -425,10 +425,21 @@ type chart struct {
 }
 
 type chartSeries struct {
-	Name   string    `json:"name"`
-	Values []float64 `json:"values"`
-	Type   string    `json:"type,omitempty"`
-	Right  bool      `json:"right,omitempty"`
+	Name    string    `json:"name"`
+	Values  []float64 `json:"values"`
+	Missing []int     `json:"missing,omitempty"` // indexes with no value (a line breaks there)
+	Type    string    `json:"type,omitempty"`
+	Right   bool      `json:"right,omitempty"`
+}
+
+// addValue appends a cell's exported value: a number, or a gap when the
+// cell has none ("—", e.g. a rate of a month without ratings).
+func (s *chartSeries) addValue(v any) {
+	f, ok := v.(float64)
+	if !ok {
+		s.Missing = append(s.Missing, len(s.Values))
+	}
+	s.Values = append(s.Values, f)
 }
 
 func (c *chart) json() string {

@@ -19,7 +19,7 @@ import (
 // ServiceRowsFilter chooses the rows behind a service report figure.
 type ServiceRowsFilter struct {
 	Filter
-	Set      string // ratings, feedback, appointments (ServiceDrillSets)
+	Set      string // ratings, feedback, appointments, comments (ratings and feedback: the word cloud's rows) (ServiceDrillSets)
 	Month    string
 	Low      bool   // ratings of 2 stars or fewer
 	Kind     string // feedback kind or appointment service kind
@@ -31,7 +31,8 @@ type ServiceRowsFilter struct {
 }
 
 // ServiceDrillSets names the service row sets.
-var ServiceDrillSets = map[string]string{"ratings": "维修保养评价明细", "feedback": "车主反馈明细", "appointments": "预约明细"}
+var ServiceDrillSets = map[string]string{"ratings": "维修保养评价明细", "feedback": "车主反馈明细", "appointments": "预约明细",
+	"comments": "评价与反馈明细"}
 
 // ServiceRowsFilterFromQuery reads a ServiceRowsFilter from a drill-down
 // address.
@@ -156,6 +157,50 @@ func (s *Service) serviceRowSet(ctx context.Context, actor *identity.User, f Ser
 				rc = count(rating)
 			}
 			return at, rid, []Cell{text(optionLabel(feedbackKinds, kind)), text(support.CategoryLabel(cat)), rc, text(feedbackSourceLabel(src)), text(dash(comment)), when(at)}, nil
+		}
+	case "comments":
+		// The comments the word cloud reads: ratings and feedback in one
+		// list, ids made distinct (ratings even, feedback odd).
+		like := ""
+		if f.Query != "" {
+			like = w.Arg(likePattern(f.Query))
+		}
+		rcond := "w.created_at >= " + w.Arg(lo) + " AND w.created_at < " + w.Arg(hi) + " AND w.comment <> '' AND " + sc.in("w.site_id", &w.Args)
+		if like != "" {
+			rcond += " AND w.comment LIKE " + like + " ESCAPE '\\'"
+		}
+		fcond := "f.created_at >= " + w.Arg(lo) + " AND f.created_at < " + w.Arg(hi) + " AND f.comment <> ''"
+		if sc.Sites != nil {
+			fcond += " AND " + sc.in(feedbackSite, &w.Args)
+		}
+		if like != "" {
+			fcond += " AND f.comment LIKE " + like + " ESCAPE '\\'"
+		}
+		rs.from = ` FROM (SELECT w.id * 2 AS id, w.created_at AS at, 'rating' AS kind, w.site_id AS site_id, w.rating AS rating, w.comment AS comment
+			FROM work_order_ratings w WHERE ` + rcond + `
+			UNION ALL SELECT f.id * 2 + 1, f.created_at, f.kind, ` + feedbackSite + `, COALESCE(f.rating, 0), f.comment
+			FROM feedback f WHERE ` + fcond + `) c`
+		key, id = "c.at", "c.id"
+		cols = "c.id, c.at, c.kind, COALESCE(c.site_id, 0), c.rating, c.comment"
+		rs.table = &Table{ID: "rows", Cols: []Column{{Label: "类型"}, {Label: "网点"}, {Label: "评分", Num: true}, {Label: "内容"}, {Label: "时间", Num: true}},
+			Empty: "没有符合条件的评价或反馈"}
+		rs.scan = func(rows *sql.Rows) (time.Time, int64, []Cell, error) {
+			var rid, siteID int64
+			var at anyTime
+			var kind, comment string
+			var rating int
+			if err := rows.Scan(&rid, &at, &kind, &siteID, &rating, &comment); err != nil {
+				return at.Time, rid, nil, err
+			}
+			label := "维修保养评价"
+			if kind != "rating" {
+				label = optionLabel(feedbackKinds, kind)
+			}
+			rc := Cell{Text: "—"}
+			if rating > 0 {
+				rc = count(rating)
+			}
+			return at.Time, rid, []Cell{text(label), text(sc.siteName(siteID)), rc, text(comment), when(at.Time)}, nil
 		}
 	default:
 		rs.from, key, id = " FROM appointments a", "a.scheduled_at", "a.id"

@@ -151,10 +151,8 @@ func (s *Service) feedback(ctx context.Context, sc *scope, r *Report) error {
 		c[4] = c[4].link(sc.drill(serviceRows, "ratings", "month", m, "low", "1"))
 		trend.Rows = append(trend.Rows, append([]Cell{text(m)}, c...))
 		ch.Labels = append(ch.Labels, m)
-		csat, _ := c[2].Value.(float64)
-		nps, _ := c[3].Value.(float64)
-		ch.Series[0].Values = append(ch.Series[0].Values, csat)
-		ch.Series[1].Values = append(ch.Series[1].Values, nps)
+		ch.Series[0].addValue(c[2].Value)
+		ch.Series[1].addValue(c[3].Value)
 		ch.Links = append(ch.Links, sc.drill(serviceRows, "ratings", "month", m))
 	}
 	if total.n() == 0 {

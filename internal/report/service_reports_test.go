@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,6 +142,53 @@ func TestServiceReports(t *testing.T) {
 		dr, err := s.ServiceRows(ctx, svc, report.ServiceRowsFilter{Filter: report.Filter{From: from, To: to}, Set: "ratings", Limit: 200})
 		if err != nil || dr.Total.N != n {
 			t.Fatalf("ratings drill-down: %v, %d rows, want %d", err, dr.Total.N, n)
+		}
+		// A word of the comments: the word cloud's count and the rows behind
+		// it (ratings and feedback in one list, paged two at a time) are
+		// the center's December comments that contain it.
+		clean := 0
+		for _, rt := range ratings {
+			if rt.site == center && inPeriod(rt.at, from, to) && strings.Contains(rt.comment, "干净") {
+				clean++
+			}
+		}
+		r, err = s.ServiceReport(ctx, svc, report.Filter{Tab: "feedback", From: from, To: to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cloud := -1
+		for _, w := range r.Words {
+			if w.Word == "干净" {
+				cloud = w.N
+				if !strings.Contains(w.Link, "set=comments") {
+					t.Errorf("word link %s", w.Link)
+				}
+			}
+		}
+		if clean == 0 || cloud != clean {
+			t.Errorf("word 干净: cloud %d, want %d", cloud, clean)
+		}
+		listed, cursor := 0, ""
+		for page := 0; ; page++ {
+			dr, err := s.ServiceRows(ctx, svc, report.ServiceRowsFilter{Filter: report.Filter{From: from, To: to}, Set: "comments", Query: "干净", Limit: 2, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dr.Total.N != clean {
+				t.Fatalf("comments drill-down counts %d, want %d", dr.Total.N, clean)
+			}
+			for _, row := range dr.Table.Rows {
+				if !strings.Contains(row[3].Text, "干净") {
+					t.Errorf("row without the word: %v", row)
+				}
+				listed++
+			}
+			if cursor = dr.Next; cursor == "" || page > clean {
+				break
+			}
+		}
+		if listed != clean {
+			t.Errorf("comments pages hold %d rows, want %d", listed, clean)
 		}
 		// Admin: per-center rows sum to the total.
 		r, err = s.ServiceReport(ctx, admin, report.Filter{Tab: "feedback", From: from, To: to})

@@ -135,7 +135,7 @@ func (s *Service) words(ctx context.Context, sc *scope, r *Report) error {
 	}
 	r.Words = TopWords(texts, 30)
 	for i := range r.Words {
-		r.Words[i].Link = sc.drill(serviceRows, "feedback", "q", r.Words[i].Word)
+		r.Words[i].Link = sc.drill(serviceRows, "comments", "q", r.Words[i].Word)
 	}
 	return nil
 }

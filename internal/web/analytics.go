@@ -56,8 +56,8 @@ type analyticsView struct {
 	By        string
 	Regions   []report.Region
 	R         *report.Report
-	Query     string // the filter as a query string, for exports
-	TabQuery  url.Values
+	Query     string          // the filter as a query string, for exports
+	TabLinks  []report.Option // each tab's address with the same period and site (Value) and its name
 	Ranges    []report.Option // quick periods: label and query string
 	Other     *report.Option  // the other report family (admins): address and label
 }
@@ -166,10 +166,12 @@ func (h *Analytics) fillView(v *analyticsView, f report.Filter, r *http.Request)
 		f.By = ""
 	}
 	v.Query = f.Query().Encode()
-	tq := f.Query()
-	tq.Del("tab")
-	tq.Del("by")
-	v.TabQuery = tq
+	for _, t := range v.Tabs {
+		tq := f.Query()
+		tq.Del("by")
+		tq.Set("tab", t.Value)
+		v.TabLinks = append(v.TabLinks, report.Option{Value: v.Base + "?" + tq.Encode(), Label: t.Label})
+	}
 	rq := f.Query()
 	rq.Del("from")
 	rq.Del("to")

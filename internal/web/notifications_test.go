@@ -9,9 +9,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nevcrm/nevcrm/internal/app/apptest"
 	"github.com/nevcrm/nevcrm/internal/booking"
+	"github.com/nevcrm/nevcrm/internal/datagen"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/notify"
 )
@@ -132,6 +134,76 @@ func testNotifications(t *testing.T, s *apptest.Server) {
 		_, b = get(t, owner, s.URL+"/notifications")
 		if bell(t, b) != "" || !strings.Contains(b, fmt.Sprintf(`<li class="notice" id="n%d">`, id)) {
 			t.Fatal("the opened notification is still unread")
+		}
+	})
+
+	t.Run("an owner books a repair, the service adviser opens the appointment's detail panel", func(t *testing.T) {
+		serviceUser, err := s.App.Accounts.UserByLogin(ctx, sys, "service")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.App.Notify.MarkAllRead(ctx, serviceUser); err != nil {
+			t.Fatal(err)
+		}
+		// A generated owner of the center's city with no open repair booking
+		// (the demo owner has one) books the first free repair place.
+		center := serviceUser.SiteID
+		var city string
+		if err := s.App.DB.QueryRow(`SELECT city FROM sites WHERE id = $1`, center).Scan(&city); err != nil {
+			t.Fatal(err)
+		}
+		owners, err := datagen.DemoOwners(ctx, s.App.DB, city, time.Now(), 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a *booking.Appointment
+		var booker *identity.User
+		for _, o := range owners {
+			if a != nil {
+				break
+			}
+			var login string
+			if err := s.App.DB.QueryRow(`SELECT COALESCE(username, mobile) FROM users WHERE id = $1`, o.UserID).Scan(&login); err != nil {
+				t.Fatal(err)
+			}
+			u, err := s.App.Accounts.UserByLogin(ctx, sys, login)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for days := 2; days < 9 && a == nil; days++ {
+				date := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, days).Format("2006-01-02")
+				day, err := s.App.Booking.Slots(ctx, center, booking.Repair, date)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, sl := range day.Slots {
+					if sl.Bookable {
+						if a, err = s.App.Booking.Book(ctx, u, booking.BookInput{VehicleID: o.VehicleID, SiteID: center,
+							Kind: booking.Repair, Date: date, Minute: sl.Minute, Note: "刹车异响"}); err == nil {
+							booker = u
+						}
+						break
+					}
+				}
+			}
+		}
+		if a == nil {
+			t.Fatal("no generated owner could book a repair at the service adviser's center within a week")
+		}
+		defer func() { _, _ = s.App.Booking.Cancel(ctx, booker, a.ID, "", "") }()
+		var id int64
+		if err := s.App.DB.QueryRow(`SELECT MAX(id) FROM notifications WHERE user_id = $1`, serviceUser.ID).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		res, _ := post(t, s, service, fmt.Sprintf("/notifications/%d/open", id), nil)
+		want := fmt.Sprintf("/service/appointments/%d", a.ID)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
+			t.Fatalf("open: %d %q, want 303 %q", res.StatusCode, res.Header.Get("Location"), want)
+		}
+		res, b := get(t, service, s.URL+want)
+		if res.StatusCode != http.StatusOK || !strings.Contains(b, "has-panel") || !strings.Contains(b, "刹车异响") ||
+			!strings.Contains(b, fmt.Sprintf(`id="a%d" data-status="booked" class="is-selected"`, a.ID)) {
+			t.Fatalf("the notification's link does not open the appointment's detail panel: %d", res.StatusCode)
 		}
 	})
 

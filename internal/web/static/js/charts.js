@@ -1,7 +1,8 @@
 // Draws an Apache ECharts chart into every element with a data-chart
 // attribute holding {"type": "bar"|"pie", "labels": [...], "values": [...], "name": "...", "keys": [...]},
 // or {"type": "line"|"bar", "labels": [...], "unit": "%", "min": 80, "series": [{"name": "...", "values": [...]}],
-// "stack": true} for a line or several (stacked) bar series with a unit on the value axis.
+// "stack": true} for a line or several (stacked) bar series with a unit on the value axis; a series'
+// "missing" lists the indexes that have no value (drawn as a gap, not as 0).
 (function () {
   // The status colours of the badges (app.css), so a chart's slice and the
   // badge of the same state match.
@@ -19,7 +20,8 @@
         xAxis: { type: "category", data: d.labels, boundaryGap: d.type !== "line" },
         yAxis: { type: "value", name: d.unit || "", min: d.min === undefined ? undefined : d.min, scale: d.min === undefined && d.type === "line" },
         series: d.series.map(function (s, i) {
-          return { name: s.name, type: d.type, data: s.values, stack: d.stack ? "all" : undefined, smooth: false,
+          var data = s.missing ? s.values.map(function (v, j) { return s.missing.indexOf(j) >= 0 ? null : v; }) : s.values;
+          return { name: s.name, type: d.type, data: data, stack: d.stack ? "all" : undefined, smooth: false,
                    showSymbol: d.labels.length < 40, itemStyle: { color: palette[i % palette.length] } };
         })
       });
