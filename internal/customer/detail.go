@@ -88,7 +88,7 @@ func load(ctx context.Context, q db.Querier, id int64) (*Detail, error) {
 	var d Detail
 	var birth, budget, family sql.NullInt64
 	var consentAt, contact, erased sql.NullTime
-	err := q.QueryRowContext(ctx, `SELECT `+detailColumns+rowFrom+` WHERE c.id = $1`, id).Scan(&d.ID, &d.Name, &d.Mobile,
+	err := q.QueryRowContext(ctx, `SELECT `+detailColumns+` FROM customers c`+rowJoins+` WHERE c.id = $1`, id).Scan(&d.ID, &d.Name, &d.Mobile,
 		&d.Gender, &birth, &d.Province, &d.City, &d.Kind, &d.Stage, &d.Source, &d.StoreID, &d.StoreName, &d.SalesUserID,
 		&d.SalesName, &budget, &d.ModelID, &d.ModelName, &d.Powertrain, &d.UsagePurpose, &d.HomeCharging, &family, &d.Interests,
 		&d.PreferredContact, &d.ConsentMarketing, &consentAt, &d.Notes, &contact, &d.CreatedAt, &d.UpdatedAt, &erased, &d.MergedInto)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
+	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/listing"
 )
@@ -283,21 +284,49 @@ func likePrefix(s string) string {
 	return r.Replace(s) + "%"
 }
 
-// where returns the filter's conditions on customers c for actor, with
+// where returns the filter's conditions on customers c for actor, and the
+// inner join that goes right after "FROM customers c" (or ""), with
 // the actor's scope (a consultant's own store). With seek, the filter
-// terms are written so that their indexes serve them; without, they are
-// wrapped so that no index serves them and the planner walks the sort's
-// index instead: List uses that when more than listing.CountCap customers
-// match, since matches are then frequent along the sort's index while
-// fetching and sorting all of them would cost a page hundreds of
-// milliseconds on a million customers.
-func (f Filter) where(actor *identity.User, seek bool) *listing.Where {
+// terms are written so that their indexes serve them; without, on SQLite,
+// they are wrapped so that no index serves them and the planner walks the
+// sort's index instead: List uses that when more than listing.CountCap
+// customers match, since matches are then frequent along the sort's index
+// while fetching and sorting all of them would cost a page hundreds of
+// milliseconds on a million customers. (PostgreSQL's planner weighs that
+// itself from its statistics, and has no unary plus for text or
+// timestamps: there the terms are always plain.)
+func (f Filter) where(actor *identity.User, seek bool, dialect db.Dialect) (join string, where *listing.Where) {
 	var w listing.Where
-	col := func(c string) string {
-		if seek {
+	sqlite := dialect == db.SQLite
+	search := SearchKind(f.Query)
+	// A name or mobile prefix drives the seeking query on SQLite: its
+	// index carries the other filters' columns (customers_list_name), while
+	// a common city's index, which the planner may prefer, does not carry
+	// the name (400 ms for 上海 + 陈 on a million customers).
+	searchDrives := sqlite && seek && (search == "name" || search == "mobile_prefix")
+	term := func(c string) string { // the search's own column
+		if seek || !sqlite {
 			return c
 		}
 		return "+" + c // unary plus: the same value, served by no index
+	}
+	col := func(c string) string { // a filter's column
+		if !sqlite || seek && !searchDrives {
+			return c
+		}
+		return "+" + c
+	}
+	// An equality filter whose index is in the default order (kind, stage,
+	// city, source, model, consultant, never contacted) serves a walk in
+	// that order as it is: it yields the matches already sorted. (Walking
+	// customers_list_created for 已流失 read the newest customers, mostly
+	// in early stages, for 8 ms.)
+	createdSort := f.Sort == "" || strings.HasPrefix(f.Sort, "created_")
+	eq := func(c string) string {
+		if !seek && createdSort {
+			return c
+		}
+		return col(c)
 	}
 	w.And("c.merged_into_id IS NULL")
 	switch {
@@ -308,7 +337,7 @@ func (f Filter) where(actor *identity.User, seek bool) *listing.Where {
 	default:
 		w.And("c.store_id = " + w.Arg(actor.SiteID))
 	}
-	switch q := f.Query; SearchKind(q) {
+	switch q := f.Query; search {
 	case "mobile":
 		w.And("c.mobile = " + w.Arg(q))
 	case "last4":
@@ -319,58 +348,97 @@ func (f Filter) where(actor *identity.User, seek bool) *listing.Where {
 			lo += "0"
 			hi += "9"
 		}
-		w.And(col("c.mobile") + " >= " + w.Arg(lo) + " AND " + col("c.mobile") + " <= " + w.Arg(hi))
+		w.And(term("c.mobile") + " >= " + w.Arg(lo) + " AND " + term("c.mobile") + " <= " + w.Arg(hi))
 	case "vin":
 		w.And("c.id IN (SELECT v.customer_id FROM vehicles v WHERE v.vin = " + w.Arg(strings.ToUpper(q)) + ")")
 	case "plate":
 		w.And("c.id IN (SELECT v.customer_id FROM vehicles v WHERE v.plate = " + w.Arg(strings.ToUpper(q)) + ")")
 	case "name":
-		w.And(col("c.name") + " LIKE " + w.Arg(likePrefix(q)) + ` ESCAPE '\'`)
+		w.And(term("c.name") + " LIKE " + w.Arg(likePrefix(q)) + ` ESCAPE '\'`)
 	}
 	if f.Kind != "" {
-		w.And("c.kind = " + w.Arg(f.Kind))
+		w.And(eq("c.kind") + " = " + w.Arg(f.Kind))
 	}
 	if f.Stage != "" {
-		w.And("c.stage = " + w.Arg(f.Stage))
+		w.And(eq("c.stage") + " = " + w.Arg(f.Stage))
 	}
 	if f.City != "" {
-		w.And(col("c.city") + " = " + w.Arg(f.City))
+		w.And(eq("c.city") + " = " + w.Arg(f.City))
 	}
 	if f.Source != "" {
-		w.And("c.source = " + w.Arg(f.Source))
+		w.And(eq("c.source") + " = " + w.Arg(f.Source))
 	}
 	if f.ModelID > 0 {
-		w.And("c.preferred_model_id = " + w.Arg(f.ModelID))
+		w.And(eq("c.preferred_model_id") + " = " + w.Arg(f.ModelID))
 	}
 	if f.Tag != "" {
-		// Over every store and seeking, the tag's rows (customer_tags_tag:
-		// tag, customer_id) drive the query, each one primary-key lookup;
-		// within one store (a few thousand customers) and when walking the
-		// sort's index, each customer is one probe of the tag's primary key.
-		// (Driving a store's list from a tag that 100,000 customers carry
-		// took seconds on SQLite: BenchmarkCustomerList.)
-		if seek && seesAll(actor) && f.StoreID == 0 {
-			w.And("c.id IN (SELECT t.customer_id FROM customer_tags t WHERE t.tag = " + w.Arg(f.Tag) + ")")
-		} else {
+		// Seeking, the tag is joined: the planner drives the query from the
+		// tag's rows (customer_tags_tag: tag, customer_id) when the tag is
+		// the rarer condition, and otherwise from another filter's index,
+		// probing the tag's primary key (customer_id, tag) per customer. (A
+		// fixed "IN (SELECT ...)" materialised a tag carried by 100,000
+		// customers for every query; a fixed EXISTS scanned every store for
+		// a rare tag: BenchmarkCustomerList.) Walking the sort's index, each
+		// customer walked is one probe of that key. A customer has a tag at
+		// most once, so the join adds no rows.
+		switch {
+		case seek && !searchDrives:
+			join = " JOIN customer_tags t ON t.customer_id = c.id AND t.tag = " + w.Arg(f.Tag)
+		case sqlite:
+			// Not EXISTS: SQLite builds a Bloom filter of the whole
+			// customer_tags table for it first (18 ms for 100,000 tags) to
+			// answer a probe or two per customer walked.
+			w.And("(SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = " + w.Arg(f.Tag) + ") IS NOT NULL")
+		default:
 			w.And("EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = " + w.Arg(f.Tag) + ")")
 		}
 	}
 	if f.SalesUserID > 0 {
-		w.And(col("c.sales_user_id") + " = " + w.Arg(f.SalesUserID))
+		w.And(eq("c.sales_user_id") + " = " + w.Arg(f.SalesUserID))
 	}
 	if !f.ContactAfter.IsZero() {
 		w.And(col("c.last_contact_at") + " >= " + w.Arg(f.ContactAfter.UTC()))
 	}
 	if !f.ContactBefore.IsZero() {
+		if f.ContactAfter.IsZero() {
+			// Says what "<" implies: SQLite's planner then ranges over
+			// customers_list_contact instead of scanning a whole index.
+			w.And(col("c.last_contact_at") + " IS NOT NULL")
+		}
 		w.And(col("c.last_contact_at") + " < " + w.Arg(f.ContactBefore.Add(contactBoundary).UTC()))
 	}
 	if f.NoContact {
-		w.And("c.last_contact_at IS NULL")
+		w.And(eq("c.last_contact_at") + " IS NULL")
 	}
 	if f.Consent != nil {
-		w.And("c.consent_marketing = " + w.Arg(*f.Consent))
+		w.And(col("c.consent_marketing") + " = " + w.Arg(*f.Consent))
 	}
-	return &w
+	return join, &w
+}
+
+// AllStoresCountCap is where the list stops counting when it spans every
+// store (an admin without a store filter): "1,000+ 条". Within one store
+// (a few thousand customers, each filter column in customers_store_list)
+// the list counts to listing.CountCap. Over a million customers, counting
+// 10,000 matches of two common conditions (a tag carried by one customer
+// in ten and a city) reads 100,000 index entries, about 100 ms; 1,000
+// reads a tenth of that (docs/测试说明.md §4.0a).
+const AllStoresCountCap = 1000
+
+// countCap is the count's cap of f's list for actor.
+func (f Filter) countCap(actor *identity.User) int {
+	if seesAll(actor) && f.StoreID == 0 {
+		return AllStoresCountCap
+	}
+	return listing.CountCap
+}
+
+// onlyTag reports whether f, for actor, selects every store's customers
+// that carry a tag, and nothing else.
+func (f Filter) onlyTag(actor *identity.User) bool {
+	g := f
+	g.Tag, g.Sort, g.Limit, g.Cursor = "", "", 0, ""
+	return f.Tag != "" && seesAll(actor) && g == Filter{}
 }
 
 // seesAll reports whether actor sees every store's customers: admins and
@@ -418,8 +486,9 @@ const rowColumns = `c.id, c.name, c.mobile, c.kind, c.stage, c.city, c.source, C
 	COALESCE(c.sales_user_id, 0), COALESCE(u.display_name, ''), COALESCE(m.name, ''), c.consent_marketing, c.last_contact_at,
 	c.created_at, c.updated_at`
 
-// rowFrom joins the names a row shows (a read-only join for display).
-const rowFrom = ` FROM customers c LEFT JOIN sites s ON s.id = c.store_id LEFT JOIN users u ON u.id = c.sales_user_id
+// rowJoins join the names a row shows (a read-only join for display); they
+// follow "FROM customers c" and the filter's join.
+const rowJoins = ` LEFT JOIN sites s ON s.id = c.store_id LEFT JOIN users u ON u.id = c.sales_user_id
 	LEFT JOIN vehicle_models m ON m.id = c.preferred_model_id`
 
 func scanRow(rows interface{ Scan(...any) error }, full bool) (*Row, error) {
@@ -446,8 +515,8 @@ func sortKey(o listing.Order, r *Row) any {
 }
 
 // List returns one page of the customers that match f, in f's sort, and
-// how many match in all (exact up to listing.CountCap). Mobile numbers are
-// masked.
+// how many match in all (exact up to listing.CountCap within a store, up
+// to AllStoresCountCap over every store). Mobile numbers are masked.
 //
 // Sales staff see their own store's customers (a store manager as well:
 // the whole store), admins every store's; owners and service staff get
@@ -462,31 +531,48 @@ func (s *Service) List(ctx context.Context, actor *identity.User, f Filter) (lis
 		return page, listing.Total{}, err
 	}
 	order, _ := Sorts.Lookup(f.Sort)
-	limit, _ := listing.CheckLimit(f.Limit)
+	size, _ := listing.CheckLimit(f.Limit)
 	cur, err := order.Decode(f.Cursor)
 	if err != nil {
 		return page, listing.Total{}, err
 	}
-	w := f.where(actor, true)
-	total, err := listing.Count(ctx, s.db, "FROM customers c"+w.SQL(), w.Args...)
+	join, w := f.where(actor, true, s.db.Dialect)
+	limit := f.countCap(actor)
+	var total listing.Total
+	if f.onlyTag(actor) {
+		// Merged customers carry no tags (Merge moves them to the
+		// survivor, and a merged customer cannot be edited), so the tag's
+		// rows alone count the customers: no customer row is read.
+		total, err = listing.CountUpTo(ctx, s.db, limit, "FROM customer_tags t WHERE t.tag = $1", f.Tag)
+	} else {
+		total, err = listing.CountUpTo(ctx, s.db, limit, "FROM customers c"+join+w.SQL(), w.Args...)
+	}
 	if err != nil {
 		return page, listing.Total{}, err
+	}
+	if total.N == 0 {
+		return page, total, nil // nothing matches: no page to read
 	}
 	if total.Capped {
-		w = f.where(actor, false)
+		join, w = f.where(actor, false, s.db.Dialect)
 	}
-	rows, err := s.rowsPage(ctx, w, order, cur, limit+1, false)
+	rows, err := s.rowsPage(ctx, join, w, order, cur, size+1, false)
 	if err != nil {
 		return page, listing.Total{}, err
 	}
-	return listing.NewPage(rows, limit, func(r *Row) string { return order.Encode(sortKey(order, r), r.ID) }), total, nil
+	return listing.NewPage(rows, size, func(r *Row) string { return order.Encode(sortKey(order, r), r.ID) }), total, nil
 }
 
-// rowsPage reads up to n customers matching w after cur in order.
-func (s *Service) rowsPage(ctx context.Context, w *listing.Where, order listing.Order, cur *listing.Cursor, n int, full bool) ([]*Row, error) {
+// rowsPage reads up to n customers matching join and w after cur in order.
+func (s *Service) rowsPage(ctx context.Context, join string, w *listing.Where, order listing.Order, cur *listing.Cursor, n int, full bool) ([]*Row, error) {
 	w = w.Clone()
 	order.After(w, cur)
-	rows, err := s.db.QueryContext(ctx, `SELECT `+rowColumns+rowFrom+w.SQL()+` ORDER BY `+order.OrderBy()+` LIMIT `+w.Arg(n), w.Args...)
+	// The page's ids first, then their rows: the ids and sort keys come
+	// from the filter's index alone where it carries them (every column
+	// for a store), so that only the n rows shown are read from the table,
+	// not every match that is sorted.
+	ids := `SELECT c.id FROM customers c` + join + w.SQL() + ` ORDER BY ` + order.OrderBy() + ` LIMIT ` + w.Arg(n)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+rowColumns+` FROM customers c`+rowJoins+` WHERE c.id IN (`+ids+`) ORDER BY `+order.OrderBy(), w.Args...)
 	if err != nil {
 		return nil, err
 	}
@@ -511,9 +597,9 @@ func (s *Service) CountMatching(ctx context.Context, actor *identity.User, f Fil
 	if err := f.check(); err != nil {
 		return 0, err
 	}
-	w := f.where(actor, true)
+	join, w := f.where(actor, true, s.db.Dialect)
 	var n int64
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers c`+w.SQL(), w.Args...).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers c`+join+w.SQL(), w.Args...).Scan(&n)
 	return n, err
 }
 
@@ -540,13 +626,13 @@ func (s *Service) Export(ctx context.Context, actor *identity.User, f Filter, w 
 		return 0, err
 	}
 	order, _ := Sorts.Lookup(f.Sort)
-	where := f.where(actor, true)
-	total, err := listing.Count(ctx, s.db, "FROM customers c"+where.SQL(), where.Args...)
+	join, where := f.where(actor, true, s.db.Dialect)
+	total, err := listing.Count(ctx, s.db, "FROM customers c"+join+where.SQL(), where.Args...)
 	if err != nil {
 		return 0, err
 	}
 	if total.Capped {
-		where = f.where(actor, false)
+		join, where = f.where(actor, false, s.db.Dialect)
 	}
 	full := seesAll(actor) || s.manages(actor)
 	detail := map[string]any{"filter": f.Values().Encode(), "full_mobile": full}
@@ -560,7 +646,7 @@ func (s *Service) Export(ctx context.Context, actor *identity.User, f Filter, w 
 	n, err = listing.Export(w, ExportHeader, func(emit func(...any) error) error {
 		var cur *listing.Cursor
 		for {
-			rows, err := s.rowsPage(ctx, where, order, cur, listing.ExportBatch, full)
+			rows, err := s.rowsPage(ctx, join, where, order, cur, listing.ExportBatch, full)
 			if err != nil {
 				return err
 			}

@@ -27,7 +27,7 @@ type listCase struct {
 // benchListDB opens NEVCRM_BENCH_DB (a SQLite file or a postgres:// URL,
 // migrated to this version first: use a copy) or, without it, a SQLite
 // database with 20,000 synthetic customers.
-func benchListDB(b *testing.B) *db.DB {
+func benchListDB(b testing.TB) *db.DB {
 	ctx := context.Background()
 	dsn := os.Getenv("NEVCRM_BENCH_DB")
 	if dsn == "" {
@@ -70,7 +70,7 @@ func benchListDB(b *testing.B) *db.DB {
 
 // fillCustomers adds n customers to w's two stores, with every listed
 // column varied, a tag on one in ten and a car on one in a hundred.
-func fillCustomers(b *testing.B, w *world, n int) {
+func fillCustomers(b testing.TB, w *world, n int) {
 	cities := []string{"上海", "杭州", "苏州", "南京", "宁波", "无锡"}
 	stages := []string{"lead", "interested", "test_drive", "negotiation", "ordered", "delivered", "lost"}
 	sources := []string{"website", "app", "walk_in", "referral", "event", "call_center"}
@@ -122,7 +122,7 @@ func fillCustomers(b *testing.B, w *world, n int) {
 // tag, a customer's mobile, a car's VIN and plate, the contact dates):
 // every filter of the list page alone, as a consultant and as an admin,
 // every sort, every search kind, and combinations of two and three.
-func listCases(b *testing.B, d *db.DB) (cases []listCase, admin, consultant *identity.User) {
+func listCases(b testing.TB, d *db.DB) (cases []listCase, admin, consultant *identity.User) {
 	one := func(q string, args ...any) string {
 		var s string
 		if err := d.QueryRow(q, args...).Scan(&s); err != nil {

@@ -17,8 +17,8 @@ type Queryer interface {
 
 // Total is the result count of a filtered list.
 type Total struct {
-	N      int  // the exact count, or CountCap when Capped
-	Capped bool // more than CountCap rows match
+	N      int  // the exact count, or the cap (CountCap unless CountUpTo) when Capped
+	Capped bool // more than the cap rows match
 }
 
 // Count counts the rows of fromWhere (the "FROM ... WHERE ..." part of the
@@ -27,23 +27,30 @@ type Total struct {
 // by CountCap rows however large the table. fromWhere is SQL written in
 // code; request text belongs in args.
 func Count(ctx context.Context, q Queryer, fromWhere string, args ...any) (Total, error) {
+	return CountUpTo(ctx, q, CountCap, fromWhere, args...)
+}
+
+// CountUpTo is Count with another cap: a list over a million rows counts
+// to a lower cap where reaching 10,000 matches of two common conditions
+// costs more than a page may (docs/测试说明.md §4.0a).
+func CountUpTo(ctx context.Context, q Queryer, limit int, fromWhere string, args ...any) (Total, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 AS one `+fromWhere+
-		` LIMIT `+strconv.Itoa(CountCap+1)+`) capped`, args...).Scan(&n)
+		` LIMIT `+strconv.Itoa(limit+1)+`) capped`, args...).Scan(&n)
 	if err != nil {
 		return Total{}, err
 	}
-	if n > CountCap {
-		return Total{N: CountCap, Capped: true}, nil
+	if n > limit {
+		return Total{N: limit, Capped: true}, nil
 	}
 	return Total{N: n}, nil
 }
 
 // Label is the count as a list page shows it: "共 1,284 条", or
-// "10,000+ 条" when capped.
+// "10,000+ 条" when capped (at CountCap).
 func (t Total) Label() string {
 	if t.Capped {
-		return Thousands(int64(CountCap)) + "+ 条"
+		return Thousands(int64(t.N)) + "+ 条"
 	}
 	return "共 " + Thousands(int64(t.N)) + " 条"
 }
