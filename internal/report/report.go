@@ -132,9 +132,10 @@ func (s *Service) Admin(ctx context.Context, actor *identity.User) (*Overview, e
 	for _, q := range []struct{ key, label, sql string }{
 		// Customers from the counter the triggers of migration 00016 keep.
 		{"customers", "客户", `SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM report_customer_stages`},
-		{"vehicles", "车辆", `SELECT COUNT(*) FROM vehicles`},
+		// Vehicles from the counter the triggers of migration 00024 keep.
+		{"vehicles", "车辆", `SELECT n FROM report_vehicle_count WHERE id = 1`},
 		{"sites", "网点", `SELECT COUNT(*) FROM sites`},
-		{"staff", "员工账号", `SELECT COUNT(*) FROM users WHERE role <> 'owner'`},
+		{"staff", "员工账号", `SELECT COUNT(*) FROM users WHERE role IN ('sales', 'service', 'admin')`},
 	} {
 		c := Count{Key: q.key, Label: q.label}
 		if err := s.db.QueryRowContext(ctx, q.sql).Scan(&c.N); err != nil {

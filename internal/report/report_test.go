@@ -69,6 +69,26 @@ func TestOverviews(t *testing.T) {
 		if aov.Tiles[0].N != 300 {
 			t.Fatalf("admin tiles %+v", aov.Tiles)
 		}
+		// The counters agree with counts made the plain way.
+		var vehicles, staff int
+		if err := d.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM vehicles), (SELECT COUNT(*) FROM users WHERE role <> 'owner')`).Scan(&vehicles, &staff); err != nil {
+			t.Fatal(err)
+		}
+		if aov.Tiles[1].N != vehicles || aov.Tiles[3].N != staff || vehicles == 0 {
+			t.Errorf("admin tiles %+v, want %d vehicles, %d staff", aov.Tiles, vehicles, staff)
+		}
+		since := now.In(shanghai).AddDate(0, 0, -29).Format("2006-01-02")
+		var recent int
+		if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE slot_date >= $1`, since).Scan(&recent); err != nil {
+			t.Fatal(err)
+		}
+		inBreakdown := 0
+		for _, c := range aov.Breakdown {
+			inBreakdown += c.N
+		}
+		if inBreakdown != recent {
+			t.Errorf("admin breakdown sums to %d appointments, want %d from %s on", inBreakdown, recent, since)
+		}
 		if len(aov.Breakdown) < 3 {
 			t.Fatalf("admin breakdown has %d statuses; the generated month holds more", len(aov.Breakdown))
 		}
