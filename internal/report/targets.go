@@ -352,8 +352,12 @@ func (s *Service) actualByStoreUser(ctx context.Context, sc *scope) (map[targetK
 	} {
 		args := []any{sc.Lo, sc.Hi}
 		where := sc.in("v.store_id", &args)
-		rows, err := s.db.QueryContext(ctx, `SELECT v.store_id, COALESCE(v.sales_user_id, 0), COUNT(*), COALESCE(SUM(v.price_fen - v.discount_fen), 0)
-			FROM vehicle_orders v WHERE `+q.col+` >= $1 AND `+q.col+` < $2 AND `+q.cond+` AND `+where+` GROUP BY v.store_id, v.sales_user_id`, args...)
+		// Grouping by store_id + 0, not store_id: SQLite would otherwise
+		// walk the (store_id, ordered_at) index store by store to save a
+		// sort and read every order's row, instead of the covering index of
+		// migration 00023 (0.86 s against 0.04 s for a quarter of every store).
+		rows, err := s.db.QueryContext(ctx, `SELECT v.store_id + 0, COALESCE(v.sales_user_id, 0), COUNT(*), COALESCE(SUM(v.price_fen - v.discount_fen), 0)
+			FROM vehicle_orders v WHERE `+q.col+` >= $1 AND `+q.col+` < $2 AND `+q.cond+` AND `+where+` GROUP BY v.store_id + 0, COALESCE(v.sales_user_id, 0)`, args...)
 		if err != nil {
 			return nil, err
 		}
