@@ -211,6 +211,9 @@ func (s *Service) Rows(ctx context.Context, actor *identity.User, f RowsFilter) 
 
 // salesRowSet is the query behind a sales drill-down.
 func (s *Service) salesRowSet(ctx context.Context, actor *identity.User, f RowsFilter) (*rowSet, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	if _, ok := DrillSets[f.Set]; !ok {
 		return nil, apperr.Field("set", "没有这类明细")
 	}

@@ -33,6 +33,9 @@ type DrillExport struct {
 // listing.CountCap. Same permissions as Rows and ServiceRows (Forbidden for
 // other roles or stores); a bad filter is Invalid naming the field.
 func (s *Service) DrillExport(ctx context.Context, actor *identity.User, family string, q url.Values, exact bool) (*DrillExport, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	q2 := url.Values{}
 	for k, v := range q {
 		if k != "cursor" && k != "limit" {

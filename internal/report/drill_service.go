@@ -81,6 +81,9 @@ func (s *Service) ServiceRows(ctx context.Context, actor *identity.User, f Servi
 
 // serviceRowSet is the query behind a service drill-down.
 func (s *Service) serviceRowSet(ctx context.Context, actor *identity.User, f ServiceRowsFilter) (*rowSet, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
 	if _, ok := ServiceDrillSets[f.Set]; !ok {
 		return nil, apperr.Field("set", "没有这类明细")
 	}
