@@ -34,17 +34,19 @@ var manualPages = []struct {
 		{"home", "/sales/"}, {"priority", "/sales/priority"}, {"customers", "/sales/customers"}, {"leads", "/sales/leads"},
 		{"tasks", "/sales/tasks"}, {"opportunities", "/sales/opportunities"}, {"test-drives", "/sales/test-drives"},
 		{"test-drive-cars", "/sales/test-drive-cars"}, {"campaigns", "/sales/campaigns"}, {"owner-mining", "/owners/mining"},
+		{"reports", "/sales/reports"}, {"duplicates", "/sales/customers/duplicates"}, {"import", "/sales/customers/import"},
+		{"leads-import", "/sales/leads/import"},
 	}},
 	{"service", false, []struct{ slug, path string }{
 		{"queue", "/service/"}, {"work-orders", "/service/work-orders"}, {"inventory", "/service/inventory"},
 		{"movements", "/service/inventory/movements"}, {"transfers", "/service/inventory/transfers"},
 		{"tickets", "/service/tickets"}, {"follow-ups", "/service/follow-ups"}, {"dashboard", "/service/dashboard"},
-		{"kb", "/admin/kb"},
+		{"kb", "/admin/kb"}, {"batteries", "/service/batteries"}, {"reports", "/service/reports"},
 	}},
 	{"admin", false, []struct{ slug, path string }{
 		{"home", "/admin/"}, {"users", "/admin/users"}, {"user-new", "/admin/users/new"}, {"jobs", "/admin/jobs"},
 		{"privacy", "/admin/privacy"}, {"content", "/admin/content"}, {"lead-models", "/admin/lead-models"},
-		{"lead-rules", "/sales/rules"}, {"moderation", "/community/moderation"},
+		{"lead-rules", "/sales/rules"}, {"moderation", "/community/moderation"}, {"targets", "/admin/targets"},
 	}},
 }
 
@@ -58,7 +60,7 @@ func TestBrowserManualPages(t *testing.T) {
 	t.Parallel()
 	// It runs when scripts/screenshots.sh asks for the screenshots: the
 	// pages' status for every role is TestAuthorizationMatrix's, the owner
-	// pages at 390 px are TestBrowserOwnerCenter's, and 41 more page loads
+	// pages at 390 px are TestBrowserOwnerCenter's, and some 60 more page loads
 	// in chromium cost minutes of CPU in every run of the suite.
 	if os.Getenv("NEVCRM_SCREENSHOTS") == "" {
 		t.Skip("set NEVCRM_SCREENSHOTS (scripts/screenshots.sh) to check the manual's pages and save their screenshots")

@@ -80,18 +80,5 @@ func Backfill(ctx context.Context, d *db.DB) (BackfillResult, error) {
 
 // postIDs runs a query of post ids after $1, at most backfillBatch ($2).
 func postIDs(ctx context.Context, q db.Querier, query string, after int64) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, query, after, backfillBatch)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return postIDList(ctx, q, query, after, backfillBatch)
 }

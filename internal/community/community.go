@@ -17,6 +17,7 @@ import (
 	"html/template"
 	"math"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -195,6 +196,12 @@ type Service struct {
 	vehicles *vehicle.Service
 	// Limits are the per-account rate limits; change before use.
 	Limits Limits
+	// published caches the count of published posts for the search.
+	published struct {
+		mu sync.Mutex
+		n  int64
+		at time.Time
+	}
 }
 
 // Limits are the per-account write rates: at most Posts posts per

@@ -264,7 +264,7 @@ func (s *Service) search(ctx context.Context, v Visitor, q, topic string, offset
 			return r, err
 		}
 		for _, id := range ids {
-			if p := byID[id]; p != nil {
+			if p := byID[id]; p != nil && p.Visible() {
 				r.posts = append(r.posts, p)
 			}
 		}

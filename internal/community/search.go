@@ -1,12 +1,15 @@
 package community
 
 import (
+	"cmp"
 	"context"
 	"html/template"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -191,66 +194,119 @@ func queryTerms(q string) []string {
 
 // searchIDs returns the ids of the published posts best matching q (in
 // topic, when not ""), best first, at most limit.
+//
+// It reads each query term's postings once, in index order (post_id), and
+// ranks in Go: a term's document frequency is the number of its postings,
+// so no separate count is needed, and merging the sorted postings avoids
+// the temporary B-trees that GROUP BY and ORDER BY build in the database.
+// A single term without a topic ranks by its weight alone (the score is
+// monotonic in it), which the database answers with LIMIT. The index holds
+// published posts only (reindex keeps it so; the generator's check and
+// Backfill too), so no join with posts is needed unless a topic narrows the
+// search. On the 1M-customer dataset this took the p99 of a search from
+// 273 ms to the figure in docs/测试说明.md.
 func (s *Service) searchIDs(ctx context.Context, q, topic string, limit int) ([]int64, error) {
 	terms := queryTerms(q)
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	// Document frequencies give each term its IDF.
-	ph := make([]string, len(terms))
-	args := make([]any, len(terms))
-	for i, t := range terms {
-		ph[i] = "$" + strconv.Itoa(i+1)
-		args[i] = t
+	if len(terms) == 1 && topic == "" {
+		return postIDList(ctx, s.db, `SELECT post_id FROM post_terms WHERE term = $1 ORDER BY weight DESC, post_id DESC LIMIT $2`, terms[0], limit)
 	}
-	in := strings.Join(ph, ", ")
-	rows, err := s.db.QueryContext(ctx, `SELECT term, COUNT(*) FROM post_terms WHERE term IN (`+in+`) GROUP BY term`, args...)
+	type posting struct {
+		id int64
+		w  float64
+	}
+	lists := make([][]posting, 0, len(terms))
+	for _, t := range terms { // sorted: the same sum order every time
+		rows, err := s.db.QueryContext(ctx, `SELECT post_id, weight FROM post_terms WHERE term = $1 ORDER BY post_id`, t)
+		if err != nil {
+			return nil, err
+		}
+		var ps []posting
+		for rows.Next() {
+			var p posting
+			if err := rows.Scan(&p.id, &p.w); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ps = append(ps, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(ps) > 0 {
+			lists = append(lists, ps)
+		}
+	}
+	need := minMatch(len(terms))
+	if len(lists) < need {
+		return nil, nil
+	}
+	var inTopic map[int64]bool
+	if topic != "" {
+		var err error
+		if inTopic, err = s.topicPosts(ctx, topic); err != nil {
+			return nil, err
+		}
+	}
+	total, err := s.publishedCount(ctx)
 	if err != nil {
 		return nil, err
 	}
-	df := map[string]int64{}
-	for rows.Next() {
-		var t string
-		var n int64
-		if err := rows.Scan(&t, &n); err != nil {
-			rows.Close()
-			return nil, err
+	idf := make([]float64, len(lists))
+	for i, ps := range lists {
+		n := float64(len(ps))
+		idf[i] = math.Log(1 + (math.Max(float64(total), n)-n+0.5)/(n+0.5))
+	}
+	type ranked struct {
+		id    int64
+		score float64
+	}
+	var out []ranked
+	// Merge the lists, each sorted by post id: the smallest head id is the
+	// next post; it holds the terms whose heads carry that id.
+	at := make([]int, len(lists))
+	for {
+		next := int64(-1)
+		for i, ps := range lists {
+			if at[i] < len(ps) && (next < 0 || ps[at[i]].id < next) {
+				next = ps[at[i]].id
+			}
 		}
-		df[t] = n
+		if next < 0 {
+			break
+		}
+		n, score := 0, 0.0
+		for i, ps := range lists {
+			if at[i] < len(ps) && ps[at[i]].id == next {
+				w := ps[at[i]].w
+				score += w / (w + bm25K) * idf[i]
+				n++
+				at[i]++
+			}
+		}
+		if n >= need && (inTopic == nil || inTopic[next]) {
+			out = append(out, ranked{next, score})
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	slices.SortFunc(out, func(a, b ranked) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.id, a.id)
+	})
+	ids := make([]int64, 0, min(limit, len(out)))
+	for _, r := range out[:min(limit, len(out))] {
+		ids = append(ids, r.id)
 	}
-	need := minMatch(len(terms))
-	if len(df) < need {
-		return nil, nil
-	}
-	var total int64
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts WHERE status = 'published'`).Scan(&total); err != nil {
-		return nil, err
-	}
-	var idf strings.Builder
-	idf.WriteString("CASE t.term")
-	for _, t := range terms {
-		n := float64(df[t])
-		v := math.Log(1 + (float64(total)-n+0.5)/(n+0.5))
-		idf.WriteString(" WHEN " + "$" + strconv.Itoa(len(args)+1) + " THEN " + strconv.FormatFloat(v, 'f', 6, 64))
-		args = append(args, t)
-	}
-	idf.WriteString(" ELSE 0 END")
-	where := ""
-	if topic != "" {
-		args = append(args, topic)
-		where = " AND p.topic = $" + strconv.Itoa(len(args))
-	}
-	args = append(args, need, limit)
-	sqlText := `SELECT t.post_id FROM post_terms t JOIN posts p ON p.id = t.post_id
-		WHERE t.term IN (` + in + `) AND p.status = 'published'` + where + `
-		GROUP BY t.post_id HAVING COUNT(*) >= $` + strconv.Itoa(len(args)-1) + `
-		ORDER BY SUM(t.weight / (t.weight + ` + strconv.FormatFloat(bm25K, 'f', 1, 64) + `) * ` + idf.String() + `) DESC, t.post_id DESC
-		LIMIT $` + strconv.Itoa(len(args))
-	rows, err = s.db.QueryContext(ctx, sqlText, args...)
+	return ids, nil
+}
+
+// postIDList runs a query of post ids with arguments args.
+func postIDList(ctx context.Context, q db.Querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -264,6 +320,45 @@ func (s *Service) searchIDs(ctx context.Context, q, topic string, limit int) ([]
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// topicPosts returns the ids of the published posts of topic.
+func (s *Service) topicPosts(ctx context.Context, topic string) (map[int64]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM posts WHERE topic = $1 AND status = 'published'`, topic)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// publishedTTL is how long the count of published posts (the N of the
+// search's IDF) is reused: it moves slowly, and an IDF a minute old ranks
+// the same.
+const publishedTTL = time.Minute
+
+// publishedCount returns the number of published posts, counted at most
+// once per publishedTTL per Service.
+func (s *Service) publishedCount(ctx context.Context) (int64, error) {
+	s.published.mu.Lock()
+	defer s.published.mu.Unlock()
+	if !s.published.at.IsZero() && time.Since(s.published.at) < publishedTTL {
+		return s.published.n, nil
+	}
+	var n int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts WHERE status = 'published'`).Scan(&n); err != nil {
+		return 0, err
+	}
+	s.published.n, s.published.at = n, time.Now()
+	return n, nil
 }
 
 // asciiLower lower-cases ASCII letters only, keeping every byte offset.

@@ -33,9 +33,11 @@ import (
 
 // Skipped are the tables that are not copied (see the package comment);
 // goose_db_version is written by the migrations themselves, and the report
-// counters (report_customer_stages, report_lead_statuses) by the target's
-// triggers as the customers and leads arrive.
-var Skipped = []string{"goose_db_version", "job_runs", "job_file_chunks", "report_customer_stages", "report_lead_statuses"}
+// counters and rollups (report_customer_stages, report_lead_statuses,
+// report_energy_days, report_appointment_days) by the target's triggers as
+// the customers, leads, charging sessions, battery swaps and appointments
+// arrive.
+var Skipped = []string{"goose_db_version", "job_runs", "job_file_chunks", "report_customer_stages", "report_lead_statuses", "report_energy_days", "report_appointment_days"}
 
 // skipped reports whether table t is not copied.
 func skipped(t string) bool { return strings.HasPrefix(t, "river_") || slices.Contains(Skipped, t) }

@@ -63,10 +63,14 @@ type ownerRow struct {
 	App         bool
 }
 
-// ownerSQL reads the owners (with their first vehicle) delivered before
-// $1; the behaviour columns are filled per batch by ownerFacts.
+// ownerSQL reads the owners (with their first vehicle and whether they had
+// an App account) delivered before $1; the other behaviour columns are
+// filled per batch by readOwners. The account is an EXISTS on the unique
+// users.customer_id, not a grouped query over the batch: SQLite chose
+// users_role_created for that one and read every owner account per batch.
 const ownerSQL = `SELECT c.id, c.name, c.mobile, c.city, COALESCE(c.store_id, 0), COALESCE(c.sales_user_id, 0), c.source, c.consent_marketing,
-	COALESCE(c.budget_fen, 0), v.delivered_at, v.mileage_km, v.battery_soh, m.name, m.price_fen, v.warranty_end
+	COALESCE(c.budget_fen, 0), v.delivered_at, v.mileage_km, v.battery_soh, m.name, m.price_fen, v.warranty_end,
+	EXISTS (SELECT 1 FROM users u WHERE u.customer_id = c.id AND u.role = 'owner' AND u.created_at < $1)
 FROM customers c JOIN vehicles v ON v.id = (SELECT MIN(v2.id) FROM vehicles v2 WHERE v2.customer_id = c.id)
 JOIN vehicle_models m ON m.id = v.model_id
 WHERE c.kind = 'owner' AND c.erased_at IS NULL AND v.delivered_at IS NOT NULL AND v.delivered_at < $1`
@@ -95,7 +99,7 @@ func readOwners(ctx context.Context, q interface {
 		var o ownerRow
 		var delivered, warranty time.Time
 		if err := rows.Scan(&o.CustomerID, &o.Name, &o.Mobile, &o.City, &o.StoreID, &o.SalesUserID, &o.Source, &o.Consent, &o.BudgetFen,
-			&delivered, &o.MileageKm, &o.SOH, &o.Model, &o.PriceFen, &warranty); err != nil {
+			&delivered, &o.MileageKm, &o.SOH, &o.Model, &o.PriceFen, &warranty, &o.App); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -109,47 +113,57 @@ func readOwners(ctx context.Context, q interface {
 	}
 	lo, hi := out[0].CustomerID, out[len(out)-1].CustomerID
 	// One grouped query per fact over the batch's id range ($1..$2),
-	// before asOf ($3); $4 is a year before asOf.
+	// before asOf ($3); $4 is a year before asOf. The visits read the
+	// partial index appointments_repair_visits and the ratings
+	// work_order_ratings_customer (migration 00022) without table rows.
 	facts := []struct {
 		sql   string
-		apply func(o *ownerRow, v any)
+		apply func(o *ownerRow, v []any)
 	}{
-		{`SELECT customer_id, COUNT(*) FROM appointments WHERE customer_id BETWEEN $1 AND $2 AND service_kind = 'repair' AND status = 'completed'
-			AND completed_at < $3 AND completed_at >= $4 GROUP BY customer_id`, func(o *ownerRow, v any) { o.Visits12m = int(toFloat(v)) }},
-		{`SELECT customer_id, MAX(completed_at) FROM appointments WHERE customer_id BETWEEN $1 AND $2 AND service_kind = 'repair' AND status = 'completed'
-			AND completed_at < $3 AND $4 = $4 GROUP BY customer_id`, func(o *ownerRow, v any) {
-			switch t := v.(type) {
-			case time.Time:
-				o.LastVisit = t.UTC()
-			case string:
-				o.LastVisit = parseDBTime(t)
-			case []byte:
-				o.LastVisit = parseDBTime(string(t))
-			}
-		}},
+		{`SELECT customer_id, SUM(CASE WHEN completed_at >= $4 THEN 1 ELSE 0 END), MAX(completed_at) FROM appointments
+			WHERE customer_id BETWEEN $1 AND $2 AND service_kind = 'repair' AND status = 'completed' AND completed_at < $3 GROUP BY customer_id`,
+			func(o *ownerRow, v []any) {
+				o.Visits12m = int(toFloat(v[0]))
+				switch t := v[1].(type) {
+				case time.Time:
+					o.LastVisit = t.UTC()
+				case string:
+					o.LastVisit = parseDBTime(t)
+				case []byte:
+					o.LastVisit = parseDBTime(string(t))
+				}
+			}},
 		{`SELECT customer_id, AVG(rating) FROM work_order_ratings WHERE customer_id BETWEEN $1 AND $2 AND created_at < $3 AND $4 = $4 GROUP BY customer_id`,
-			func(o *ownerRow, v any) { o.Rating = toFloat(v) }},
+			func(o *ownerRow, v []any) { o.Rating = toFloat(v[0]) }},
 		{`SELECT customer_id, COUNT(*) FROM posts WHERE customer_id BETWEEN $1 AND $2 AND created_at < $3 AND $4 = $4 GROUP BY customer_id`,
-			func(o *ownerRow, v any) { o.Posts = int(toFloat(v)) }},
+			func(o *ownerRow, v []any) { o.Posts = int(toFloat(v[0])) }},
 		{`SELECT customer_id, COUNT(*) FROM support_tickets WHERE customer_id BETWEEN $1 AND $2 AND created_at < $3 AND $4 = $4 GROUP BY customer_id`,
-			func(o *ownerRow, v any) { o.Tickets = int(toFloat(v)) }},
-		{`SELECT customer_id, COUNT(*) FROM users WHERE customer_id BETWEEN $1 AND $2 AND role = 'owner' AND created_at < $3 AND $4 = $4 GROUP BY customer_id`,
-			func(o *ownerRow, v any) { o.App = toFloat(v) > 0 }},
+			func(o *ownerRow, v []any) { o.Tickets = int(toFloat(v[0])) }},
 	}
 	for _, fct := range facts {
 		rs, err := q.QueryContext(ctx, fct.sql, lo, hi, asOf, asOf.AddDate(-1, 0, 0))
 		if err != nil {
 			return nil, err
 		}
+		cols, err := rs.Columns()
+		if err != nil {
+			rs.Close()
+			return nil, err
+		}
+		vals := make([]any, len(cols)-1)
+		dest := make([]any, len(cols))
+		var id int64
+		dest[0] = &id
+		for i := range vals {
+			dest[i+1] = &vals[i]
+		}
 		for rs.Next() {
-			var id int64
-			var v any
-			if err := rs.Scan(&id, &v); err != nil {
+			if err := rs.Scan(dest...); err != nil {
 				rs.Close()
 				return nil, err
 			}
 			if o := by[id]; o != nil {
-				fct.apply(o, v)
+				fct.apply(o, vals)
 			}
 		}
 		rs.Close()
@@ -727,15 +741,21 @@ func (s *Service) EvaluateChurn(ctx context.Context, actor *identity.User, horiz
 	if err := requireAdmin(actor); err != nil {
 		return nil, err
 	}
-	now := s.now()
+	ev, _, err := s.evaluateChurn(ctx, s.now(), horizon)
+	return ev, err
+}
+
+// evaluateChurn is EvaluateChurn as of now; it also returns the owners'
+// frame with its outcomes, which TrainChurn fits on.
+func (s *Service) evaluateChurn(ctx context.Context, now time.Time, horizon time.Duration) (*ChurnEvaluation, *Frame, error) {
 	asOf := now.Add(-horizon)
 	rows, err := readOwners(ctx, s.db, asOf, "", 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	came, err := s.visitedBetween(ctx, asOf, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ev := &ChurnEvaluation{AsOf: asOf, Horizon: horizon, Owners: len(rows)}
 	f := ownerFrame(rows, asOf, now)
@@ -750,12 +770,12 @@ func (s *Service) EvaluateChurn(ctx context.Context, actor *identity.User, horiz
 	_, rep, err := Train(f, TrainOptions{Folds: 5, Seed: 1}, nil)
 	if err != nil {
 		if strings.Contains(err.Error(), ErrTooFew.Error()) {
-			return nil, apperr.New(apperr.Invalid, "车主数量不足，无法评估流失模型")
+			return nil, nil, apperr.New(apperr.Invalid, "车主数量不足，无法评估流失模型")
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	ev.Report = rep
-	return ev, nil
+	return ev, f, nil
 }
 
 // scoreOwnersWith applies a trained churn model to owners as of now.
@@ -855,22 +875,13 @@ func (s *Service) activeTarget(ctx context.Context, target string) (int64, *Mode
 // reaches 0.60; otherwise the version records why the scorecard stays.
 // Admins and the system may call it.
 func (s *Service) TrainChurn(ctx context.Context, actor *identity.User, horizon time.Duration) (*Version, *ChurnEvaluation, error) {
-	ev, err := s.EvaluateChurn(ctx, actor, horizon)
-	if err != nil {
+	if err := requireAdmin(actor); err != nil {
 		return nil, nil, err
 	}
 	now := s.now()
-	rows, err := readOwners(ctx, s.db, ev.AsOf, "", 0)
+	ev, f, err := s.evaluateChurn(ctx, now, horizon)
 	if err != nil {
 		return nil, nil, err
-	}
-	came, err := s.visitedBetween(ctx, ev.AsOf, now)
-	if err != nil {
-		return nil, nil, err
-	}
-	f := ownerFrame(rows, ev.AsOf, now)
-	for i, o := range rows {
-		f.Y[i] = boolNum(!came[o.CustomerID])
 	}
 	m, err := fitFamily(ev.Report.Best, f, 1)
 	if err != nil {
@@ -885,7 +896,7 @@ func (s *Service) TrainChurn(ctx context.Context, actor *identity.User, horizon 
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO lead_score_models (target, family, active, features, train_from, train_to, n_train, n_valid, n_pos,
 				auc, report, model, created_by, created_at) VALUES ('churn', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-			m.Family, false, string(feats), ev.AsOf, now, len(rows), ev.Report.NValid, ev.Churned, ev.Report.Valid.AUC, string(repJSON), string(modelJSON),
+			m.Family, false, string(feats), ev.AsOf, now, f.Len(), ev.Report.NValid, ev.Churned, ev.Report.Valid.AUC, string(repJSON), string(modelJSON),
 			nullUser(actor), now).Scan(&id); err != nil {
 			return err
 		}

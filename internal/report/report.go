@@ -13,6 +13,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/site"
 )
 
 // Count is a labelled number.
@@ -129,7 +130,8 @@ func (s *Service) Admin(ctx context.Context, actor *identity.User) (*Overview, e
 	}
 	ov := &Overview{}
 	for _, q := range []struct{ key, label, sql string }{
-		{"customers", "客户", `SELECT COUNT(*) FROM customers`},
+		// Customers from the counter the triggers of migration 00016 keep.
+		{"customers", "客户", `SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM report_customer_stages`},
 		{"vehicles", "车辆", `SELECT COUNT(*) FROM vehicles`},
 		{"sites", "网点", `SELECT COUNT(*) FROM sites`},
 		{"staff", "员工账号", `SELECT COUNT(*) FROM users WHERE role <> 'owner'`},
@@ -140,7 +142,10 @@ func (s *Service) Admin(ctx context.Context, actor *identity.User) (*Overview, e
 		}
 		ov.Tiles = append(ov.Tiles, c)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM appointments WHERE scheduled_at >= $1 GROUP BY status ORDER BY status`, s.now().AddDate(0, 0, -30))
+	// Appointments of the last 30 local days (today and the 29 before)
+	// from the rollup the triggers of migration 00021 keep.
+	since := s.now().In(site.Shanghai).AddDate(0, 0, -29).Format("2006-01-02")
+	rows, err := s.db.QueryContext(ctx, `SELECT status, CAST(SUM(n) AS BIGINT) FROM report_appointment_days WHERE day >= $1 GROUP BY status HAVING SUM(n) > 0 ORDER BY status`, since)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/nevcrm/nevcrm/internal/booking"
 )
@@ -41,16 +42,13 @@ func (a *apptAgg) cells(link func(kv ...string) string) []Cell {
 }
 
 func (s *Service) serviceKPIs(ctx context.Context, sc *scope, r *Report) error {
-	late := minutesBetween(s.db.Dialect, "a.scheduled_at", "a.started_at")
-	dur := minutesBetween(s.db.Dialect, "a.started_at", "a.completed_at")
-	args := []any{sc.Lo, sc.Hi}
-	where := sc.in("a.site_id", &args)
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`SELECT a.site_id, a.service_kind, a.status, COUNT(*), COUNT(a.started_at),
-		COALESCE(SUM(CASE WHEN a.started_at IS NOT NULL AND %s <= %d THEN 1 ELSE 0 END), 0),
-		CAST(COALESCE(SUM(CASE WHEN a.status = 'completed' AND a.completed_at IS NOT NULL AND a.started_at IS NOT NULL THEN %s END), 0) AS DOUBLE PRECISION),
-		COALESCE(SUM(CASE WHEN a.status = 'completed' AND a.completed_at IS NOT NULL AND a.started_at IS NOT NULL THEN 1 ELSE 0 END), 0)
-		FROM appointments a WHERE a.scheduled_at >= $1 AND a.scheduled_at < $2 AND %s GROUP BY a.site_id, a.service_kind, a.status`,
-		late, int(OnTimeGrace.Minutes()), dur, where), args...)
+	// One row per site, local day, kind and status from the rollup that the
+	// triggers of migration 00021 keep (report_appointment_days).
+	args := []any{sc.Filter.From, sc.Filter.To}
+	where := sc.in("site_id", &args)
+	rows, err := s.db.QueryContext(ctx, `SELECT site_id, service_kind, status, CAST(SUM(n) AS BIGINT), CAST(SUM(started) AS BIGINT),
+		CAST(SUM(on_time) AS BIGINT), CAST(SUM(dur_sec) AS BIGINT), CAST(SUM(dur_n) AS BIGINT)
+		FROM report_appointment_days WHERE day >= $1 AND day <= $2 AND `+where+` GROUP BY site_id, service_kind, status HAVING SUM(n) > 0`, args...)
 	if err != nil {
 		return err
 	}
@@ -69,10 +67,11 @@ func (s *Service) serviceKPIs(ctx context.Context, sc *scope, r *Report) error {
 		var site int64
 		var kind, status string
 		var n, started, onTime, durN int
-		var durSum float64
-		if err := rows.Scan(&site, &kind, &status, &n, &started, &onTime, &durSum, &durN); err != nil {
+		var durSec int64
+		if err := rows.Scan(&site, &kind, &status, &n, &started, &onTime, &durSec, &durN); err != nil {
 			return err
 		}
+		durSum := float64(durSec) / 60
 		c := sc.center(site)
 		if byCenter[c] == nil {
 			byCenter[c] = &apptAgg{byStatus: map[string]int{}}
@@ -284,12 +283,19 @@ const (
 )
 
 func (s *Service) energy(ctx context.Context, sc *scope, r *Report) error {
-	hourC := s.db.Dialect.LocalHour("c.started_at")
-	hourS := s.db.Dialect.LocalHour("b.swapped_at")
-	args := []any{sc.Lo, sc.Hi}
-	where := sc.in("c.site_id", &args)
-	rows, err := s.db.QueryContext(ctx, `SELECT c.site_id, `+hourC+`, COUNT(*), COALESCE(SUM(c.energy_kwh), 0), COALESCE(SUM(CASE WHEN c.fast THEN 1 ELSE 0 END), 0), COALESCE(SUM(c.cost_fen), 0)
-		FROM charging_sessions c WHERE c.started_at >= $1 AND c.started_at < $2 AND c.site_id IS NOT NULL AND `+where+` GROUP BY c.site_id, `+hourC, args...)
+	// One row per site and local day from the rollup that the triggers of
+	// migration 00021 keep (report_energy_days), not every session.
+	hours := make([]string, 0, 48)
+	for _, p := range []string{"c", "s"} {
+		for h := range 24 {
+			hours = append(hours, fmt.Sprintf("CAST(SUM(%s%02d) AS BIGINT)", p, h))
+		}
+	}
+	args := []any{sc.Filter.From, sc.Filter.To}
+	where := sc.in("site_id", &args)
+	rows, err := s.db.QueryContext(ctx, `SELECT site_id, CAST(SUM(charges) AS BIGINT), CAST(SUM(fast) AS BIGINT), CAST(SUM(energy_wh) AS BIGINT),
+		CAST(SUM(charge_fen) AS BIGINT), CAST(SUM(swaps) AS BIGINT), CAST(SUM(swap_sec) AS BIGINT), `+strings.Join(hours, ", ")+`
+		FROM report_energy_days WHERE day >= $1 AND day <= $2 AND `+where+` GROUP BY site_id HAVING SUM(charges) + SUM(swaps) > 0 ORDER BY site_id`, args...)
 	if err != nil {
 		return err
 	}
@@ -304,61 +310,36 @@ func (s *Service) energy(ctx context.Context, sc *scope, r *Report) error {
 	var hoursC, hoursS [24]int
 	var tot agg
 	for rows.Next() {
-		var site int64
-		var h, n, fast int
-		var kwh float64
-		var fen int64
-		if err := rows.Scan(&site, &h, &n, &kwh, &fast, &fen); err != nil {
+		var site, wh int64
+		var x agg
+		var hc, hs [24]int
+		dest := []any{&site, &x.sessions, &x.fast, &wh, &x.fen, &x.swaps, &x.swapSec}
+		for h := range 24 {
+			dest = append(dest, &hc[h])
+		}
+		for h := range 24 {
+			dest = append(dest, &hs[h])
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		if bySite[site] == nil {
-			bySite[site] = &agg{}
-		}
-		for _, a := range []*agg{bySite[site], &tot} {
-			a.sessions += n
-			a.kwh += kwh
-			a.fast += fast
-			a.fen += fen
-		}
-		if h >= 0 && h < 24 {
-			hoursC[h] += n
+		x.kwh = float64(wh) / 1000
+		bySite[site] = &x
+		tot.sessions += x.sessions
+		tot.fast += x.fast
+		tot.kwh += x.kwh
+		tot.fen += x.fen
+		tot.swaps += x.swaps
+		tot.swapSec += x.swapSec
+		for h := range 24 {
+			hoursC[h] += hc[h]
+			hoursS[h] += hs[h]
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	rows.Close()
-	args = []any{sc.Lo, sc.Hi}
-	where = sc.in("b.site_id", &args)
-	srows, err := s.db.QueryContext(ctx, `SELECT b.site_id, `+hourS+`, COUNT(*), COALESCE(SUM(b.duration_sec), 0), COALESCE(SUM(b.cost_fen), 0)
-		FROM battery_swaps b WHERE b.swapped_at >= $1 AND b.swapped_at < $2 AND `+where+` GROUP BY b.site_id, `+hourS, args...)
-	if err != nil {
-		return err
-	}
-	defer srows.Close()
-	var swapFen int64
-	for srows.Next() {
-		var site, sec, fen int64
-		var h, n int
-		if err := srows.Scan(&site, &h, &n, &sec, &fen); err != nil {
-			return err
-		}
-		if bySite[site] == nil {
-			bySite[site] = &agg{}
-		}
-		for _, a := range []*agg{bySite[site], &tot} {
-			a.swaps += n
-			a.swapSec += sec
-		}
-		swapFen += fen
-		if h >= 0 && h < 24 {
-			hoursS[h] += n
-		}
-	}
-	if err := srows.Err(); err != nil {
-		return err
-	}
-	srows.Close()
 	peak := func(h [24]int) string {
 		best := -1
 		for i, n := range h {

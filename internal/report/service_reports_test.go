@@ -250,6 +250,23 @@ func TestServiceReports(t *testing.T) {
 		if r.Tiles[0].Text != strconv.Itoa(appN) || r.Tiles[1].Text != pct(noShow, appN) || r.Tiles[2].Text != pct(onTime, started) || appN == 0 {
 			t.Errorf("service tiles %+v, want %d appointments, no-show %s, on time %s", r.Tiles, appN, pct(noShow, appN), pct(onTime, started))
 		}
+		// The rollup follows a status change: a completed December
+		// appointment of the center becomes a no-show.
+		var changed int64
+		if err := d.QueryRowContext(ctx, `SELECT MIN(id) FROM appointments WHERE site_id = $1 AND status = 'completed' AND scheduled_at >= $2 AND scheduled_at < $3`,
+			center, time.Date(2025, 11, 30, 16, 0, 0, 0, time.UTC), time.Date(2025, 12, 31, 16, 0, 0, 0, time.UTC)).Scan(&changed); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ExecContext(ctx, `UPDATE appointments SET status = 'no_show', started_at = NULL, completed_at = NULL WHERE id = $1`, changed); err != nil {
+			t.Fatal(err)
+		}
+		r, err = s.ServiceReport(ctx, svc, report.Filter{Tab: "service", From: from, To: to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Tiles[0].Text != strconv.Itoa(appN) || r.Tiles[1].Text != pct(noShow+1, appN) {
+			t.Errorf("after a no-show: %+v, want %d appointments, no-show %s", r.Tiles, appN, pct(noShow+1, appN))
+		}
 		// Energy: the center sees its station's swaps.
 		sw := 0
 		for _, x := range swaps {
@@ -263,6 +280,49 @@ func TestServiceReports(t *testing.T) {
 		}
 		if r.Tiles[2].Text != strconv.Itoa(sw) || sw == 0 {
 			t.Errorf("swaps %s, want %d", r.Tiles[2].Text, sw)
+		}
+		// The rollup follows changes: a December swap moved to November, one
+		// deleted, a fast charge at the station at 10:30 Shanghai time.
+		var moved, gone, veh, cust int64
+		if err := d.QueryRowContext(ctx, `SELECT MIN(id), MAX(id) FROM battery_swaps WHERE swapped_at >= $1 AND swapped_at < $2`,
+			time.Date(2025, 11, 30, 16, 0, 0, 0, time.UTC), time.Date(2025, 12, 31, 16, 0, 0, 0, time.UTC)).Scan(&moved, &gone); err != nil || moved == gone {
+			t.Fatalf("two December swaps: %v (%d, %d)", err, moved, gone)
+		}
+		if err := d.QueryRowContext(ctx, `SELECT vehicle_id, customer_id FROM battery_swaps WHERE id = $1`, gone).Scan(&veh, &cust); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`UPDATE battery_swaps SET swapped_at = $1 WHERE id = $2`, []any{time.Date(2025, 11, 20, 2, 0, 0, 0, time.UTC), moved}},
+			{`DELETE FROM battery_swaps WHERE id = $1`, []any{gone}},
+			{`INSERT INTO charging_sessions (vehicle_id, customer_id, site_id, fast, started_at, ended_at, energy_kwh, start_soc, end_soc, cost_fen)
+				VALUES ($1, $2, $3, TRUE, $4, $5, 40.5, 20, 80, 3000)`, []any{veh, cust, station, time.Date(2025, 12, 10, 2, 30, 0, 0, time.UTC), time.Date(2025, 12, 10, 3, 0, 0, 0, time.UTC)}},
+		} {
+			if _, err := d.ExecContext(ctx, q.sql, q.args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err = s.ServiceReport(ctx, svc, report.Filter{Tab: "energy", From: from, To: to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Tiles[0].Text != "1" || r.Tiles[1].Text != "40.5" || r.Tiles[2].Text != strconv.Itoa(sw-2) || r.Tiles[3].Text != "10:00–11:00" {
+			t.Errorf("energy after changes: %+v, want 1 charge of 40.5 kWh at 10:00, %d swaps", r.Tiles, sw-2)
+		}
+		r, err = s.ServiceReport(ctx, svc, report.Filter{Tab: "energy", From: "2025-11-01", To: "2025-11-30"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nov := 1
+		for _, x := range swaps {
+			if inPeriod(x.at, "2025-11-01", "2025-11-30") {
+				nov++
+			}
+		}
+		if r.Tiles[2].Text != strconv.Itoa(nov) {
+			t.Errorf("November swaps %s, want %d with the moved one", r.Tiles[2].Text, nov)
 		}
 		// An empty period.
 		r, err = s.ServiceReport(ctx, admin, report.Filter{Tab: "feedback", From: "2027-01-01", To: "2027-01-31"})
