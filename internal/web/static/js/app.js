@@ -72,3 +72,18 @@ document.addEventListener("click", function (e) {
   var t = e.target.closest && e.target.closest("[data-print]");
   if (t) { e.preventDefault(); window.print(); }
 });
+
+// The staff navigation's groups (<details class="nav-group">): one open at
+// a time; a click elsewhere or Escape closes them.
+document.addEventListener("click", function (e) {
+  document.querySelectorAll("details.nav-group[open]").forEach(function (d) {
+    if (!d.contains(e.target)) d.removeAttribute("open");
+  });
+});
+document.addEventListener("keydown", function (e) {
+  if (e.key !== "Escape") return;
+  document.querySelectorAll("details.nav-group[open]").forEach(function (d) {
+    d.removeAttribute("open");
+    d.querySelector("summary").focus();
+  });
+});
