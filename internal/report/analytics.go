@@ -428,6 +428,7 @@ type chartSeries struct {
 	Name    string    `json:"name"`
 	Values  []float64 `json:"values"`
 	Missing []int     `json:"missing,omitempty"` // indexes with no value (a line breaks there)
+	Key     string    `json:"key,omitempty"`     // a status: the chart uses the product's colour of that status
 	Type    string    `json:"type,omitempty"`
 	Right   bool      `json:"right,omitempty"`
 }

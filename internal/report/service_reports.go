@@ -190,7 +190,7 @@ func (s *Service) serviceKPIs(ctx context.Context, sc *scope, r *Report) error {
 	kt.Cols = append(kt.Cols, aCols...)
 	ch := &chart{Type: "bar", Unit: "个", Stack: true}
 	for _, st := range booking.Statuses {
-		ch.Series = append(ch.Series, chartSeries{Name: st.Label()})
+		ch.Series = append(ch.Series, chartSeries{Name: st.Label(), Key: string(st)})
 	}
 	for _, k := range kindOrder {
 		a := byKind[k]

@@ -2,7 +2,8 @@
 // attribute holding {"type": "bar"|"pie", "labels": [...], "values": [...], "name": "...", "keys": [...]},
 // or {"type": "line"|"bar", "labels": [...], "unit": "%", "min": 80, "series": [{"name": "...", "values": [...]}],
 // "stack": true} for a line or several (stacked) bar series with a unit on the value axis; a series'
-// "missing" lists the indexes that have no value (drawn as a gap, not as 0).
+// "missing" lists the indexes that have no value (drawn as a gap, not as 0); a series' "key" (a status)
+// takes that status's colour.
 (function () {
   // The status colours of the badges (app.css), so a chart's slice and the
   // badge of the same state match.
@@ -22,7 +23,7 @@
         series: d.series.map(function (s, i) {
           var data = s.missing ? s.values.map(function (v, j) { return s.missing.indexOf(j) >= 0 ? null : v; }) : s.values;
           return { name: s.name, type: d.type, data: data, stack: d.stack ? "all" : undefined, smooth: false,
-                   showSymbol: d.labels.length < 40, itemStyle: { color: palette[i % palette.length] } };
+                   showSymbol: d.labels.length < 40, itemStyle: { color: statusColours[s.key] || palette[i % palette.length] } };
         })
       });
       el.dataset.drawn = "1";
