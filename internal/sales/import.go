@@ -14,6 +14,7 @@ import (
 	"github.com/nevcrm/nevcrm/internal/customer"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/notify"
 )
 
 // LeadImportFields are the columns a lead import fills (姓名, 手机号 and 来源
@@ -49,7 +50,7 @@ var dateLayouts = []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-0
 // is found by mobile or created as a prospect, the lead goes to the
 // importing consultant's store (an admin's: opt.StoreID, or, when 0, the
 // city rule of the row's city) and gets its owner from the assignment
-// rules, who is notified. A row whose person already has an open lead
+// rules; each owner is notified once, with the number of their new leads. A row whose person already has an open lead
 // (new, contacted or qualified) is skipped (ImportSkip), writes its
 // non-empty 意向车型, 预算 and 备注 into that lead (ImportUpdate, audited as
 // import_lead; a colleague's lead the consultant may not change is
@@ -93,11 +94,12 @@ func (s *Service) ImportLeads(ctx context.Context, actor *identity.User, r io.Re
 	models := map[string]int64{}
 	seen := map[string]int{}
 	var batch []pendingLead
+	assigned := map[int64]int{} // owner -> new leads, told once at the end
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		err := s.importLeadBatch(ctx, actor, ir, batch, opt)
+		err := s.importLeadBatch(ctx, actor, ir, batch, opt, assigned)
 		batch = batch[:0]
 		if opt.Progress != nil {
 			opt.Progress(res.Rows)
@@ -182,6 +184,9 @@ func (s *Service) ImportLeads(ctx context.Context, actor *identity.User, r io.Re
 		return res, err
 	}
 	if !opt.DryRun {
+		if err := s.notifyImported(context.WithoutCancel(ctx), actor, assigned); err != nil {
+			return res, err
+		}
 		err := audit.Record(context.WithoutCancel(ctx), s.db, s.now(), audit.Entry{UserID: identity.ID(actor), Action: "import_leads",
 			Entity: "leads", Detail: map[string]any{"rows": res.Rows, "created": res.Created, "updated": res.Updated,
 				"skipped": res.Skipped, "errors": res.ErrorRows, "policy": string(opt.Policy), "store_id": store}})
@@ -217,17 +222,43 @@ func fieldError(err error) (string, string) {
 	return "", e.Message
 }
 
+// notifyImported tells each owner of imported leads (other than the
+// importer) once how many new leads they got, in one transaction.
+func (s *Service) notifyImported(ctx context.Context, actor *identity.User, assigned map[int64]int) error {
+	if len(assigned) == 0 {
+		return nil
+	}
+	now := s.now()
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		for owner, n := range assigned {
+			if owner == identity.ID(actor) {
+				continue
+			}
+			if err := notify.Notify(ctx, tx, notify.Notification{UserID: owner, Kind: KindLeadAssigned, Title: fmt.Sprintf("批量导入：%d 条新线索分配给你", n),
+				Body: "请尽快首次联系（首次响应时长会计入考核）", Link: "/sales/leads?status=new", CreatedAt: now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // errRollback ends a dry run's transaction.
 var errRollback = errors.New("dry run: roll back")
 
 // importLeadBatch writes one batch of checked lead rows in a transaction,
-// rolled back on a dry run.
-func (s *Service) importLeadBatch(ctx context.Context, actor *identity.User, ir *customer.ImportReader, batch []pendingLead, opt customer.ImportOptions) error {
+// rolled back on a dry run, and adds the new leads' owners to assigned
+// once it commits.
+func (s *Service) importLeadBatch(ctx context.Context, actor *identity.User, ir *customer.ImportReader, batch []pendingLead, opt customer.ImportOptions,
+	assigned map[int64]int) error {
 	res := ir.Result
 	var created, updated, skipped int
 	var rejected []pendingLead
 	var rejectedWhy [][2]string
+	var owners map[int64]int
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		// A retried transaction (PostgreSQL deadlock) starts again.
+		created, updated, skipped, rejected, rejectedWhy, owners = 0, 0, 0, nil, nil, map[int64]int{}
 		open, err := openLeads(ctx, tx, batch)
 		if err != nil {
 			return err
@@ -249,7 +280,7 @@ func (s *Service) importLeadBatch(ctx context.Context, actor *identity.User, ir 
 				}
 				updated++
 			default:
-				_, err := s.CreateLeadTx(ctx, tx, actor, p.in)
+				_, owner, err := s.createLeadTx(ctx, tx, actor, p.in, false)
 				if e := apperr.As(err); e != nil && e.Code == apperr.Invalid {
 					f, m := fieldError(err)
 					rejected, rejectedWhy = append(rejected, p), append(rejectedWhy, [2]string{f, m})
@@ -257,6 +288,9 @@ func (s *Service) importLeadBatch(ctx context.Context, actor *identity.User, ir 
 				}
 				if err != nil {
 					return err
+				}
+				if owner != 0 {
+					owners[owner]++
 				}
 				created++
 			}
@@ -268,6 +302,11 @@ func (s *Service) importLeadBatch(ctx context.Context, actor *identity.User, ir 
 	})
 	if err != nil && !errors.Is(err, errRollback) {
 		return err
+	}
+	if !opt.DryRun {
+		for o, n := range owners {
+			assigned[o] += n
+		}
 	}
 	res.Created += created
 	res.Updated += updated

@@ -1,6 +1,7 @@
 package sales_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -95,6 +96,45 @@ func TestImportLeads(t *testing.T) {
 			customer.ImportOptions{Format: "csv", Policy: customer.ImportSkip})
 		if err != nil || res.ErrorRows != 1 || res.Errors[0].Field != "store_id" {
 			t.Errorf("admin without a store = %+v, %v", res, err)
+		}
+		// Leads shared out by round robin: each consultant is told once,
+		// with their count, not once per lead.
+		if _, err := f.Svc.CreateRule(f.ctx, f.Admin, sales.RuleInput{Kind: "round_robin", StoreID: f.Store}); err != nil {
+			t.Fatal(err)
+		}
+		notices := `SELECT COUNT(*) FROM notifications WHERE kind = 'lead.assigned'`
+		noticesBefore := f.count(notices)
+		rows := "姓名,手机号,城市,来源\n"
+		for i := range 6 {
+			rows += fmt.Sprintf("轮流%d,139000003%02d,上海,官网\n", i, i)
+		}
+		res, err = f.Svc.ImportLeads(f.ctx, f.Admin, strings.NewReader(rows), customer.ImportOptions{Format: "csv", Policy: customer.ImportSkip, StoreID: f.Store})
+		if err != nil || res.Created != 6 {
+			t.Fatalf("round-robin import = %+v, %v", res, err)
+		}
+		owners := f.count(`SELECT COUNT(DISTINCT l.sales_user_id) FROM leads l JOIN customers c ON c.id = l.customer_id WHERE c.mobile LIKE '139000003%'`)
+		if owners < 2 || f.count(notices)-noticesBefore != owners {
+			t.Errorf("%d owners got %d notices, want one each", owners, f.count(notices)-noticesBefore)
+		}
+		sum := 0
+		rs, err := f.DB.QueryContext(f.ctx, `SELECT title FROM notifications WHERE kind = 'lead.assigned' ORDER BY id DESC LIMIT $1`, owners)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rs.Next() {
+			var title string
+			var n int
+			if err := rs.Scan(&title); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := fmt.Sscanf(title, "批量导入：%d 条新线索分配给你", &n); err != nil {
+				t.Errorf("notice %q: %v", title, err)
+			}
+			sum += n
+		}
+		rs.Close()
+		if sum != 6 {
+			t.Errorf("the notices count %d leads, want 6", sum)
 		}
 	})
 }

@@ -164,8 +164,8 @@ func (s *Service) CreateLead(ctx context.Context, actor *identity.User, in LeadI
 	return s.lead(ctx, s.db, id)
 }
 
-// CreateLeadTx is CreateLead inside the caller's transaction q (an importer
-// creates many leads in one): it validates in, finds or creates the
+// CreateLeadTx is CreateLead inside the caller's transaction q (the campaign
+// area creates a referred friend's lead in its own): it validates in, finds or creates the
 // customer (by CustomerID, else by mobile; a new person becomes a prospect
 // through the customer service), picks the store (in.StoreID, else the
 // consultant's store, else the city rule of the customer's city) and the
@@ -178,11 +178,19 @@ func (s *Service) CreateLead(ctx context.Context, actor *identity.User, in LeadI
 // owner is not the actor. It returns the lead's id. Rules and errors as for
 // CreateLead.
 func (s *Service) CreateLeadTx(ctx context.Context, q db.Querier, actor *identity.User, in LeadInput) (int64, error) {
+	id, _, err := s.createLeadTx(ctx, q, actor, in, true)
+	return id, err
+}
+
+// createLeadTx is CreateLeadTx; it also returns the lead's owner (0: none),
+// and notifies the owner only when notifyOwner is set (an import tells each
+// owner once, with a count, instead of once per row).
+func (s *Service) createLeadTx(ctx context.Context, q db.Querier, actor *identity.User, in LeadInput, notifyOwner bool) (int64, int64, error) {
 	if err := begin(actor); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := in.check(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	now := s.now()
 	created := now
@@ -192,10 +200,10 @@ func (s *Service) CreateLeadTx(ctx context.Context, q db.Querier, actor *identit
 	if in.ModelID != 0 {
 		var n int
 		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM vehicle_models WHERE id = $1`, in.ModelID).Scan(&n); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if n == 0 {
-			return 0, apperr.Field("model_id", "请选择有效的车型")
+			return 0, 0, apperr.Field("model_id", "请选择有效的车型")
 		}
 	}
 	// The customer.
@@ -210,7 +218,7 @@ func (s *Service) CreateLeadTx(ctx context.Context, q db.Querier, actor *identit
 		}
 	}
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	city := in.City
 	if cust != nil && city == "" {
@@ -219,16 +227,16 @@ func (s *Service) CreateLeadTx(ctx context.Context, q db.Querier, actor *identit
 	// The store and the owner.
 	storeID, ownerID, rule, err := s.route(ctx, q, actor, in.StoreID, in.OwnerID, city)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if cust == nil {
 		id, err := customer.CreateLeadCustomer(ctx, q, customer.LeadCustomer{Name: in.Name, Mobile: in.Mobile, Province: in.Province, City: city,
 			Source: in.Source, StoreID: storeID, SalesUserID: ownerID, BudgetFen: in.BudgetFen, ModelID: in.ModelID}, created)
 		if errors.Is(err, customer.ErrMobileTaken) {
-			return 0, apperr.New(apperr.Conflict, "该手机号刚刚被登记为其他客户，请重新提交")
+			return 0, 0, apperr.New(apperr.Conflict, "该手机号刚刚被登记为其他客户，请重新提交")
 		}
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		cust = &customer.Customer{ID: id, Name: in.Name, Mobile: in.Mobile, City: city, Kind: "prospect"}
 	}
@@ -242,7 +250,7 @@ func (s *Service) CreateLeadTx(ctx context.Context, q db.Querier, actor *identit
 		VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 		cust.ID, storeID, nullID(ownerID), in.Source, nullID(in.ModelID), nullID(in.BudgetFen), in.Note, created, now, assigned, nullID(in.CampaignID)).Scan(&id)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	detail := map[string]any{"customer_id": cust.ID, "store_id": storeID, "source": in.Source}
 	if ownerID != 0 {
@@ -252,14 +260,14 @@ func (s *Service) CreateLeadTx(ctx context.Context, q db.Querier, actor *identit
 		detail["rule"] = rule
 	}
 	if err := audit.Record(ctx, q, now, audit.Entry{UserID: identity.ID(actor), Action: "create_lead", Entity: "leads", EntityID: id, Detail: detail}); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	if ownerID != 0 && ownerID != identity.ID(actor) {
+	if notifyOwner && ownerID != 0 && ownerID != identity.ID(actor) {
 		if err := notifyLead(ctx, q, ownerID, id, cust.Name, "新线索："+cust.Name, "来源 "+SourceLabel(in.Source)+"，请尽快首次联系（首次响应时长会计入考核）", now); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	return id, nil
+	return id, ownerID, nil
 }
 
 // Notification kinds of the pipeline.
