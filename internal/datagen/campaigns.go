@@ -60,6 +60,9 @@ func campaignExtras(ctx context.Context, d *db.DB, opt Options) error {
 		if err := coupons(ctx, tx, r, opt.Now); err != nil {
 			return fmt.Errorf("coupons: %w", err)
 		}
+		if err := points(ctx, tx); err != nil {
+			return fmt.Errorf("points: %w", err)
+		}
 		for i, k := range KnownCampaigns {
 			if err := knownCampaign(ctx, tx, r, opt.Now, k, i); err != nil {
 				return fmt.Errorf("known campaign %q: %w", k.Name, err)
@@ -372,6 +375,32 @@ func referrals(ctx context.Context, tx *sql.Tx, r *rand.Rand, now time.Time) err
 			return err
 		}
 		refID++
+	}
+	return nil
+}
+
+// points makes the App campaigns (kind online) give 200 points for signing
+// up and the referral campaigns 2,000 points to the referrer when the friend
+// buys, and writes the ledger lines those earned as the campaign service
+// does: one per sign-up (registered, attended or later cancelled: the
+// points stay) and one per rewarded referral, at the time it happened.
+func points(ctx context.Context, tx *sql.Tx) error {
+	for _, q := range []string{
+		`UPDATE campaigns SET benefit_kind = 'points', benefit_points = 200, benefit_text = '报名即送 200 积分'
+			WHERE kind = 'online' AND benefit_kind = 'none'`,
+		`UPDATE campaigns SET referral_points = 2000, referral_reward = '好友购车奖励 2000 积分' WHERE kind = 'referral'`,
+		`INSERT INTO campaign_points (customer_id, points, reason, source_id, campaign_id, note, created_at)
+			SELECT p.customer_id, c.benefit_points, 'sign_up', p.id, c.id, c.name, p.joined_at FROM campaign_participations p
+			JOIN campaigns c ON c.id = p.campaign_id
+			WHERE c.benefit_kind = 'points' AND c.channel <> 'offline' AND p.status IN ('registered', 'attended', 'cancelled') ORDER BY p.id`,
+		`INSERT INTO campaign_points (customer_id, points, reason, source_id, campaign_id, note, created_at)
+			SELECT f.referrer_id, c.referral_points, 'referral', f.id, c.id, c.name, f.rewarded_at FROM campaign_referrals f
+			JOIN campaigns c ON c.id = f.campaign_id
+			WHERE c.referral_points > 0 AND f.rewarded_at IS NOT NULL ORDER BY f.id`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
 	}
 	return nil
 }

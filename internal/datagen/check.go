@@ -32,10 +32,9 @@ var emptyAllowed = map[string]bool{"sessions": true, "login_failures": true, "no
 	"support_ticket_messages": true,
 	// Lead scoring: models are trained and scores written after generation (nevcrm leads train).
 	"lead_score_models": true, "lead_scores": true, "lead_history_imports": true, "lead_history_rows": true, "owner_scores": true,
-	// Campaigns: points are earned at run time (the generated campaigns give
-	// coupons, not points), covers are uploaded by staff, effect figures are
-	// cached when first viewed.
-	"campaign_points": true, "campaign_cover_images": true, "campaign_effect_cache": true,
+	// Campaigns: covers are uploaded by staff, effect figures are cached
+	// when first viewed.
+	"campaign_cover_images": true, "campaign_effect_cache": true,
 	// Monthly sales targets are set by admins.
 	"sales_targets": true}
 
