@@ -666,14 +666,26 @@ type ImportJob struct {
 // Kind names the customer import job.
 func (ImportJob) Kind() string { return "import_customers" }
 
-// SetImportJob records the job that checks or imports upload id and moves
-// it to status (queued for an import); the uploader or an admin only.
-func (s *Service) SetImportJob(ctx context.Context, actor *identity.User, id, job int64, status string) error {
+// SetImportJob starts the job that checks or imports upload id and moves
+// the upload to status (queued for an import), in one transaction: enqueue
+// adds the job in tx, so the job runs only once the upload names it (a job
+// enqueued first could finish, and record "checked", before the upload was
+// set back to status). It returns the job's id. The uploader or an admin
+// only.
+func (s *Service) SetImportJob(ctx context.Context, actor *identity.User, id int64, status string, enqueue func(tx *sql.Tx) (int64, error)) (int64, error) {
 	if _, err := s.GetImport(ctx, actor, id); err != nil {
-		return err
+		return 0, err
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE customer_imports SET job_id = $1, status = $2, updated_at = $3 WHERE id = $4`, job, status, s.now(), id)
-	return err
+	var job int64
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if job, err = enqueue(tx); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE customer_imports SET job_id = $1, status = $2, updated_at = $3 WHERE id = $4`, job, status, s.now(), id)
+		return err
+	})
+	return job, err
 }
 
 // Importer imports the rows of r: Service.Import for customers,

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"database/sql"
 	"errors"
 	"net/http"
 	"strconv"
@@ -140,15 +141,14 @@ func (h *Customers) upload(target string) http.HandlerFunc {
 // startImport enqueues the check (dry) or the import of upload id.
 func (h *Customers) startImport(r *http.Request, id int64, dry bool) error {
 	ctx, actor := r.Context(), httpx.User(r)
-	job, err := h.Jobs.Enqueue(ctx, actor, customer.ImportJob{ImportID: id, Dry: dry})
-	if err != nil {
-		return err
-	}
 	status := "uploaded"
 	if !dry {
 		status = "queued"
 	}
-	return h.Customers.SetImportJob(ctx, actor, id, job, status)
+	_, err := h.Customers.SetImportJob(ctx, actor, id, status, func(tx *sql.Tx) (int64, error) {
+		return h.Jobs.EnqueueTx(ctx, tx, actor, customer.ImportJob{ImportID: id, Dry: dry})
+	})
+	return err
 }
 
 // filePage loads upload id with what its page shows: the mapping step
