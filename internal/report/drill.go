@@ -221,13 +221,9 @@ func (s *Service) salesRowSet(ctx context.Context, actor *identity.User, f RowsF
 	if err != nil {
 		return nil, err
 	}
-	lo, hi := sc.Lo, sc.Hi
-	if f.Month != "" {
-		m, err := time.ParseInLocation("2006-01", f.Month, site.Shanghai)
-		if err != nil {
-			return nil, apperr.Field("month", "月份无效")
-		}
-		lo, hi = later(lo, m.UTC()), earlier(hi, m.AddDate(0, 1, 0).UTC())
+	lo, hi, err := monthWindow(sc.Lo, sc.Hi, f.Month)
+	if err != nil {
+		return nil, err
 	}
 	rs := &rowSet{title: DrillSets[f.Set], period: sc.period("store")}
 	w := &rs.w
@@ -320,18 +316,24 @@ func (s *Service) salesRowSet(ctx context.Context, actor *identity.User, f RowsF
 	return rs, nil
 }
 
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
+// monthWindow narrows the period [lo, hi) to month ("2006-01", Shanghai
+// time; "" keeps the period), the month a drilled figure belongs to.
+func monthWindow(lo, hi time.Time, month string) (time.Time, time.Time, error) {
+	if month == "" {
+		return lo, hi, nil
 	}
-	return a
-}
-
-func earlier(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
+	m, err := time.ParseInLocation("2006-01", month, site.Shanghai)
+	if err != nil {
+		return lo, hi, apperr.Field("month", "月份无效")
 	}
-	return a
+	from, to := m.UTC(), m.AddDate(0, 1, 0).UTC()
+	if from.After(lo) {
+		lo = from
+	}
+	if to.Before(hi) {
+		hi = to
+	}
+	return lo, hi, nil
 }
 
 func dash(s string) string {

@@ -12,7 +12,6 @@ import (
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/listing"
-	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/support"
 )
 
@@ -91,13 +90,9 @@ func (s *Service) serviceRowSet(ctx context.Context, actor *identity.User, f Ser
 	if err != nil {
 		return nil, err
 	}
-	lo, hi := sc.Lo, sc.Hi
-	if f.Month != "" {
-		m, err := time.ParseInLocation("2006-01", f.Month, site.Shanghai)
-		if err != nil {
-			return nil, apperr.Field("month", "月份无效")
-		}
-		lo, hi = later(lo, m.UTC()), earlier(hi, m.AddDate(0, 1, 0).UTC())
+	lo, hi, err := monthWindow(sc.Lo, sc.Hi, f.Month)
+	if err != nil {
+		return nil, err
 	}
 	rs := &rowSet{title: ServiceDrillSets[f.Set], period: sc.period("service_center")}
 	w := &rs.w
