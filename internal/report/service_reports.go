@@ -272,8 +272,6 @@ func (s *Service) serviceKPIs(ctx context.Context, sc *scope, r *Report) error {
 	return nil
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // Energy definitions.
 const (
 	TipSessions = "开始时间在统计区间内、在本系统网点（充电站）的充电次数"
