@@ -58,7 +58,7 @@ CREATE TRIGGER feedback_words AFTER INSERT OR DELETE OR UPDATE OF comment, creat
 DROP INDEX work_order_ratings_created;
 CREATE INDEX work_order_ratings_report ON work_order_ratings (created_at, site_id, rating);
 DROP INDEX feedback_created;
-CREATE INDEX feedback_report ON feedback (created_at, site_id);
+CREATE INDEX feedback_report ON feedback (created_at, site_id, kind, category);
 DROP INDEX work_orders_completed;
 CREATE INDEX work_orders_report ON work_orders (completed_at, status, site_id, parts_fen, labour_fen, warranty_fen);
 DROP INDEX report_appointment_days_day;
