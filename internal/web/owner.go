@@ -31,7 +31,7 @@ func (h *Owner) ownerHome(rw http.ResponseWriter, r *http.Request) {
 		h.fail(rw, r, err)
 		return
 	}
-	upcoming, err := h.Booking.Upcoming(r.Context(), u, 5)
+	upcoming, err := h.Booking.Next(r.Context(), u, 5)
 	if err != nil {
 		h.fail(rw, r, err)
 		return
