@@ -26,7 +26,7 @@ func (h *Owner) Routes() []httpx.Route {
 
 func (h *Owner) ownerHome(rw http.ResponseWriter, r *http.Request) {
 	u := httpx.User(r)
-	vs, err := h.Vehicles.ListMine(r.Context(), u)
+	vs, err := h.Vehicles.ListMineBrief(r.Context(), u)
 	if err != nil {
 		h.fail(rw, r, err)
 		return
