@@ -333,3 +333,184 @@ func indexStore(f *fixture, id int64) int {
 	}
 	return 0
 }
+
+// band is the index of a price band (lower bounds 15, 20, 25, 30, 40 万).
+func band(fen int64) int {
+	i := 0
+	for _, lo := range []int64{15000000, 20000000, 25000000, 30000000, 40000000} {
+		if fen >= lo {
+			i++
+		}
+	}
+	return i
+}
+
+// checkMarketRollup compares report_market_days and report_market_days_all
+// with a recount of leads, customers and delivered orders row by row.
+func checkMarketRollup(t *testing.T, f *fixture, step string) {
+	t.Helper()
+	type cust struct {
+		province, city string
+		pt             *string
+		budget         *int64
+	}
+	custs := map[int64]cust{}
+	rows, err := f.d.QueryContext(f.ctx, `SELECT id, province, city, preferred_powertrain, budget_fen FROM customers`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		var c cust
+		if err := rows.Scan(&id, &c.province, &c.city, &c.pt, &c.budget); err != nil {
+			t.Fatal(err)
+		}
+		custs[id] = c
+	}
+	rows.Close()
+	want, wantAll := map[string]int64{}, map[string]int64{}
+	add := func(store int64, at time.Time, kind, key string) {
+		day := at.In(shanghai).Format("2006-01-02")
+		want[fmt.Sprintf("%d/%s/%s/%s", store, day, kind, key)]++
+		wantAll[fmt.Sprintf("%s/%s/%s", day, kind, key)]++
+	}
+	rows, err = f.d.QueryContext(f.ctx, `SELECT COALESCE(store_id, 0), created_at, customer_id, COALESCE(interested_model_id, 0), budget_fen FROM leads`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var store, cid, model int64
+		var at time.Time
+		var budget *int64
+		if err := rows.Scan(&store, &at, &cid, &model, &budget); err != nil {
+			t.Fatal(err)
+		}
+		c := custs[cid]
+		add(store, at, "lead_province", c.province)
+		add(store, at, "lead_city", c.city)
+		add(store, at, "lead_model", fmt.Sprint(model))
+		pt := ""
+		if c.pt != nil {
+			pt = *c.pt
+		}
+		add(store, at, "lead_powertrain", pt)
+		b := int64(0)
+		if budget != nil {
+			b = *budget
+		} else if c.budget != nil {
+			b = *c.budget
+		}
+		k := -1
+		if b > 0 {
+			k = band(b)
+		}
+		add(store, at, "lead_band", fmt.Sprint(k))
+	}
+	rows.Close()
+	rows, err = f.d.QueryContext(f.ctx, `SELECT store_id, customer_id, model_id, price_fen - discount_fen, status, delivered_at FROM vehicle_orders`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var store, cid, model, fen int64
+		var status string
+		var at *time.Time
+		if err := rows.Scan(&store, &cid, &model, &fen, &status, &at); err != nil {
+			t.Fatal(err)
+		}
+		if status != "delivered" || at == nil {
+			continue
+		}
+		c := custs[cid]
+		add(store, *at, "deliv_province", c.province)
+		add(store, *at, "deliv_city", c.city)
+		add(store, *at, "deliv_model", fmt.Sprint(model))
+		add(store, *at, "deliv_band", fmt.Sprint(band(fen)))
+	}
+	rows.Close()
+	for _, x := range []struct {
+		table, key string
+		want       map[string]int64
+	}{{"report_market_days", "CAST(store_id AS TEXT) || '/' || day || '/' || kind || '/' || key", want},
+		{"report_market_days_all", "day || '/' || kind || '/' || key", wantAll}} {
+		rows, err := f.d.QueryContext(f.ctx, `SELECT `+x.key+`, n FROM `+x.table+` WHERE n <> 0`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{}
+		for rows.Next() {
+			var k string
+			var n int64
+			if err := rows.Scan(&k, &n); err != nil {
+				t.Fatal(err)
+			}
+			got[k] = n
+		}
+		rows.Close()
+		if fmt.Sprint(got) != fmt.Sprint(x.want) {
+			for k, n := range x.want {
+				if got[k] != n {
+					t.Errorf("%s: %s %s = %d, recount %d", step, x.table, k, got[k], n)
+				}
+			}
+			for k, n := range got {
+				if _, ok := x.want[k]; !ok {
+					t.Errorf("%s: %s %s = %d, recount none", step, x.table, k, n)
+				}
+			}
+		}
+	}
+}
+
+// TestMarketRollup gives customers a province, city, powertrain and budget
+// and leads a model and budget after they were created, moves a customer,
+// merges a lead into another customer, delivers, reprices, cancels and
+// deletes orders, and checks after each step that the market rollup of
+// migration 00028 equals a recount of the source rows.
+func TestMarketRollup(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		checkMarketRollup(t, f, "after the fixture")
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := d.ExecContext(f.ctx, q, args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		exec(`UPDATE customers SET province = '浙江', city = '杭州', preferred_powertrain = 'BEV', budget_fen = 22000000 WHERE id % 3 = 0`)
+		exec(`UPDATE customers SET province = '广东', city = '深圳', budget_fen = 45000000 WHERE id % 3 = 1`)
+		checkMarketRollup(t, f, "customers' regions and budgets")
+		exec(`UPDATE leads SET interested_model_id = $1, budget_fen = 16000000 WHERE id % 4 = 0`, f.models[0])
+		exec(`UPDATE leads SET interested_model_id = $1 WHERE id % 4 = 1`, f.models[1])
+		checkMarketRollup(t, f, "leads' models and budgets")
+		var buyer, lead, other int64
+		if err := d.QueryRowContext(f.ctx, `SELECT customer_id FROM vehicle_orders WHERE status = 'delivered' ORDER BY id LIMIT 1`).Scan(&buyer); err != nil {
+			t.Fatal(err)
+		}
+		exec(`UPDATE customers SET province = '四川', city = '成都', preferred_powertrain = 'EREV' WHERE id = $1`, buyer)
+		checkMarketRollup(t, f, "a buyer moved")
+		if err := d.QueryRowContext(f.ctx, `SELECT id, customer_id FROM leads ORDER BY id LIMIT 1`).Scan(&lead, &other); err != nil {
+			t.Fatal(err)
+		}
+		exec(`UPDATE leads SET customer_id = $1, budget_fen = NULL WHERE id = $2`, buyer, lead)
+		checkMarketRollup(t, f, "a lead merged into another customer")
+		exec(`UPDATE leads SET store_id = $1, created_at = $2 WHERE id = $3`, f.stores[2].id, time.Date(2025, 12, 31, 16, 0, 0, 0, time.UTC), lead)
+		checkMarketRollup(t, f, "a lead moved store and day")
+		var ord int64
+		var ordered time.Time
+		if err := d.QueryRowContext(f.ctx, `SELECT id, ordered_at FROM vehicle_orders WHERE status = 'ordered' ORDER BY id LIMIT 1`).Scan(&ord, &ordered); err != nil {
+			t.Fatal(err)
+		}
+		exec(`UPDATE vehicle_orders SET status = 'delivered', delivered_at = $1 WHERE id = $2`, ordered.Add(5*24*time.Hour+17*time.Hour), ord)
+		checkMarketRollup(t, f, "an order delivered")
+		exec(`UPDATE vehicle_orders SET price_fen = 41000000, store_id = $1 WHERE id = $2`, f.stores[1].id, ord)
+		checkMarketRollup(t, f, "a delivered order repriced and moved")
+		exec(`UPDATE vehicle_orders SET status = 'cancelled' WHERE id = $1`, ord)
+		checkMarketRollup(t, f, "a delivered order cancelled")
+		exec(`DELETE FROM vehicle_orders WHERE id = (SELECT MAX(id) FROM vehicle_orders WHERE status = 'delivered')`)
+		checkMarketRollup(t, f, "a delivered order deleted")
+		exec(`UPDATE customers SET province = '', city = '', preferred_powertrain = NULL, budget_fen = NULL WHERE id = $1`, buyer)
+		checkMarketRollup(t, f, "a buyer erased")
+	})
+}
