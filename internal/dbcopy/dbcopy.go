@@ -35,13 +35,13 @@ import (
 // goose_db_version is written by the migrations themselves, and the report
 // counters and rollups (report_customer_stages, report_lead_statuses,
 // report_energy_days, report_appointment_days, report_vehicle_count,
-// report_lead_facts, report_lead_days, report_lead_days_all) by the
+// report_lead_facts, report_lead_days(_all), report_market_days(_all)) by the
 // target's triggers as the customers, leads, test drives, opportunities,
 // orders, charging sessions, battery swaps, appointments and vehicles
 // arrive (a lead's facts are recomputed from every row there is, so the
 // order of arrival does not matter).
 var Skipped = []string{"goose_db_version", "job_runs", "job_file_chunks", "report_customer_stages", "report_lead_statuses", "report_energy_days", "report_appointment_days", "report_vehicle_count",
-	"report_lead_facts", "report_lead_days", "report_lead_days_all"}
+	"report_lead_facts", "report_lead_days", "report_lead_days_all", "report_market_days", "report_market_days_all"}
 
 // skipped reports whether table t is not copied.
 func skipped(t string) bool { return strings.HasPrefix(t, "river_") || slices.Contains(Skipped, t) }
