@@ -370,15 +370,14 @@ var funnelStages = []struct{ key, label, tip string }{
 // 00028) over one group: leads; those that reached each later stage
 // (reached[0] test drive .. reached[3] delivery); those that reached a
 // stage and the one before it (both); those with a time for the stage
-// (timed) and the milliseconds from the previous reached stage (ms).
+// (timed) and the milliseconds from the previous reached stage (ms). (The
+// rollup's orders and revenue are read by the campaign ROI.)
 type leadDays struct {
 	leads   int
 	reached [4]int
 	both    [4]int
 	timed   [4]int
 	ms      [4]int64
-	orders  int
-	revenue int64
 }
 
 // leadDaySums are the SQL sums of leadDays, in its field order.
