@@ -29,7 +29,7 @@
 -- customers keep); the delivery side is kept by triggers on vehicle_orders
 -- and on customers (province or city changed).
 -- Filled from the existing rows here. Keep in step with
--- ../sqlite/00028_report_lead_rollups.sql (generated together) and
+-- ../sqlite/00028_report_lead_rollups.sql and
 -- docs/数据字典.md.
 
 CREATE TABLE report_lead_facts (
