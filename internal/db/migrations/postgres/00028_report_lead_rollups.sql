@@ -28,7 +28,8 @@
 -- city, model, powertrain and budget columns the triggers on leads and
 -- customers keep); the delivery side is kept by triggers on vehicle_orders
 -- and on customers (province or city changed).
--- Filled from the existing rows here. Keep in step with
+-- The rollups are WITHOUT ROWID on SQLite (stored in primary-key order, so
+-- a range of days reads neighbouring rows). Filled from the existing rows here. Keep in step with
 -- ../sqlite/00028_report_lead_rollups.sql and
 -- docs/数据字典.md.
 

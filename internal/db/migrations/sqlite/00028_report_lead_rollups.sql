@@ -28,7 +28,8 @@
 -- city, model, powertrain and budget columns the triggers on leads and
 -- customers keep); the delivery side is kept by triggers on vehicle_orders
 -- and on customers (province or city changed).
--- Filled from the existing rows here. Keep in step with
+-- The rollups are WITHOUT ROWID on SQLite (stored in primary-key order, so
+-- a range of days reads neighbouring rows). Filled from the existing rows here. Keep in step with
 -- ../postgres/00028_report_lead_rollups.sql and
 -- docs/数据字典.md.
 
@@ -73,7 +74,7 @@ CREATE TABLE report_lead_days (
     orders       INTEGER NOT NULL DEFAULT 0,
     revenue_fen  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (store_id, day, source, campaign_id)
-);
+) WITHOUT ROWID;
 CREATE TABLE report_lead_days_all (
     day          TEXT NOT NULL CHECK (length(day) = 10),
     source       TEXT NOT NULL,
@@ -94,7 +95,7 @@ CREATE TABLE report_lead_days_all (
     orders       INTEGER NOT NULL DEFAULT 0,
     revenue_fen  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (day, source, campaign_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX report_lead_days_all_campaign ON report_lead_days_all (campaign_id, leads, orders, revenue_fen);
 CREATE TABLE report_market_days (
     store_id  INTEGER NOT NULL,
@@ -103,14 +104,14 @@ CREATE TABLE report_market_days (
     key       TEXT NOT NULL,
     n         INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (store_id, day, kind, key)
-);
+) WITHOUT ROWID;
 CREATE TABLE report_market_days_all (
     day       TEXT NOT NULL CHECK (length(day) = 10),
     kind      TEXT NOT NULL,
     key       TEXT NOT NULL,
     n         INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (day, kind, key)
-);
+) WITHOUT ROWID;
 INSERT INTO report_lead_facts (lead_id, store_id, day, created_at, source, campaign_id, td_flag, province, city, model_id, powertrain, budget_fen)
     SELECT l.id, COALESCE(l.store_id, 0), strftime('%Y-%m-%d', l.created_at, '+8 hours'), l.created_at, l.source, COALESCE(l.campaign_id, 0), l.test_drive,
         COALESCE(c.province, ''), COALESCE(c.city, ''), COALESCE(l.interested_model_id, 0), COALESCE(c.preferred_powertrain, ''), COALESCE(l.budget_fen, c.budget_fen, 0)
