@@ -34,13 +34,16 @@ import (
 // Skipped are the tables that are not copied (see the package comment);
 // goose_db_version is written by the migrations themselves, and the report
 // counters and rollups (report_customer_stages, report_lead_statuses,
-// report_energy_days, report_appointment_days, report_vehicle_count) by
-// the target's triggers as the customers, leads, charging sessions, battery
-// swaps, appointments and vehicles arrive; the comment word rollup
+// report_energy_days, report_appointment_days, report_vehicle_count,
+// report_lead_facts, report_lead_days(_all), report_market_days(_all)) by the
+// target's triggers as the customers, leads, test drives, opportunities,
+// orders, charging sessions, battery swaps, appointments and vehicles
+// arrive (a lead's facts are recomputed from every row there is, so the
+// order of arrival does not matter); the comment word rollup
 // (report_comment_words) is recounted by the target's word job for the days
 // its triggers mark in report_comment_days as the comments arrive.
 var Skipped = []string{"goose_db_version", "job_runs", "job_file_chunks", "report_customer_stages", "report_lead_statuses", "report_energy_days", "report_appointment_days", "report_vehicle_count",
-	"report_comment_days", "report_comment_words"}
+	"report_comment_days", "report_comment_words", "report_lead_facts", "report_lead_days", "report_lead_days_all", "report_market_days", "report_market_days_all"}
 
 // skipped reports whether table t is not copied.
 func skipped(t string) bool { return strings.HasPrefix(t, "river_") || slices.Contains(Skipped, t) }

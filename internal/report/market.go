@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -17,21 +18,10 @@ const (
 	TipSell        = "统计区间内交付的订单：车型、动力类型、成交价（车价减优惠）"
 )
 
-// priceBands are the price bands in fen (lower bound included).
-var priceBands = []struct {
-	lo    int64
-	label string
-}{{0, "15 万以下"}, {15000000, "15–20 万"}, {20000000, "20–25 万"}, {25000000, "25–30 万"}, {30000000, "30–40 万"}, {40000000, "40 万及以上"}}
-
-func priceBand(fen int64) string {
-	l := priceBands[0].label
-	for _, b := range priceBands {
-		if fen >= b.lo {
-			l = b.label
-		}
-	}
-	return l
-}
+// priceBands are the labels of the price bands (lower bounds 0, 15, 20, 25,
+// 30 and 40 万 yuan, included); migration 00028 stores the index of a
+// price's or budget's band in report_market_days and must keep these bounds.
+var priceBands = []string{"15 万以下", "15–20 万", "20–25 万", "25–30 万", "30–40 万", "40 万及以上"}
 
 var powertrainLabels = map[string]string{"BEV": "纯电（BEV）", "PHEV": "插混（PHEV）", "EREV": "增程（EREV）"}
 
@@ -46,77 +36,140 @@ func (m mix) total() int {
 	return n
 }
 
-func (s *Service) market(ctx context.Context, sc *scope, r *Report) error {
-	days := sc.Hi.Sub(sc.Lo)
-	prevLo, prevHi := sc.Lo.Add(-days), sc.Lo
-	type dims struct{ province, city, model, powertrain, band mix }
-	newDims := func() *dims { return &dims{mix{}, mix{}, mix{}, mix{}, mix{}} }
-	deliv := func(lo, hi time.Time) (*dims, error) {
-		args := []any{lo, hi}
-		where := sc.in("v.store_id", &args)
-		rows, err := s.db.QueryContext(ctx, `SELECT c.province, c.city, m.name, m.powertrain, v.price_fen - v.discount_fen
-			FROM vehicle_orders v JOIN customers c ON c.id = v.customer_id JOIN vehicle_models m ON m.id = v.model_id
-			WHERE v.status = 'delivered' AND v.delivered_at >= $1 AND v.delivered_at < $2 AND `+where, args...)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		d := newDims()
-		for rows.Next() {
-			var prov, city, model, pt string
-			var fen int64
-			if err := rows.Scan(&prov, &city, &model, &pt, &fen); err != nil {
-				return nil, err
-			}
-			d.province[dash(prov)]++
-			d.city[dash(city)]++
-			d.model[model]++
-			d.powertrain[pt]++
-			d.band[priceBand(fen)]++
-		}
-		return d, rows.Err()
+// marketModel is a vehicle model's name and powertrain.
+type marketModel struct{ name, powertrain string }
+
+// marketRows streams the market rollup (report_market_days, migration
+// 00028) of sc's stores for the local days from..to (YYYY-MM-DD, both
+// included) and the kinds given: fn gets the kind, the key and the count,
+// and the month when byMonth.
+func (s *Service) marketRows(ctx context.Context, sc *scope, from, to string, kinds []string, byMonth bool, fn func(kind, key, month string, n int)) error {
+	args := []any{from, to}
+	table, where := "report_market_days_all", "1 = 1"
+	if sc.Sites != nil {
+		table, where = "report_market_days", sc.in("store_id", &args)
 	}
-	cur, err := deliv(sc.Lo, sc.Hi)
-	if err != nil {
-		return err
+	ph := make([]string, len(kinds))
+	for i, k := range kinds {
+		args = append(args, k)
+		ph[i] = "$" + strconv.Itoa(len(args))
 	}
-	prev, err := deliv(prevLo, prevHi)
-	if err != nil {
-		return err
+	month, group := "''", ""
+	if byMonth {
+		month, group = "substr(day, 1, 7)", ", substr(day, 1, 7)"
 	}
-	// Leads and what they ask for.
-	args := []any{sc.Lo, sc.Hi}
-	where := sc.in("l.store_id", &args)
-	rows, err := s.db.QueryContext(ctx, `SELECT c.province, c.city, COALESCE(m.name, ''), COALESCE(c.preferred_powertrain, ''), COALESCE(l.budget_fen, c.budget_fen, 0)
-		FROM leads l JOIN customers c ON c.id = l.customer_id LEFT JOIN vehicle_models m ON m.id = l.interested_model_id
-		WHERE l.created_at >= $1 AND l.created_at < $2 AND `+where, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, key, `+month+`, CAST(SUM(n) AS BIGINT) FROM `+table+`
+		WHERE day >= $1 AND day <= $2 AND `+where+` AND kind IN (`+strings.Join(ph, ", ")+`) GROUP BY kind, key`+group+` HAVING SUM(n) <> 0`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	ask := newDims()
 	for rows.Next() {
-		var prov, city, model, pt string
-		var budget int64
-		if err := rows.Scan(&prov, &city, &model, &pt, &budget); err != nil {
+		var kind, key, m string
+		var n int
+		if err := rows.Scan(&kind, &key, &m, &n); err != nil {
 			return err
 		}
-		ask.province[dash(prov)]++
-		ask.city[dash(city)]++
-		if model != "" {
-			ask.model[model]++
-		}
-		if pt != "" {
-			ask.powertrain[pt]++
-		}
-		if budget > 0 {
-			ask.band[priceBand(budget)]++
-		}
+		fn(kind, key, m, n)
 	}
-	if err := rows.Err(); err != nil {
+	return rows.Err()
+}
+
+func (s *Service) market(ctx context.Context, sc *scope, r *Report) error {
+	ndays := int(sc.Hi.Sub(sc.Lo).Hours()/24 + 0.5)
+	prevFrom, prevTo := sc.From.AddDate(0, 0, -ndays), sc.From.AddDate(0, 0, -1)
+	models := map[string]marketModel{}
+	mrows, err := s.db.QueryContext(ctx, `SELECT CAST(id AS TEXT), name, powertrain FROM vehicle_models`)
+	if err != nil {
 		return err
 	}
-	rows.Close()
+	for mrows.Next() {
+		var id string
+		var m marketModel
+		if err := mrows.Scan(&id, &m.name, &m.powertrain); err != nil {
+			mrows.Close()
+			return err
+		}
+		models[id] = m
+	}
+	mrows.Close()
+	if err := mrows.Err(); err != nil {
+		return err
+	}
+	type dims struct{ province, city, model, powertrain, band mix }
+	newDims := func() *dims { return &dims{mix{}, mix{}, mix{}, mix{}, mix{}} }
+	// band is the label of a price band index ("" for none).
+	band := func(key string) string {
+		i, err := strconv.Atoi(key)
+		if err != nil || i < 0 || i >= len(priceBands) {
+			return ""
+		}
+		return priceBands[i]
+	}
+	// Deliveries (the buyer's region, the model and its powertrain, the
+	// price band), by month too for the current period.
+	byMonth := map[string]mix{}
+	deliv := func(from, to time.Time, months bool) (*dims, error) {
+		d := newDims()
+		err := s.marketRows(ctx, sc, from.Format("2006-01-02"), to.Format("2006-01-02"), []string{"deliv_province", "deliv_city", "deliv_model", "deliv_band"}, months,
+			func(kind, key, month string, n int) {
+				switch kind {
+				case "deliv_province":
+					d.province[dash(key)] += n
+				case "deliv_city":
+					d.city[dash(key)] += n
+				case "deliv_model":
+					if m, ok := models[key]; ok {
+						d.model[m.name] += n
+						d.powertrain[m.powertrain] += n
+						if months {
+							if byMonth[month] == nil {
+								byMonth[month] = mix{}
+							}
+							byMonth[month][m.powertrain] += n
+						}
+					}
+				case "deliv_band":
+					if b := band(key); b != "" {
+						d.band[b] += n
+					}
+				}
+			})
+		return d, err
+	}
+	cur, err := deliv(sc.From, sc.To, true)
+	if err != nil {
+		return err
+	}
+	prev, err := deliv(prevFrom, prevTo, false)
+	if err != nil {
+		return err
+	}
+	// Leads and what they ask for.
+	ask := newDims()
+	if err := s.marketRows(ctx, sc, sc.Filter.From, sc.Filter.To, []string{"lead_province", "lead_city", "lead_model", "lead_powertrain", "lead_band"}, false,
+		func(kind, key, _ string, n int) {
+			switch kind {
+			case "lead_province":
+				ask.province[dash(key)] += n
+			case "lead_city":
+				ask.city[dash(key)] += n
+			case "lead_model":
+				if m, ok := models[key]; ok && m.name != "" {
+					ask.model[m.name] += n
+				}
+			case "lead_powertrain":
+				if key != "" {
+					ask.powertrain[key] += n
+				}
+			case "lead_band":
+				if b := band(key); b != "" {
+					ask.band[b] += n
+				}
+			}
+		}); err != nil {
+		return err
+	}
 
 	r.Tiles = []Tile{
 		{Label: "交付数", Text: thousands(cur.model.total()), Tip: TipMarketDeliv, Link: sc.drill("/sales/reports/rows", "deliveries")},
@@ -159,36 +212,11 @@ func (s *Service) market(ctx context.Context, sc *scope, r *Report) error {
 	// Price bands in price order.
 	order := map[string]int{}
 	for i, b := range priceBands {
-		order[b.label] = i
+		order[b] = i
 	}
 	slices.SortFunc(bt.Rows, func(a, b []Cell) int { return order[a[0].Text] - order[b[0].Text] })
 	bt.Chart = mixChart(bt)
 
-	// Deliveries by month and powertrain (seasonality and share over time).
-	month := s.db.Dialect.LocalMonth("v.delivered_at")
-	args = []any{sc.Lo, sc.Hi}
-	where = sc.in("v.store_id", &args)
-	mrows, err := s.db.QueryContext(ctx, `SELECT `+month+`, m.powertrain, COUNT(*) FROM vehicle_orders v JOIN vehicle_models m ON m.id = v.model_id
-		WHERE v.status = 'delivered' AND v.delivered_at >= $1 AND v.delivered_at < $2 AND `+where+` GROUP BY `+month+`, m.powertrain`, args...)
-	if err != nil {
-		return err
-	}
-	defer mrows.Close()
-	byMonth := map[string]mix{}
-	for mrows.Next() {
-		var m, p string
-		var n int
-		if err := mrows.Scan(&m, &p, &n); err != nil {
-			return err
-		}
-		if byMonth[m] == nil {
-			byMonth[m] = mix{}
-		}
-		byMonth[m][p] += n
-	}
-	if err := mrows.Err(); err != nil {
-		return err
-	}
 	tt := &Table{ID: "months", Title: "月度交付与动力类型占比", Tip: "按交付时间所在的北京时间自然月",
 		Cols:  []Column{{Label: "月份"}, {Label: "交付数", Num: true}, {Label: "纯电占比", Num: true}, {Label: "插混占比", Num: true}, {Label: "增程占比", Num: true}},
 		Empty: "统计区间内没有交付"}

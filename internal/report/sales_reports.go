@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/identity"
@@ -367,50 +366,67 @@ var funnelStages = []struct{ key, label, tip string }{
 	{"order", "订单", TipFunnelOrder}, {"delivered", "交付", TipFunnelDeliv},
 }
 
-// leadFunnel is the per-lead funnel fact: when each stage was reached
-// (nil: not reached).
-type leadFunnel struct {
-	created  time.Time
-	source   string
-	campaign int64
-	stages   [5]*time.Time
+// leadDays are the sums of the funnel rollup (report_lead_days, migration
+// 00028) over one group: leads; those that reached each later stage
+// (reached[0] test drive .. reached[3] delivery); those that reached a
+// stage and the one before it (both); those with a time for the stage
+// (timed) and the milliseconds from the previous reached stage (ms). (The
+// rollup's orders and revenue are read by the campaign ROI.)
+type leadDays struct {
+	leads   int
+	reached [4]int
+	both    [4]int
+	timed   [4]int
+	ms      [4]int64
 }
 
-// funnelRows streams the funnel facts of the leads created in sc with the
-// extra condition cond (SQL on l, args appended after sc's).
-func (s *Service) funnelRows(ctx context.Context, sc *scope, fn func(*leadFunnel)) error {
-	args := []any{sc.Lo, sc.Hi}
-	where := sc.in("l.store_id", &args)
-	rows, err := s.db.QueryContext(ctx, `SELECT l.created_at, l.source, COALESCE(l.campaign_id, 0), l.test_drive,
-		(SELECT MIN(td.scheduled_at) FROM test_drives td WHERE td.lead_id = l.id AND td.status = 'done'),
-		(SELECT MIN(o.created_at) FROM opportunities o WHERE o.lead_id = l.id),
-		(SELECT MIN(v.ordered_at) FROM opportunities o JOIN vehicle_orders v ON v.opportunity_id = o.id WHERE o.lead_id = l.id AND v.status <> 'cancelled'),
-		(SELECT MIN(v.delivered_at) FROM opportunities o JOIN vehicle_orders v ON v.opportunity_id = o.id WHERE o.lead_id = l.id AND v.status = 'delivered')
-		FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2 AND `+where, args...)
+// leadDaySums are the SQL sums of leadDays, in its field order.
+const leadDaySums = `CAST(SUM(leads) AS BIGINT), CAST(SUM(td) AS BIGINT), CAST(SUM(opp) AS BIGINT), CAST(SUM(ord) AS BIGINT), CAST(SUM(deliv) AS BIGINT),
+	CAST(SUM(opp_both) AS BIGINT), CAST(SUM(ord_both) AS BIGINT), CAST(SUM(deliv_both) AS BIGINT),
+	CAST(SUM(td_n) AS BIGINT), CAST(SUM(td_ms) AS BIGINT), CAST(SUM(opp_ms) AS BIGINT), CAST(SUM(ord_ms) AS BIGINT), CAST(SUM(deliv_ms) AS BIGINT)`
+
+// leadDayRows streams the funnel rollup of the leads created in sc's
+// period and stores, summed by the SQL expressions keys (columns of the
+// rollup; none: one row): fn gets the key values and the sums. Every store
+// reads report_lead_days_all (leads with no store included, as the lead
+// list counts them); a store or region sums its stores' rows of
+// report_lead_days.
+func (s *Service) leadDayRows(ctx context.Context, sc *scope, keys []string, fn func(key []string, d *leadDays)) error {
+	args := []any{sc.Filter.From, sc.Filter.To}
+	table, where := "report_lead_days_all", "1 = 1"
+	if sc.Sites != nil {
+		table, where = "report_lead_days", sc.in("store_id", &args)
+	}
+	sel, group := "", ""
+	for _, k := range keys {
+		sel += "CAST(" + k + " AS TEXT), "
+	}
+	if len(keys) > 0 {
+		group = " GROUP BY " + strings.Join(keys, ", ")
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+sel+leadDaySums+` FROM `+table+`
+		WHERE day >= $1 AND day <= $2 AND `+where+group+` HAVING SUM(leads) > 0`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var f leadFunnel
-		var flag bool
-		var td, opp, ord, del anyTime
-		if err := rows.Scan(&f.created, &f.source, &f.campaign, &flag, &td, &opp, &ord, &del); err != nil {
+		key := make([]string, len(keys))
+		var d leadDays
+		dest := make([]any, 0, len(keys)+13)
+		for i := range key {
+			dest = append(dest, &key[i])
+		}
+		dest = append(dest, &d.leads, &d.reached[0], &d.reached[1], &d.reached[2], &d.reached[3], &d.both[1], &d.both[2], &d.both[3],
+			&d.timed[0], &d.ms[0], &d.ms[1], &d.ms[2], &d.ms[3])
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		f.stages[0] = &f.created
-		if td.Valid {
-			f.stages[1] = &td.Time
-		} else if flag {
-			f.stages[1] = &time.Time{} // reached, time unknown
-		}
-		for i, t := range []anyTime{opp, ord, del} {
-			if t.Valid {
-				tt := t.Time
-				f.stages[i+2] = &tt
-			}
-		}
-		fn(&f)
+		// A test drive follows the lead itself, reached by every lead; the
+		// later stages have a time whenever they are reached.
+		d.both[0] = d.reached[0]
+		d.timed[1], d.timed[2], d.timed[3] = d.reached[1], d.reached[2], d.reached[3]
+		fn(key, &d)
 	}
 	return rows.Err()
 }
@@ -419,27 +435,13 @@ func (s *Service) funnel(ctx context.Context, sc *scope, r *Report) error {
 	var n, both [5]int
 	var days [5]float64
 	var timed [5]int
-	if err := s.funnelRows(ctx, sc, func(f *leadFunnel) {
-		prev := f.stages[0]
-		for i, t := range f.stages {
-			if t == nil {
-				continue
-			}
-			n[i]++
-			if i > 0 && f.stages[i-1] != nil {
-				both[i]++
-			}
-			if i > 0 && !t.IsZero() && prev != nil && !prev.IsZero() {
-				d := t.Sub(*prev).Hours() / 24
-				if d < 0 {
-					d = 0
-				}
-				days[i] += d
-				timed[i]++
-			}
-			if !t.IsZero() {
-				prev = t
-			}
+	if err := s.leadDayRows(ctx, sc, nil, func(_ []string, d *leadDays) {
+		n[0] += d.leads
+		for i := range 4 {
+			n[i+1] += d.reached[i]
+			both[i+1] += d.both[i]
+			timed[i+1] += d.timed[i]
+			days[i+1] += float64(d.ms[i]) / 86400000
 		}
 	}); err != nil {
 		return err
@@ -489,20 +491,19 @@ func (s *Service) sources(ctx context.Context, sc *scope, r *Report) error {
 		perCampaign                   map[int64]int
 	}
 	by := map[string]*src{}
-	if err := s.funnelRows(ctx, sc, func(f *leadFunnel) {
-		x := by[f.source]
+	if err := s.leadDayRows(ctx, sc, []string{"source", "campaign_id"}, func(key []string, d *leadDays) {
+		x := by[key[0]]
 		if x == nil {
 			x = &src{perCampaign: map[int64]int{}}
-			by[f.source] = x
+			by[key[0]] = x
 		}
-		x.leads++
-		for i, p := range []*int{&x.td, &x.opp, &x.orders, &x.deliv} {
-			if f.stages[i+1] != nil {
-				*p++
-			}
-		}
-		if f.campaign != 0 {
-			x.perCampaign[f.campaign]++
+		x.leads += d.leads
+		x.td += d.reached[0]
+		x.opp += d.reached[1]
+		x.orders += d.reached[2]
+		x.deliv += d.reached[3]
+		if id, _ := strconv.ParseInt(key[1], 10, 64); id != 0 {
+			x.perCampaign[id] += d.leads
 		}
 	}); err != nil {
 		return err
@@ -526,7 +527,7 @@ func (s *Service) sources(ctx context.Context, sc *scope, r *Report) error {
 		for i, id := range batch {
 			args[i], ph[i] = id, "$"+strconv.Itoa(i+1)
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.cost_fen, (SELECT COUNT(*) FROM leads l WHERE l.campaign_id = c.id)
+		rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.cost_fen, (SELECT COALESCE(SUM(r.leads), 0) FROM report_lead_days_all r WHERE r.campaign_id = c.id)
 			FROM campaigns c WHERE c.id IN (`+strings.Join(ph, ", ")+`)`, args...)
 		if err != nil {
 			return err
@@ -605,12 +606,10 @@ func (s *Service) campaignROI(ctx context.Context, sc *scope, r *Report) error {
 		where = "(c.store_id IS NULL OR " + sc.in("c.store_id", &args) + ")"
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.name, c.kind, c.status, c.cost_fen,
-		(SELECT COUNT(*) FROM leads l WHERE l.campaign_id = c.id),
-		(SELECT COUNT(*) FROM leads l JOIN opportunities o ON o.lead_id = l.id JOIN vehicle_orders v ON v.opportunity_id = o.id
-			WHERE l.campaign_id = c.id AND v.status <> 'cancelled'),
-		(SELECT COALESCE(SUM(v.price_fen - v.discount_fen), 0) FROM leads l JOIN opportunities o ON o.lead_id = l.id JOIN vehicle_orders v ON v.opportunity_id = o.id
-			WHERE l.campaign_id = c.id AND v.status = 'delivered')
-		FROM campaigns c WHERE c.starts_at >= $1 AND c.starts_at < $2 AND c.status <> 'draft' AND `+where+` ORDER BY c.starts_at, c.id`, args...)
+		COALESCE(r.leads, 0), COALESCE(r.orders, 0), COALESCE(r.fen, 0)
+		FROM campaigns c LEFT JOIN (SELECT campaign_id, CAST(SUM(leads) AS BIGINT) AS leads, CAST(SUM(orders) AS BIGINT) AS orders, CAST(SUM(revenue_fen) AS BIGINT) AS fen
+			FROM report_lead_days_all WHERE campaign_id IN (SELECT k.id FROM campaigns k WHERE k.starts_at >= $1 AND k.starts_at < $2) GROUP BY campaign_id) r ON r.campaign_id = c.id
+		WHERE c.starts_at >= $1 AND c.starts_at < $2 AND c.status <> 'draft' AND `+where+` ORDER BY c.starts_at, c.id`, args...)
 	if err != nil {
 		return err
 	}
