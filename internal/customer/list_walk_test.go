@@ -93,11 +93,11 @@ func TestListWalkMatchesSeek(t *testing.T) {
 				order, _ := Sorts.Lookup(f.Sort)
 				var got [2][]int64
 				for i, seek := range []bool{true, false} {
-					join, w := f.where(actor, seek, d.Dialect)
-					if _, err := listing.Count(ctx, d, "FROM customers c"+join+w.SQL(), w.Args...); err != nil {
+					from, w := f.where(actor, seek, d.Dialect)
+					if _, err := listing.Count(ctx, d, "FROM "+from+w.SQL(), w.Args...); err != nil {
 						t.Fatalf("%s %s seek=%v: count: %v", actor.Role, raw, seek, err)
 					}
-					rows, err := s.rowsPage(ctx, join, w, order, nil, 100, false)
+					rows, err := s.rowsPage(ctx, from, w, order, nil, 100, false)
 					if err != nil {
 						t.Fatalf("%s %s seek=%v: page: %v", actor.Role, raw, seek, err)
 					}
