@@ -308,35 +308,11 @@ func (s *Service) Import(ctx context.Context, actor *identity.User, r io.Reader,
 	return res, nil
 }
 
-// stmtCache prepares each statement of a transaction once. On SQLite,
-// preparing an INSERT into customers compiles the checks of every index,
-// constraint and foreign key that points at customers, and one into
-// customer_tags its trigger: 0.2 ms each, 40% of an import's CPU time
-// when every row was prepared anew (docs/测试说明.md §4.1a).
-type stmtCache struct {
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
-}
-
-// prepare returns the transaction's statement for query, preparing it on
-// first use; the transaction closes it when it ends.
-func (c *stmtCache) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := c.stmts[query]; ok {
-		return st, nil
-	}
-	st, err := c.tx.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	c.stmts[query] = st
-	return st, nil
-}
-
 // importBatch writes one batch of checked rows in a transaction (or, dry,
 // only looks up which rows match a record).
 func (s *Service) importBatch(ctx context.Context, actor *identity.User, batch []pendingRow, opt ImportOptions, store, sales int64, res *ImportResult) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		stmts := &stmtCache{tx: tx, stmts: map[string]*sql.Stmt{}}
+		q := db.PrepareOnce(tx, s.db.Dialect)
 		known, err := knownMobiles(ctx, tx, batch)
 		if err != nil {
 			return err
@@ -357,7 +333,7 @@ func (s *Service) importBatch(ctx context.Context, actor *identity.User, batch [
 				if opt.DryRun {
 					continue
 				}
-				d, err := load(ctx, tx, id)
+				d, err := load(ctx, q, id)
 				if err != nil {
 					return err
 				}
@@ -373,7 +349,7 @@ func (s *Service) importBatch(ctx context.Context, actor *identity.User, batch [
 						changes[k] = v
 					}
 				}
-				if err := s.apply(ctx, tx, actor, d, true, changes, "import_customer"); err != nil {
+				if err := s.apply(ctx, q, actor, d, true, changes, "import_customer"); err != nil {
 					return err
 				}
 			default:
@@ -381,17 +357,13 @@ func (s *Service) importBatch(ctx context.Context, actor *identity.User, batch [
 				if opt.DryRun {
 					continue
 				}
-				if id, err = s.insertImported(ctx, stmts, p, store, sales, now); err != nil {
+				if id, err = s.insertImported(ctx, q, p, store, sales, now); err != nil {
 					return err
 				}
 			}
 			for _, t := range p.tags {
-				st, err := stmts.prepare(ctx, `INSERT INTO customer_tags (customer_id, tag, created_by, created_at) VALUES ($1, $2, $3, $4)
-					ON CONFLICT (customer_id, tag) DO NOTHING`)
-				if err != nil {
-					return err
-				}
-				if _, err := st.ExecContext(ctx, id, t, nullID(identity.ID(actor)), now); err != nil {
+				if _, err := q.ExecContext(ctx, `INSERT INTO customer_tags (customer_id, tag, created_by, created_at) VALUES ($1, $2, $3, $4)
+					ON CONFLICT (customer_id, tag) DO NOTHING`, id, t, nullID(identity.ID(actor)), now); err != nil {
 					return err
 				}
 			}
@@ -472,8 +444,8 @@ func sameNameCity(ctx context.Context, tx *sql.Tx, batch []pendingRow, known map
 	return found, rows.Err()
 }
 
-// insertImported creates the prospect of row p with the batch's statements.
-func (s *Service) insertImported(ctx context.Context, stmts *stmtCache, p pendingRow, store, sales int64, now any) (int64, error) {
+// insertImported creates the prospect of row p through q.
+func (s *Service) insertImported(ctx context.Context, q db.Querier, p pendingRow, store, sales int64, now any) (int64, error) {
 	cols := []string{"kind", "source", "store_id", "sales_user_id", "created_at", "updated_at"}
 	vals := []any{"prospect", "import", nullID(store), nullID(sales), now, now}
 	for _, f := range Fields {
@@ -494,12 +466,8 @@ func (s *Service) insertImported(ctx context.Context, stmts *stmtCache, p pendin
 	for i := range vals {
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
-	st, err := stmts.prepare(ctx, `INSERT INTO customers (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(marks, ", ")+`) RETURNING id`)
-	if err != nil {
-		return 0, err
-	}
 	var id int64
-	err = st.QueryRowContext(ctx, vals...).Scan(&id)
+	err := q.QueryRowContext(ctx, `INSERT INTO customers (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(marks, ", ")+`) RETURNING id`, vals...).Scan(&id)
 	return id, err
 }
 
