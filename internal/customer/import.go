@@ -311,7 +311,7 @@ func (s *Service) Import(ctx context.Context, actor *identity.User, r io.Reader,
 // importBatch writes one batch of checked rows in a transaction (or, dry,
 // only looks up which rows match a record).
 func (s *Service) importBatch(ctx context.Context, actor *identity.User, batch []pendingRow, opt ImportOptions, store, sales int64, res *ImportResult) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.db.InBulkTx(ctx, func(tx *sql.Tx) error {
 		q := db.PrepareOnce(tx, s.db.Dialect)
 		known, err := knownMobiles(ctx, tx, batch)
 		if err != nil {

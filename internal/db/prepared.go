@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"fmt"
 )
 
 // PrepareOnce returns a Querier for tx that, on SQLite, prepares each
@@ -10,7 +12,8 @@ import (
 // transaction (which closes it when it ends); on PostgreSQL it is tx
 // itself (the driver caches prepared statements already). For
 // transactions that run the same statements many times, such as an
-// import's batch: SQLite compiles an INSERT into customers with the
+// import's batch (the pool's statement cache, stmtcache.go, does not serve
+// transactions): SQLite compiles an INSERT into customers with the
 // checks of every index, constraint, foreign key and trigger involved,
 // about 0.2 ms each time, 40% of an import's CPU time when every row's
 // statements were compiled anew (docs/测试说明.md §4.1a).
@@ -62,4 +65,46 @@ func (p *preparedTx) QueryRowContext(ctx context.Context, query string, args ...
 		return p.tx.QueryRowContext(ctx, query, args...)
 	}
 	return st.QueryRowContext(ctx, args...)
+}
+
+// InBulkTx is InTx for a transaction of many small writes, such as an
+// import's batch. On SQLite it runs on a connection whose temporary storage
+// is kept in memory while the transaction lasts (PRAGMA temp_store =
+// MEMORY, reset afterwards): a write that fires a trigger or returns rows
+// keeps a statement journal of the pages it changes, which SQLite writes
+// to a temporary file once it passes 64 KiB, and an INSERT into customers
+// changes a page of each of its twenty indexes (a third of an import's CPU
+// time went to those writes, docs/测试说明.md §4.1a). Each journal holds
+// one statement's pages, so the memory stays small. On PostgreSQL it is
+// InTx.
+func (d *DB) InBulkTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if d.Dialect != SQLite {
+		return d.InTx(ctx, fn)
+	}
+	conn, err := d.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
+		return err
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA temp_store = DEFAULT`); err != nil {
+			// Not back into the pool with the setting: discard the connection.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }

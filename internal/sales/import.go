@@ -256,7 +256,7 @@ func (s *Service) importLeadBatch(ctx context.Context, actor *identity.User, ir 
 	var rejected []pendingLead
 	var rejectedWhy [][2]string
 	var owners map[int64]int
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InBulkTx(ctx, func(tx *sql.Tx) error {
 		// A retried transaction (PostgreSQL deadlock) starts again.
 		created, updated, skipped, rejected, rejectedWhy, owners = 0, 0, 0, nil, nil, map[int64]int{}
 		open, err := openLeads(ctx, tx, batch)
