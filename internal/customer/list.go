@@ -286,9 +286,9 @@ func likePrefix(s string) string {
 
 // where returns the filter's conditions on customers c for actor, and what
 // they select from (after FROM): "customers c", that with the tag's join,
-// or, for a tag without a search, "customer_tag_list c" (migration 00027:
-// one row per tag with the customer's list columns under their own names,
-// so that the conditions read the same). It includes the actor's scope (a
+// or, for a tag without a search or with a name prefix, "customer_tag_list
+// c" (migration 00027: one row per tag with the customer's list columns
+// under their own names, so that the conditions read the same). It includes the actor's scope (a
 // consultant's own store). With seek, the filter terms are written so that
 // their indexes serve them; without, on SQLite, they are wrapped so that no
 // index serves them and the planner walks the sort's index instead: List
@@ -331,9 +331,11 @@ func (f Filter) where(actor *identity.User, seek bool, dialect db.Dialect) (from
 		return col(c)
 	}
 	from = "customers c"
-	if f.Tag != "" && search == "" {
-		// The tag's rows carry every filter and sort column: one index
-		// range of customer_tag_list answers the tag with any filter.
+	tagList := f.Tag != "" && (search == "" || search == "name")
+	if tagList {
+		// The tag's rows carry every filter and sort column and the name:
+		// one index range of customer_tag_list answers the tag with any
+		// filter or a name prefix.
 		from = "customer_tag_list c"
 		w.And("c.tag = " + w.Arg(f.Tag))
 	}
@@ -380,9 +382,9 @@ func (f Filter) where(actor *identity.User, seek bool, dialect db.Dialect) (from
 	if f.ModelID > 0 {
 		w.And(eq("c.preferred_model_id") + " = " + w.Arg(f.ModelID))
 	}
-	if f.Tag != "" && search != "" {
-		// With a search, the search's index drives the query (a name or
-		// mobile prefix) or selects a few customers (the rest). Seeking
+	if f.Tag != "" && !tagList {
+		// With a search other than a name, the search's index drives the
+		// query (a mobile prefix) or selects a few customers (the rest). Seeking
 		// without a driving search, the tag is joined: the planner starts
 		// from whichever side is rarer. Walking the sort's index, each
 		// customer walked is one probe of customer_tags' primary key. A

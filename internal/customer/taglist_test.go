@@ -106,6 +106,7 @@ func TestTagListFollowsCustomers(t *testing.T) {
 			{w.admin, "tag=高意向&kind=owner&consent=1", "c.kind = 'owner' AND c.consent_marketing = " + map[db.Dialect]string{db.SQLite: "1", db.Postgres: "TRUE"}[d.Dialect], "c.created_at DESC, c.id DESC"},
 			{w.admin, "tag=高意向&contact_after=" + after, "c.last_contact_at >= $2", "c.created_at DESC, c.id DESC"},
 			{w.admin, "tag=车展&sort=updated_desc", "", "c.updated_at DESC, c.id DESC"},
+			{w.admin, "tag=高意向&q=李", "c.name LIKE '李%'", "c.created_at DESC, c.id DESC"},
 			{w.alice, "tag=高意向", fmt.Sprintf("c.store_id = %d", w.storeA), "c.created_at DESC, c.id DESC"},
 			{w.alice, "tag=车展&sales_user_id=" + fmt.Sprint(w.bob.ID), fmt.Sprintf("c.store_id = %d AND c.sales_user_id = %d", w.storeA, w.bob.ID), "c.created_at DESC, c.id DESC"},
 		}

@@ -54,6 +54,9 @@ CREATE INDEX customer_tag_list_name ON customer_tag_list (tag, name, id, kind, s
     consent_marketing, last_contact_at) WHERE merged_into_id IS NULL;
 CREATE INDEX customer_tag_list_updated ON customer_tag_list (tag, updated_at, id, kind, stage, city, source, preferred_model_id, sales_user_id,
     consent_marketing, last_contact_at) WHERE merged_into_id IS NULL;
+-- A name prefix with a tag (LIKE '王%', as customers_list_name).
+CREATE INDEX customer_tag_list_name_prefix ON customer_tag_list (tag, name COLLATE NOCASE, kind, stage, city, source, preferred_model_id, sales_user_id,
+    consent_marketing, last_contact_at, created_at) WHERE merged_into_id IS NULL;
 
 INSERT INTO customer_tag_list (id, tag, store_id, sales_user_id, kind, stage, city, source, preferred_model_id, consent_marketing,
         last_contact_at, merged_into_id, name, created_at, updated_at)
