@@ -211,6 +211,14 @@ func TestBookSlotsAndCancel(t *testing.T) {
 		if up, err := f.Svc.Upcoming(ctx, f.OwnerA, 0); err != nil || len(up) != 0 {
 			t.Fatalf("Upcoming(0) = %v, %v", up, err)
 		}
+		// Next is the same list with the summary's fields only.
+		if next, err := f.Svc.Next(ctx, f.OwnerA, 10); err != nil || len(next) != 1 {
+			t.Fatalf("Next = %v, %v", next, err)
+		} else if n, u := next[0], up[0]; n.ID != u.ID || n.CustomerID != u.CustomerID || n.VehicleID != u.VehicleID || n.VehicleName != u.VehicleName ||
+			n.Plate != u.Plate || n.SiteID != u.SiteID || n.SiteName != u.SiteName || n.Kind != u.Kind || !n.SlotDate.Equal(u.SlotDate) ||
+			n.SlotMinute != u.SlotMinute || n.SlotMinutes != u.SlotMinutes || n.Status != u.Status || n.When() != u.When() || n.VehicleName == "" {
+			t.Fatalf("Next = %+v, Upcoming = %+v", n, u)
+		}
 
 		// Owner cancels: place released, status cancelled, audit written.
 		c, err := f.Svc.Cancel(ctx, f.OwnerA, a.ID, "", "")
@@ -235,6 +243,9 @@ func TestBookSlotsAndCancel(t *testing.T) {
 		}
 		if up, err := f.Svc.Upcoming(ctx, f.OwnerA, 10); err != nil || len(up) != 0 {
 			t.Fatalf("Upcoming after cancel = %v, %v", up, err)
+		}
+		if next, err := f.Svc.Next(ctx, f.OwnerA, 10); err != nil || len(next) != 0 {
+			t.Fatalf("Next after cancel = %v, %v", next, err)
 		}
 		// The same vehicle may book the slot again once the old one is cancelled.
 		f.book(f.OwnerA, f.repair(f.VehA, tomorrow, hm(10, 0)))
@@ -686,6 +697,10 @@ func TestScope(t *testing.T) {
 		_, err = f.Svc.Upcoming(ctx, f.ServiceA, 10)
 		apperrtest.WantCode(t, err, apperr.Forbidden)
 		_, err = f.Svc.Upcoming(ctx, nil, 10)
+		apperrtest.WantCode(t, err, apperr.Unauthenticated)
+		_, err = f.Svc.Next(ctx, f.ServiceA, 10)
+		apperrtest.WantCode(t, err, apperr.Forbidden)
+		_, err = f.Svc.Next(ctx, nil, 10)
 		apperrtest.WantCode(t, err, apperr.Unauthenticated)
 	})
 }

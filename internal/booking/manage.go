@@ -140,8 +140,47 @@ func (s *Service) Upcoming(ctx context.Context, actor *identity.User, limit int)
 	if !actor.Is(identity.RoleOwner) || actor.CustomerID == 0 {
 		return nil, apperr.New(apperr.Forbidden, "只有车主可以查看自己的预约")
 	}
-	return s.query(ctx, `WHERE a.customer_id = $1 AND a.scheduled_at >= $2 AND a.status IN ('booked', 'confirmed', 'in_progress')
-		ORDER BY a.scheduled_at LIMIT $3`, actor.CustomerID, s.now().Add(-24*time.Hour), limit)
+	return s.query(ctx, upcoming, actor.CustomerID, s.now().Add(-24*time.Hour), limit)
+}
+
+// upcoming selects an owner's ($1) open appointments from $2 on, soonest
+// first, at most $3 (Upcoming and Next).
+const upcoming = `WHERE a.customer_id = $1 AND a.scheduled_at >= $2 AND a.status IN ('booked', 'confirmed', 'in_progress')
+	ORDER BY a.scheduled_at LIMIT $3`
+
+// Next is Upcoming for a summary, such as the owner's home: the same
+// appointments in the same order, but each carries only its ID, vehicle
+// (ID, name, plate), site (ID, name), kind, slot (date, minute, length) and
+// status; the other fields are zero. It reads three tables instead of six
+// and no timestamps, on the page every owner opens first. Only an owner
+// may call it (Forbidden otherwise).
+func (s *Service) Next(ctx context.Context, actor *identity.User, limit int) ([]*Appointment, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
+	if !actor.Is(identity.RoleOwner) || actor.CustomerID == 0 {
+		return nil, apperr.New(apperr.Forbidden, "只有车主可以查看自己的预约")
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, COALESCE(a.vehicle_id, 0), COALESCE(m.name, ''), COALESCE(v.plate, ''),
+		a.site_id, st.name, a.service_kind, a.slot_date, a.slot_minute, st.slot_minutes, a.status
+		FROM appointments a
+		JOIN sites st ON st.id = a.site_id
+		LEFT JOIN vehicles v ON v.id = a.vehicle_id
+		LEFT JOIN vehicle_models m ON m.id = v.model_id `+upcoming, actor.CustomerID, s.now().Add(-24*time.Hour), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Appointment
+	for rows.Next() {
+		a := &Appointment{CustomerID: actor.CustomerID}
+		if err := rows.Scan(&a.ID, &a.VehicleID, &a.VehicleName, &a.Plate, &a.SiteID, &a.SiteName, &a.Kind,
+			&a.SlotDate, &a.SlotMinute, &a.SlotMinutes, &a.Status); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // Queue returns the appointments of a local date ("2006-01-02") at the acting

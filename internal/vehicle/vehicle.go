@@ -88,7 +88,7 @@ func (s *Service) ListMine(ctx context.Context, actor *identity.User) ([]*Vehicl
 	if !actor.Is(identity.RoleOwner) || actor.CustomerID == 0 {
 		return nil, apperr.New(apperr.Forbidden, "只有车主可以查看自己的车辆")
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+from+`WHERE v.customer_id = $1 ORDER BY v.purchased_on DESC, v.id`, actor.CustomerID)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+from+`WHERE v.customer_id = $1 `+mineOrder, actor.CustomerID)
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +97,40 @@ func (s *Service) ListMine(ctx context.Context, actor *identity.User) ([]*Vehicl
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// mineOrder is the order of an owner's vehicles: the newest purchase first.
+const mineOrder = `ORDER BY v.purchased_on DESC, v.id`
+
+// ListMineBrief is ListMine for a summary, such as the owner's home: the
+// same vehicles in the same order, but each carries only its ID, plate,
+// customer, model (ID, name, brand, powertrain, swap capability), mileage,
+// battery health and software version; the other fields are zero (it reads
+// no dates, on the page every owner opens first). Only an owner may call
+// it (Forbidden otherwise).
+func (s *Service) ListMineBrief(ctx context.Context, actor *identity.User) ([]*Vehicle, error) {
+	if err := identity.Require(actor); err != nil {
+		return nil, err
+	}
+	if !actor.Is(identity.RoleOwner) || actor.CustomerID == 0 {
+		return nil, apperr.New(apperr.Forbidden, "只有车主可以查看自己的车辆")
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT v.id, COALESCE(v.plate, ''), v.model_id, m.name, m.brand, m.powertrain, m.swap_capable,
+		v.mileage_km, v.battery_soh, v.software_version`+from+`WHERE v.customer_id = $1 `+mineOrder, actor.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Vehicle
+	for rows.Next() {
+		v := &Vehicle{CustomerID: actor.CustomerID}
+		if err := rows.Scan(&v.ID, &v.Plate, &v.ModelID, &v.ModelName, &v.Brand, &v.Powertrain, &v.SwapCapable,
+			&v.MileageKM, &v.BatterySOH, &v.SoftwareVersion); err != nil {
 			return nil, err
 		}
 		out = append(out, v)

@@ -40,6 +40,19 @@ func TestVehiclesAndSites(t *testing.T) {
 		if len(v.VIN) != 17 || v.BatterySOH <= 0 || v.BatterySOH > 100 || v.Title() == "" || v.WarrantyEnd.IsZero() {
 			t.Fatalf("vehicle fields: %+v", v)
 		}
+		// ListMineBrief: the same vehicles in the same order, with the summary's fields.
+		brief, err := s.ListMineBrief(ctx, owner)
+		if err != nil || len(brief) != len(vs) {
+			t.Fatalf("ListMineBrief: %d vehicles, %v; ListMine %d", len(brief), err, len(vs))
+		}
+		for i, b := range brief {
+			f := vs[i]
+			if b.ID != f.ID || b.Plate != f.Plate || b.CustomerID != f.CustomerID || b.ModelID != f.ModelID || b.Title() != f.Title() ||
+				b.Powertrain != f.Powertrain || b.SwapCapable != f.SwapCapable || b.MileageKM != f.MileageKM || b.BatterySOH != f.BatterySOH ||
+				b.SOHWarn() != f.SOHWarn() || b.SoftwareVersion != f.SoftwareVersion {
+				t.Fatalf("ListMineBrief[%d] = %+v, ListMine = %+v", i, b, f)
+			}
+		}
 		act, err := s.RecentActivity(ctx, owner, v.ID, 20)
 		if err != nil {
 			t.Fatal(err)
@@ -64,6 +77,12 @@ func TestVehiclesAndSites(t *testing.T) {
 		}
 		if _, err := s.ListMine(ctx, &identity.User{Role: identity.RoleSales}); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("ListMine as sales: %v", err)
+		}
+		if _, err := s.ListMineBrief(ctx, &identity.User{Role: identity.RoleSales}); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("ListMineBrief as sales: %v", err)
+		}
+		if _, err := s.ListMineBrief(ctx, nil); !apperr.Is(err, apperr.Unauthenticated) {
+			t.Fatalf("ListMineBrief anonymous: %v", err)
 		}
 		if _, err := s.Get(ctx, nil, v.ID); !apperr.Is(err, apperr.Unauthenticated) {
 			t.Fatalf("Get anonymous: %v", err)

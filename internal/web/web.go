@@ -87,24 +87,18 @@ func New(o Options) (*Renderer, error) {
 			}
 			return "", fmt.Errorf("unknown asset %q", p)
 		},
-		"local":       func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02 15:04") },
-		"day":         func(t time.Time) string { return t.Format("2006-01-02") },
-		"localday":    func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02") },
-		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) }, // machine-readable datetime attributes
-		"yuan":        yuan,
-		"money":       money,
-		"mask":        identity.MaskMobile,
-		"pct":         func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
-		"percent":     func(share float64) string { return fmt.Sprintf("%.0f", share*100) },
-		"thousands64": func(n int64) string { return listing.Thousands(n) },
-		"duration":    duration,
-		"thousands": func(n int) string {
-			s := strconv.Itoa(n)
-			for i := len(s) - 3; i > 0; i -= 3 {
-				s = s[:i] + "," + s[i:]
-			}
-			return s
-		},
+		"local":          func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02 15:04") },
+		"day":            func(t time.Time) string { return t.Format("2006-01-02") },
+		"localday":       func(t time.Time) string { return t.In(site.Shanghai).Format("2006-01-02") },
+		"iso":            func(t time.Time) string { return t.UTC().Format(time.RFC3339) }, // machine-readable datetime attributes
+		"yuan":           yuan,
+		"money":          money,
+		"mask":           identity.MaskMobile,
+		"pct":            pct,
+		"percent":        func(share float64) string { return fmt.Sprintf("%.0f", share*100) },
+		"thousands64":    func(n int64) string { return listing.Thousands(n) },
+		"duration":       duration,
+		"thousands":      thousands,
 		"clock":          site.Clock,
 		"packState":      inventory.PackStateLabel,
 		"familyLabel":    leadscore.FamilyLabel,
@@ -180,20 +174,23 @@ type page struct {
 	Data   any
 	Demo   bool // the server runs with demo accounts
 	Unread int  // the user's unread notifications, for the header bell
+	// Bell is Unread as the bell shows it: "" for none, "99+" from 100 (set
+	// by render with Unread).
+	Bell string
 	// NavHTML is the rendered navigation (partials/nav.html) for User and
 	// Nav, set by render from the navigation cache.
 	NavHTML template.HTML
 }
 
-// Bell is the unread count as the bell shows it: "" for none, "99+" from 100.
-func (p *page) Bell() string {
+// bell is an unread count as the bell shows it: "" for none, "99+" from 100.
+func bell(n int) string {
 	switch {
-	case p.Unread <= 0:
+	case n <= 0:
 		return ""
-	case p.Unread > 99:
+	case n > 99:
 		return "99+"
 	}
-	return strconv.Itoa(p.Unread)
+	return strconv.Itoa(n)
 }
 
 // Val returns the submitted value of a form field.
@@ -202,6 +199,18 @@ func (p *page) Val(name string) string {
 		return ""
 	}
 	return p.Form.Get(name)
+}
+
+// pct formats a percentage with one decimal: 93.4.
+func pct(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
+// thousands writes n with thousands separators: 12,345.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // render writes the named page with status, rendering into a buffer first so
@@ -238,7 +247,7 @@ func (w *Renderer) render(rw http.ResponseWriter, r *http.Request, status int, n
 		if n, err := w.Unread(r.Context(), p.User); err != nil {
 			w.Logger.WarnContext(r.Context(), "unread notifications count", "err", err, "request_id", httpx.RequestID(r.Context()))
 		} else {
-			p.Unread = n
+			p.Unread, p.Bell = n, bell(n)
 		}
 	}
 	if err := t.ExecuteTemplate(buf, tmpl, p); err != nil {
