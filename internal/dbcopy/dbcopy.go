@@ -34,10 +34,12 @@ import (
 // Skipped are the tables that are not copied (see the package comment);
 // goose_db_version is written by the migrations themselves, and the report
 // counters and rollups (report_customer_stages, report_lead_statuses,
-// report_energy_days, report_appointment_days, report_vehicle_count) by
-// the target's triggers as the customers, leads, charging sessions, battery
-// swaps, appointments and vehicles arrive.
-var Skipped = []string{"goose_db_version", "job_runs", "job_file_chunks", "report_customer_stages", "report_lead_statuses", "report_energy_days", "report_appointment_days", "report_vehicle_count"}
+// report_energy_days, report_appointment_days, report_vehicle_count) and
+// the customer list's customer_tag_list by the target's triggers as the
+// customers, leads, charging sessions, battery swaps, appointments,
+// vehicles and customer tags arrive.
+var Skipped = []string{"goose_db_version", "job_runs", "job_file_chunks", "report_customer_stages", "report_lead_statuses", "report_energy_days",
+	"report_appointment_days", "report_vehicle_count", "customer_tag_list"}
 
 // skipped reports whether table t is not copied.
 func skipped(t string) bool { return strings.HasPrefix(t, "river_") || slices.Contains(Skipped, t) }
@@ -133,6 +135,19 @@ func Copy(ctx context.Context, src, dst *db.DB, progress Progress) ([]Table, err
 				return nil, fmt.Errorf("sequence of %s: %w", t.name, err)
 			}
 		}
+	}
+	// customer_tag_list: its triggers copy a customer's columns as its tags
+	// arrive, before the customer's deferred columns are filled; rebuilt
+	// here from the copied customers and tags (as migration 00027 fills it).
+	if _, err := dst.ExecContext(ctx, `DELETE FROM customer_tag_list`); err != nil {
+		return nil, fmt.Errorf("customer_tag_list: %w", err)
+	}
+	if _, err := dst.ExecContext(ctx, `INSERT INTO customer_tag_list (id, tag, store_id, sales_user_id, kind, stage, city, source,
+			preferred_model_id, consent_marketing, last_contact_at, merged_into_id, name, created_at, updated_at)
+		SELECT c.id, t.tag, c.store_id, c.sales_user_id, c.kind, c.stage, c.city, c.source, c.preferred_model_id, c.consent_marketing,
+			c.last_contact_at, c.merged_into_id, c.name, c.created_at, c.updated_at
+		FROM customer_tags t JOIN customers c ON c.id = t.customer_id`); err != nil {
+		return nil, fmt.Errorf("customer_tag_list: %w", err)
 	}
 	checked, err := verify(ctx, src, dst, order)
 	for i := range checked {
