@@ -44,6 +44,14 @@ type TicketAutoCloseArgs struct{}
 // Kind names the ticket auto-close job.
 func (TicketAutoCloseArgs) Kind() string { return "ticket_auto_close" }
 
+// CommentWordsArgs is the job that, every minute, recounts the comment
+// words of the days whose ratings or feedback changed
+// (report.Service.CountCommentWords).
+type CommentWordsArgs struct{}
+
+// Kind names the comment word job.
+func (CommentWordsArgs) Kind() string { return "report_comment_words" }
+
 // newJobs returns the job service with every kind of job registered and
 // the scheduled ones planned. It does not start workers.
 func newJobs(cfg *config.Config, logger *slog.Logger, d *db.DB, s *Services) (*jobs.Service, error) {
@@ -79,6 +87,15 @@ func newJobs(cfg *config.Config, logger *slog.Logger, d *db.DB, s *Services) (*j
 		return nil
 	}, jobs.KindOptions{Title: "自动关闭已解决的客服工单", Timeout: 5 * time.Minute, MaxAttempts: 3})
 	js.Schedule(time.Hour, TicketAutoCloseArgs{})
+	jobs.Register(js, func(ctx context.Context, j *jobs.Job[CommentWordsArgs]) error {
+		n, err := s.Reports.CountCommentWords(ctx)
+		if err != nil {
+			return err
+		}
+		j.Progress.Set(ctx, int64(n), fmt.Sprintf("重新统计 %d 天的评论高频词", n))
+		return nil
+	}, jobs.KindOptions{Title: "统计评论高频词", Timeout: time.Hour, MaxAttempts: 3})
+	js.Schedule(time.Minute, CommentWordsArgs{})
 	jobs.Register(js, func(ctx context.Context, j *jobs.Job[account.ExportUsersJob]) error {
 		return exportUsers(ctx, d, js, s.Accounts, j)
 	}, jobs.KindOptions{Title: "导出账号", Timeout: time.Hour, MaxAttempts: 3, Readers: []identity.Role{identity.RoleAdmin}})

@@ -272,7 +272,7 @@ func (g *gen) appointment(s *site, kind string, d int, b booking, st *stock) {
 		g.swapPack(s, id, started.(time.Time), fmt.Sprintf("换电 YY%s-%06d", created.In(shanghai).Format("20060102"), id))
 	}
 	if completed != nil && g.chance(0.25) {
-		g.feedback(b.owner.customer, id, nullID(woID), 0, updated.Add(time.Duration(1+r.IntN(48))*time.Hour))
+		g.feedback(b.owner.customer, id, nullID(woID), s.id, 0, updated.Add(time.Duration(1+r.IntN(48))*time.Hour))
 	}
 }
 

@@ -600,16 +600,16 @@ func (g *gen) ticket(c *cust, fill *strings.Replacer, from time.Time, category s
 	l.add(t.tickets, id, c.id, c.vehicle, tt.category, tt.subject, fill.Replace(tt.description), priority, status, assignee, created, updated, resolved,
 		due, first, closed)
 	if resolved != nil && g.chance(0.5) {
-		g.feedback(c.id, nil, nil, id, updated.Add(time.Hour))
+		g.feedback(c.id, nil, nil, nil, id, updated.Add(time.Hour))
 	}
 	return id
 }
 
 // feedback writes a rating with a comment matching it.
-func (g *gen) feedback(customer int64, appointment, workOrder any, ticket int64, at time.Time) {
+func (g *gen) feedback(customer int64, appointment, workOrder, site any, ticket int64, at time.Time) {
 	rating := []int{5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 4, 3, 3, 2, 1}[g.r.IntN(20)]
 	g.l.add(g.t.feedback, g.t.feedback.next(), customer, appointment, workOrder, nullID(ticket), rating,
-		g.pick(feedbackByRating[rating]), g.clampNow(at))
+		g.pick(feedbackByRating[rating]), g.clampNow(at), site)
 }
 
 // conversation writes an assistant conversation answered from the

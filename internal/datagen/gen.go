@@ -188,7 +188,7 @@ func (g *gen) declareTables() {
 			"assignee_user_id", "created_at", "updated_at", "resolved_at", "due_at", "first_response_at", "closed_at"),
 		conversations: l.table("assistant_conversations", "id", "customer_id", "status", "ticket_id", "started_at", "updated_at"),
 		messages:      l.table("assistant_messages", "id", "conversation_id", "sender", "body", "kb_article_id", "confidence", "created_at"),
-		feedback:      l.table("feedback", "id", "customer_id", "appointment_id", "work_order_id", "ticket_id", "rating", "comment", "created_at"),
+		feedback:      l.table("feedback", "id", "customer_id", "appointment_id", "work_order_id", "ticket_id", "rating", "comment", "created_at", "site_id"),
 		audit:         l.table("audit_log", "id", "user_id", "action", "entity", "entity_id", "detail", "created_at"),
 		woRates:       l.table("labour_rates", "site_id", "hourly_rate_fen", "updated_at"),
 		woTerms:       l.table("warranty_terms", "model_id", "vehicle_years", "vehicle_km", "battery_years", "battery_km"),

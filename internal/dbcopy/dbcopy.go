@@ -37,9 +37,12 @@ import (
 // report_energy_days, report_appointment_days, report_vehicle_count) and
 // the customer list's customer_tag_list by the target's triggers as the
 // customers, leads, charging sessions, battery swaps, appointments,
-// vehicles and customer tags arrive.
+// vehicles and customer tags arrive (customer_tag_list is rebuilt after
+// the copy); the comment word rollup (report_comment_words) is recounted
+// by the target's word job for the days its triggers mark in
+// report_comment_days as the comments arrive.
 var Skipped = []string{"goose_db_version", "job_runs", "job_file_chunks", "report_customer_stages", "report_lead_statuses", "report_energy_days",
-	"report_appointment_days", "report_vehicle_count", "customer_tag_list"}
+	"report_appointment_days", "report_vehicle_count", "report_comment_days", "report_comment_words", "customer_tag_list"}
 
 // skipped reports whether table t is not copied.
 func skipped(t string) bool { return strings.HasPrefix(t, "river_") || slices.Contains(Skipped, t) }
@@ -137,8 +140,9 @@ func Copy(ctx context.Context, src, dst *db.DB, progress Progress) ([]Table, err
 		}
 	}
 	// customer_tag_list: its triggers copy a customer's columns as its tags
-	// arrive, before the customer's deferred columns are filled; rebuilt
-	// here from the copied customers and tags (as migration 00027 fills it).
+	// arrive, before the customer's deferred columns are filled.
+	// (OPEN: internal/arch forbids dbcopy writing the customer package's
+	// table and importing customer; see the report of branch cust8.)
 	if _, err := dst.ExecContext(ctx, `DELETE FROM customer_tag_list`); err != nil {
 		return nil, fmt.Errorf("customer_tag_list: %w", err)
 	}

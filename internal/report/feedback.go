@@ -2,11 +2,15 @@ package report
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/support"
 )
 
@@ -94,11 +98,14 @@ func (sc *scope) center(id int64) int64 {
 const serviceRows = "/service/reports/rows"
 
 func (s *Service) feedback(ctx context.Context, sc *scope, r *Report) error {
-	month := s.db.Dialect.LocalMonth("w.created_at")
 	args := []any{sc.Lo, sc.Hi}
+	month := sc.monthCase("w.created_at", &args)
 	where := sc.in("w.site_id", &args)
-	rows, err := s.db.QueryContext(ctx, `SELECT w.site_id, `+month+`, w.rating, COUNT(*) FROM work_order_ratings w
-		WHERE w.created_at >= $1 AND w.created_at < $2 AND `+where+` GROUP BY w.site_id, `+month+`, w.rating`, args...)
+	// Grouped by "site_id + 0": by the bare column SQLite skip-scans the
+	// (site_id, created_at) index for its order instead of reading the
+	// covering (created_at, site_id, rating) one (three times slower).
+	rows, err := s.db.QueryContext(ctx, `SELECT w.site_id + 0, `+month+`, w.rating, COUNT(*) FROM work_order_ratings w
+		WHERE w.created_at >= $1 AND w.created_at < $2 AND `+where+` GROUP BY 1, 2, 3`, args...)
 	if err != nil {
 		return err
 	}
@@ -235,6 +242,27 @@ func (s *Service) feedback(ctx context.Context, sc *scope, r *Report) error {
 	return s.words(ctx, sc, r)
 }
 
+// monthCase returns SQL mapping col, a time in [sc.Lo, sc.Hi), to its
+// local (Asia/Shanghai) month "YYYY-MM" by comparing it with the end of
+// each month of the period (appended to args). Unlike the dialect's
+// LocalMonth it calls no date function per row, which on the tens of
+// thousands of rows of three months across every site was most of the
+// query's time (SQLite parses each stored time as text).
+func (sc *scope) monthCase(col string, args *[]any) string {
+	months := sc.Months()
+	var b strings.Builder
+	b.WriteString("CASE")
+	for _, m := range months {
+		start, err := time.ParseInLocation("2006-01", m, site.Shanghai)
+		if err != nil {
+			panic("report: month " + m) // Months formats them
+		}
+		*args = append(*args, start.AddDate(0, 1, 0).UTC())
+		fmt.Fprintf(&b, " WHEN %s < $%d THEN '%s'", col, len(*args), m)
+	}
+	return b.String() + " END"
+}
+
 // feedbackKinds are the kinds of feedback in the order the table shows them.
 var feedbackKinds = []Option{{"complaint", "投诉"}, {"suggestion", "建议"}, {"rating", "评价"}}
 
@@ -242,18 +270,22 @@ var feedbackKinds = []Option{{"complaint", "投诉"}, {"suggestion", "建议"}, 
 var feedbackCategories = []string{"charging", "swap", "repair", "battery", "software", "billing", "service", "other"}
 
 // feedbackSite is the SQL of a feedback row's site: its work order's,
-// else its appointment's.
-const feedbackSite = "COALESCE((SELECT wo.site_id FROM work_orders wo WHERE wo.id = f.work_order_id), (SELECT ap.site_id FROM appointments ap WHERE ap.id = f.appointment_id))"
+// else its appointment's, which the triggers of migration 00025 copy to
+// feedback.site_id (indexed with created_at).
+const feedbackSite = "f.site_id"
 
 func (s *Service) feedbackCategories(ctx context.Context, sc *scope, r *Report) error {
-	month := s.db.Dialect.LocalMonth("f.created_at")
 	args := []any{sc.Lo, sc.Hi}
+	month := sc.monthCase("f.created_at", &args)
 	where := "1 = 1"
 	if sc.Sites != nil {
 		where = sc.in(feedbackSite, &args)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT f.kind, f.category, `+month+`, COUNT(*) FROM feedback f
-		WHERE f.created_at >= $1 AND f.created_at < $2 AND `+where+` GROUP BY f.kind, f.category, `+month, args...)
+	// Grouped by "kind || ''" so that SQLite reads the covering
+	// (created_at, site_id, kind, category) index rather than skip-scanning
+	// (kind, created_at) for its order and looking each row up.
+	rows, err := s.db.QueryContext(ctx, `SELECT f.kind || '', f.category, `+month+`, COUNT(*) FROM feedback f
+		WHERE f.created_at >= $1 AND f.created_at < $2 AND `+where+` GROUP BY 1, 2, 3`, args...)
 	if err != nil {
 		return err
 	}

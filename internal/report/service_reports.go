@@ -46,9 +46,12 @@ func (s *Service) serviceKPIs(ctx context.Context, sc *scope, r *Report) error {
 	// triggers of migration 00021 keep (report_appointment_days).
 	args := []any{sc.Filter.From, sc.Filter.To}
 	where := sc.in("site_id", &args)
-	rows, err := s.db.QueryContext(ctx, `SELECT site_id, service_kind, status, CAST(SUM(n) AS BIGINT), CAST(SUM(started) AS BIGINT),
+	// Grouped by "site_id + 0": by the bare column SQLite skip-scans the
+	// primary key (site_id, day, ...) for its order instead of reading the
+	// covering day index of migration 00026 (four times slower).
+	rows, err := s.db.QueryContext(ctx, `SELECT site_id + 0, service_kind, status, CAST(SUM(n) AS BIGINT), CAST(SUM(started) AS BIGINT),
 		CAST(SUM(on_time) AS BIGINT), CAST(SUM(dur_sec) AS BIGINT), CAST(SUM(dur_n) AS BIGINT)
-		FROM report_appointment_days WHERE day >= $1 AND day <= $2 AND `+where+` GROUP BY site_id, service_kind, status HAVING SUM(n) > 0`, args...)
+		FROM report_appointment_days WHERE day >= $1 AND day <= $2 AND `+where+` GROUP BY 1, 2, 3 HAVING SUM(n) > 0`, args...)
 	if err != nil {
 		return err
 	}
@@ -124,11 +127,11 @@ func (s *Service) serviceKPIs(ctx context.Context, sc *scope, r *Report) error {
 	crows.Close()
 
 	// Work orders finished in the period.
-	month := s.db.Dialect.LocalMonth("completed_at")
 	wargs := []any{sc.Lo, sc.Hi}
+	month := sc.monthCase("completed_at", &wargs)
 	wwhere := sc.in("site_id", &wargs)
 	wrows, err := s.db.QueryContext(ctx, `SELECT site_id, `+month+`, COUNT(*), COALESCE(SUM(parts_fen), 0), COALESCE(SUM(labour_fen), 0), COALESCE(SUM(warranty_fen), 0)
-		FROM work_orders WHERE status IN ('completed', 'closed') AND completed_at >= $1 AND completed_at < $2 AND `+wwhere+` GROUP BY site_id, `+month, wargs...)
+		FROM work_orders WHERE status IN ('completed', 'closed') AND completed_at >= $1 AND completed_at < $2 AND `+wwhere+` GROUP BY 1, 2`, wargs...)
 	if err != nil {
 		return err
 	}
@@ -271,8 +274,6 @@ func (s *Service) serviceKPIs(ctx context.Context, sc *scope, r *Report) error {
 	r.Tables = append(r.Tables, kt, ct, mt)
 	return nil
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // Energy definitions.
 const (
