@@ -311,7 +311,8 @@ func (s *Service) Import(ctx context.Context, actor *identity.User, r io.Reader,
 // importBatch writes one batch of checked rows in a transaction (or, dry,
 // only looks up which rows match a record).
 func (s *Service) importBatch(ctx context.Context, actor *identity.User, batch []pendingRow, opt ImportOptions, store, sales int64, res *ImportResult) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.db.InBulkTx(ctx, func(tx *sql.Tx) error {
+		q := db.PrepareOnce(tx, s.db.Dialect)
 		known, err := knownMobiles(ctx, tx, batch)
 		if err != nil {
 			return err
@@ -332,7 +333,7 @@ func (s *Service) importBatch(ctx context.Context, actor *identity.User, batch [
 				if opt.DryRun {
 					continue
 				}
-				d, err := load(ctx, tx, id)
+				d, err := load(ctx, q, id)
 				if err != nil {
 					return err
 				}
@@ -348,7 +349,7 @@ func (s *Service) importBatch(ctx context.Context, actor *identity.User, batch [
 						changes[k] = v
 					}
 				}
-				if err := s.apply(ctx, tx, actor, d, true, changes, "import_customer"); err != nil {
+				if err := s.apply(ctx, q, actor, d, true, changes, "import_customer"); err != nil {
 					return err
 				}
 			default:
@@ -356,12 +357,12 @@ func (s *Service) importBatch(ctx context.Context, actor *identity.User, batch [
 				if opt.DryRun {
 					continue
 				}
-				if id, err = s.insertImported(ctx, tx, p, store, sales, now); err != nil {
+				if id, err = s.insertImported(ctx, q, p, store, sales, now); err != nil {
 					return err
 				}
 			}
 			for _, t := range p.tags {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO customer_tags (customer_id, tag, created_by, created_at) VALUES ($1, $2, $3, $4)
+				if _, err := q.ExecContext(ctx, `INSERT INTO customer_tags (customer_id, tag, created_by, created_at) VALUES ($1, $2, $3, $4)
 					ON CONFLICT (customer_id, tag) DO NOTHING`, id, t, nullID(identity.ID(actor)), now); err != nil {
 					return err
 				}
@@ -443,8 +444,8 @@ func sameNameCity(ctx context.Context, tx *sql.Tx, batch []pendingRow, known map
 	return found, rows.Err()
 }
 
-// insertImported creates the prospect of row p.
-func (s *Service) insertImported(ctx context.Context, tx *sql.Tx, p pendingRow, store, sales int64, now any) (int64, error) {
+// insertImported creates the prospect of row p through q.
+func (s *Service) insertImported(ctx context.Context, q db.Querier, p pendingRow, store, sales int64, now any) (int64, error) {
 	cols := []string{"kind", "source", "store_id", "sales_user_id", "created_at", "updated_at"}
 	vals := []any{"prospect", "import", nullID(store), nullID(sales), now, now}
 	for _, f := range Fields {
@@ -466,7 +467,7 @@ func (s *Service) insertImported(ctx context.Context, tx *sql.Tx, p pendingRow, 
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO customers (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(marks, ", ")+`) RETURNING id`, vals...).Scan(&id)
+	err := q.QueryRowContext(ctx, `INSERT INTO customers (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(marks, ", ")+`) RETURNING id`, vals...).Scan(&id)
 	return id, err
 }
 

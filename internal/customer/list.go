@@ -284,18 +284,20 @@ func likePrefix(s string) string {
 	return r.Replace(s) + "%"
 }
 
-// where returns the filter's conditions on customers c for actor, and the
-// inner join that goes right after "FROM customers c" (or ""), with
-// the actor's scope (a consultant's own store). With seek, the filter
-// terms are written so that their indexes serve them; without, on SQLite,
-// they are wrapped so that no index serves them and the planner walks the
-// sort's index instead: List uses that when more than listing.CountCap
-// customers match, since matches are then frequent along the sort's index
-// while fetching and sorting all of them would cost a page hundreds of
-// milliseconds on a million customers. (PostgreSQL's planner weighs that
-// itself from its statistics, and has no unary plus for text or
-// timestamps: there the terms are always plain.)
-func (f Filter) where(actor *identity.User, seek bool, dialect db.Dialect) (join string, where *listing.Where) {
+// where returns the filter's conditions on customers c for actor, and what
+// they select from (after FROM): "customers c", that with the tag's join,
+// or, for a tag without a search or with a name prefix, "customer_tag_list
+// c" (migration 00027: one row per tag with the customer's list columns
+// under their own names, so that the conditions read the same). It includes the actor's scope (a
+// consultant's own store). With seek, the filter terms are written so that
+// their indexes serve them; without, on SQLite, they are wrapped so that no
+// index serves them and the planner walks the sort's index instead: List
+// uses that when more than the count's cap match, since matches are then
+// frequent along the sort's index while fetching and sorting all of them
+// would cost a page hundreds of milliseconds on a million customers.
+// (PostgreSQL's planner weighs that itself from its statistics, and has no
+// unary plus for text or timestamps: there the terms are always plain.)
+func (f Filter) where(actor *identity.User, seek bool, dialect db.Dialect) (from string, where *listing.Where) {
 	var w listing.Where
 	sqlite := dialect == db.SQLite
 	search := SearchKind(f.Query)
@@ -327,6 +329,15 @@ func (f Filter) where(actor *identity.User, seek bool, dialect db.Dialect) (join
 			return c
 		}
 		return col(c)
+	}
+	from = "customers c"
+	tagList := f.Tag != "" && (search == "" || search == "name")
+	if tagList {
+		// The tag's rows carry every filter and sort column and the name:
+		// one index range of customer_tag_list answers the tag with any
+		// filter or a name prefix.
+		from = "customer_tag_list c"
+		w.And("c.tag = " + w.Arg(f.Tag))
 	}
 	w.And("c.merged_into_id IS NULL")
 	switch {
@@ -371,19 +382,16 @@ func (f Filter) where(actor *identity.User, seek bool, dialect db.Dialect) (join
 	if f.ModelID > 0 {
 		w.And(eq("c.preferred_model_id") + " = " + w.Arg(f.ModelID))
 	}
-	if f.Tag != "" {
-		// Seeking, the tag is joined: the planner drives the query from the
-		// tag's rows (customer_tags_tag: tag, customer_id) when the tag is
-		// the rarer condition, and otherwise from another filter's index,
-		// probing the tag's primary key (customer_id, tag) per customer. (A
-		// fixed "IN (SELECT ...)" materialised a tag carried by 100,000
-		// customers for every query; a fixed EXISTS scanned every store for
-		// a rare tag: BenchmarkCustomerList.) Walking the sort's index, each
-		// customer walked is one probe of that key. A customer has a tag at
-		// most once, so the join adds no rows.
+	if f.Tag != "" && !tagList {
+		// With a search other than a name, the search's index drives the
+		// query (a mobile prefix) or selects a few customers (the rest). Seeking
+		// without a driving search, the tag is joined: the planner starts
+		// from whichever side is rarer. Walking the sort's index, each
+		// customer walked is one probe of customer_tags' primary key. A
+		// customer has a tag at most once, so the join adds no rows.
 		switch {
 		case seek && !searchDrives:
-			join = " JOIN customer_tags t ON t.customer_id = c.id AND t.tag = " + w.Arg(f.Tag)
+			from += " JOIN customer_tags t ON t.customer_id = c.id AND t.tag = " + w.Arg(f.Tag)
 		case sqlite:
 			// Not EXISTS: SQLite builds a Bloom filter of the whole
 			// customer_tags table for it first (18 ms for 100,000 tags) to
@@ -413,7 +421,7 @@ func (f Filter) where(actor *identity.User, seek bool, dialect db.Dialect) (join
 	if f.Consent != nil {
 		w.And(col("c.consent_marketing") + " = " + w.Arg(*f.Consent))
 	}
-	return join, &w
+	return from, &w
 }
 
 // AllStoresCountCap is where the list stops counting when it spans every
@@ -431,14 +439,6 @@ func (f Filter) countCap(actor *identity.User) int {
 		return AllStoresCountCap
 	}
 	return listing.CountCap
-}
-
-// onlyTag reports whether f, for actor, selects every store's customers
-// that carry a tag, and nothing else.
-func (f Filter) onlyTag(actor *identity.User) bool {
-	g := f
-	g.Tag, g.Sort, g.Limit, g.Cursor = "", "", 0, ""
-	return f.Tag != "" && seesAll(actor) && g == Filter{}
 }
 
 // seesAll reports whether actor sees every store's customers: admins and
@@ -487,7 +487,7 @@ const rowColumns = `c.id, c.name, c.mobile, c.kind, c.stage, c.city, c.source, C
 	c.created_at, c.updated_at`
 
 // rowJoins join the names a row shows (a read-only join for display); they
-// follow "FROM customers c" and the filter's join.
+// follow "FROM customers c".
 const rowJoins = ` LEFT JOIN sites s ON s.id = c.store_id LEFT JOIN users u ON u.id = c.sales_user_id
 	LEFT JOIN vehicle_models m ON m.id = c.preferred_model_id`
 
@@ -536,17 +536,8 @@ func (s *Service) List(ctx context.Context, actor *identity.User, f Filter) (lis
 	if err != nil {
 		return page, listing.Total{}, err
 	}
-	join, w := f.where(actor, true, s.db.Dialect)
-	limit := f.countCap(actor)
-	var total listing.Total
-	if f.onlyTag(actor) {
-		// Merged customers carry no tags (Merge moves them to the
-		// survivor, and a merged customer cannot be edited), so the tag's
-		// rows alone count the customers: no customer row is read.
-		total, err = listing.CountUpTo(ctx, s.db, limit, "FROM customer_tags t WHERE t.tag = $1", f.Tag)
-	} else {
-		total, err = listing.CountUpTo(ctx, s.db, limit, "FROM customers c"+join+w.SQL(), w.Args...)
-	}
+	from, w := f.where(actor, true, s.db.Dialect)
+	total, err := listing.CountUpTo(ctx, s.db, f.countCap(actor), "FROM "+from+w.SQL(), w.Args...)
 	if err != nil {
 		return page, listing.Total{}, err
 	}
@@ -554,24 +545,25 @@ func (s *Service) List(ctx context.Context, actor *identity.User, f Filter) (lis
 		return page, total, nil // nothing matches: no page to read
 	}
 	if total.Capped {
-		join, w = f.where(actor, false, s.db.Dialect)
+		from, w = f.where(actor, false, s.db.Dialect)
 	}
-	rows, err := s.rowsPage(ctx, join, w, order, cur, size+1, false)
+	rows, err := s.rowsPage(ctx, from, w, order, cur, size+1, false)
 	if err != nil {
 		return page, listing.Total{}, err
 	}
 	return listing.NewPage(rows, size, func(r *Row) string { return order.Encode(sortKey(order, r), r.ID) }), total, nil
 }
 
-// rowsPage reads up to n customers matching join and w after cur in order.
-func (s *Service) rowsPage(ctx context.Context, join string, w *listing.Where, order listing.Order, cur *listing.Cursor, n int, full bool) ([]*Row, error) {
+// rowsPage reads up to n customers matching from and w (as where returns
+// them) after cur in order.
+func (s *Service) rowsPage(ctx context.Context, from string, w *listing.Where, order listing.Order, cur *listing.Cursor, n int, full bool) ([]*Row, error) {
 	w = w.Clone()
 	order.After(w, cur)
 	// The page's ids first, then their rows: the ids and sort keys come
 	// from the filter's index alone where it carries them (every column
 	// for a store), so that only the n rows shown are read from the table,
 	// not every match that is sorted.
-	ids := `SELECT c.id FROM customers c` + join + w.SQL() + ` ORDER BY ` + order.OrderBy() + ` LIMIT ` + w.Arg(n)
+	ids := `SELECT c.id FROM ` + from + w.SQL() + ` ORDER BY ` + order.OrderBy() + ` LIMIT ` + w.Arg(n)
 	rows, err := s.db.QueryContext(ctx, `SELECT `+rowColumns+` FROM customers c`+rowJoins+` WHERE c.id IN (`+ids+`) ORDER BY `+order.OrderBy(), w.Args...)
 	if err != nil {
 		return nil, err
@@ -597,9 +589,9 @@ func (s *Service) CountMatching(ctx context.Context, actor *identity.User, f Fil
 	if err := f.check(); err != nil {
 		return 0, err
 	}
-	join, w := f.where(actor, true, s.db.Dialect)
+	from, w := f.where(actor, true, s.db.Dialect)
 	var n int64
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers c`+join+w.SQL(), w.Args...).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+from+w.SQL(), w.Args...).Scan(&n)
 	return n, err
 }
 
@@ -626,13 +618,13 @@ func (s *Service) Export(ctx context.Context, actor *identity.User, f Filter, w 
 		return 0, err
 	}
 	order, _ := Sorts.Lookup(f.Sort)
-	join, where := f.where(actor, true, s.db.Dialect)
-	total, err := listing.Count(ctx, s.db, "FROM customers c"+join+where.SQL(), where.Args...)
+	from, where := f.where(actor, true, s.db.Dialect)
+	total, err := listing.Count(ctx, s.db, "FROM "+from+where.SQL(), where.Args...)
 	if err != nil {
 		return 0, err
 	}
 	if total.Capped {
-		join, where = f.where(actor, false, s.db.Dialect)
+		from, where = f.where(actor, false, s.db.Dialect)
 	}
 	full := seesAll(actor) || s.manages(actor)
 	detail := map[string]any{"filter": f.Values().Encode(), "full_mobile": full}
@@ -646,7 +638,7 @@ func (s *Service) Export(ctx context.Context, actor *identity.User, f Filter, w 
 	n, err = listing.Export(w, ExportHeader, func(emit func(...any) error) error {
 		var cur *listing.Cursor
 		for {
-			rows, err := s.rowsPage(ctx, join, where, order, cur, listing.ExportBatch, full)
+			rows, err := s.rowsPage(ctx, from, where, order, cur, listing.ExportBatch, full)
 			if err != nil {
 				return err
 			}

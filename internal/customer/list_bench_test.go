@@ -61,8 +61,10 @@ func benchListDB(b testing.TB) *db.DB {
 				b.Fatal(err)
 			}
 		}
-		if _, err := d.ExecContext(ctx, `ANALYZE customer_tags`); err != nil {
-			b.Fatal(err)
+		for _, t := range []string{"customer_tags", "customer_tag_list"} {
+			if _, err := d.ExecContext(ctx, `ANALYZE `+t); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 	return d
@@ -222,6 +224,9 @@ func listCases(b testing.TB, d *db.DB) (cases []listCase, admin, consultant *ide
 		{"姓名前缀 + 城市", "q=" + url.QueryEscape(string([]rune(name)[:1])) + "&city=" + url.QueryEscape(city)},
 		{"少见城市 + 标签", "city=" + url.QueryEscape(rareCity) + "&tag=" + url.QueryEscape(tag)},
 		{"来源 + 车型 + 联系 ≥ 7 天前", "source=website&model_id=" + model + "&contact_after=" + recent},
+		{"标签 + 车主 + 最近更新", "tag=" + url.QueryEscape(tag) + "&kind=owner&sort=updated_desc"},
+		{"标签 + 来源：批量导入", "tag=" + url.QueryEscape(tag) + "&source=import"},
+		{"姓名前缀 + 标签", "q=" + url.QueryEscape(string([]rune(name)[:1])) + "&tag=" + url.QueryEscape(tag)},
 	}
 	for _, asAdmin := range []bool{false, true} {
 		who := "顾问"

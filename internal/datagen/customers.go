@@ -21,6 +21,7 @@ type cust struct {
 	budget    int64 // fen; 0 = unknown
 	created   time.Time
 	updated   time.Time
+	contact   time.Time // the latest follow-up (zero: never contacted)
 	stage     string
 	source    string
 	lastCamp  int64
@@ -151,10 +152,36 @@ func (g *gen) customer(n int) {
 		budget = c.budget
 	}
 	l.add(t.customers, c.id, name, mobile, gender, g.now.Year()-age, city.province, city.name, kind, c.stage, c.source,
-		c.store.id, c.sales, budget, int64(c.model+1), models[c.model].powertrain, interests, contact, consent, consentAt, c.created, c.updated)
+		c.store.id, c.sales, budget, int64(c.model+1), models[c.model].powertrain, interests, contact, consent, consentAt, nullTime(c.contact),
+		c.created, c.updated)
+	for _, tag := range customerTags(c) {
+		l.add(t.tags, c.id, tag, c.sales, c.updated)
+	}
 	if c.vehicle != 0 {
 		g.ownerAccount(c, name, mobile)
 	}
+}
+
+// highBudgetFen is the budget from which a customer is tagged 高预算
+// (400,000 yuan, about the list price of the dearest model, 启程 L9 增程).
+const highBudgetFen = 400_000 * 100
+
+// customerTags are the tags a consultant would have given c, decided by
+// its journey alone (no random draw, so that no other row changes): 高意向
+// for a test drive or negotiation in progress, 车展 for a customer first met
+// at an auto show, 高预算 for a budget of highBudgetFen or more.
+func customerTags(c *cust) []string {
+	var tags []string
+	if c.stage == "test_drive" || c.stage == "negotiation" {
+		tags = append(tags, "高意向")
+	}
+	if c.source == "auto_show" {
+		tags = append(tags, "车展")
+	}
+	if c.budget >= highBudgetFen {
+		tags = append(tags, "高预算")
+	}
+	return tags
 }
 
 // ownerAppShare is the share of owners with an account in the owner app
@@ -344,6 +371,9 @@ func (g *gen) lead(c *cust, d int, at time.Time) leadResult {
 		}
 		l.add(t.followUps, t.followUps.next(), c.id, leadID, opp, c.sales, []string{"phone", "phone", "wechat", "wechat", "sms", "visit", "email"}[r.IntN(7)],
 			text, next, nextAt, ft)
+		if ft.After(c.contact) {
+			c.contact = ft // what logging the follow-up records (sales.insertFollowUp)
+		}
 	}
 	return res
 }

@@ -46,7 +46,7 @@ type campaign struct {
 }
 
 type tables struct {
-	sites, models, users, customers, ownerUsers, vehicles, capacity, campaigns, participations,
+	sites, models, users, customers, tags, ownerUsers, vehicles, capacity, campaigns, participations,
 	leads, opportunities, testDrives, orders, followUps, charging, appointments, slotUsage,
 	swapUsage, swaps, parts, partStock, workOrders, woLabour, woParts, movements, posts,
 	comments, likes, news, announcements, kb, tickets, conversations, messages, feedback, audit *table
@@ -124,7 +124,10 @@ func (g *gen) declareTables() {
 		users: l.table("users", "id", "username", "display_name", "role", "password_hash", "site_id", "active", "created_at", "updated_at"),
 		customers: l.table("customers", "id", "name", "mobile", "gender", "birth_year", "province", "city", "kind", "stage", "source",
 			"store_id", "sales_user_id", "budget_fen", "preferred_model_id", "preferred_powertrain", "interests", "preferred_contact",
-			"consent_marketing", "consent_at", "created_at", "updated_at"),
+			"consent_marketing", "consent_at", "last_contact_at", "created_at", "updated_at"),
+		// Declared after customers: its trigger copies the customer's list
+		// columns into customer_tag_list (migration 00027).
+		tags: l.table("customer_tags", "customer_id", "tag", "created_by", "created_at"),
 		// Owner accounts are users rows too, declared after customers (whom
 		// they refer to); their ids come from users.next.
 		ownerUsers: l.table("users", "id", "mobile", "display_name", "role", "password_hash", "customer_id", "active", "created_at", "updated_at"),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/apperr"
 	"github.com/nevcrm/nevcrm/internal/audit"
+	"github.com/nevcrm/nevcrm/internal/customer"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
 	"github.com/nevcrm/nevcrm/internal/notify"
@@ -157,9 +158,10 @@ func (s *Service) LogLeadFollowUp(ctx context.Context, actor *identity.User, id 
 	return scanFollowUp(s.db.QueryRowContext(ctx, `SELECT `+followUpColumns+followUpFrom+` WHERE f.id = $1`, fid))
 }
 
-// insertFollowUp closes the open tasks of the lead or opportunity and
-// inserts the follow-up (the new task belongs to owner; the contact is
-// logged by author, who is the owner unless a manager logs it).
+// insertFollowUp closes the open tasks of the lead or opportunity, inserts
+// the follow-up (the new task belongs to owner; the contact is logged by
+// author, who is the owner unless a manager logs it) and records the
+// contact as the customer's last (customer.TouchContact).
 func insertFollowUp(ctx context.Context, q db.Querier, customerID, leadID, oppID, owner, author int64, in FollowUpInput, now time.Time) (int64, error) {
 	cond, arg := "lead_id = $2", leadID
 	if oppID != 0 {
@@ -176,7 +178,11 @@ func insertFollowUp(ctx context.Context, q db.Querier, customerID, leadID, oppID
 	err := q.QueryRowContext(ctx, `INSERT INTO follow_ups (customer_id, lead_id, opportunity_id, user_id, channel, content, next_action, next_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		customerID, nullID(leadID), nullID(oppID), nullID(user), in.Channel, in.Content, in.NextAction, nullTime(in.NextAt), now).Scan(&id)
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	// The customer list's "last contact" filter reads this.
+	return id, customer.TouchContact(ctx, q, customerID, now)
 }
 
 // CompleteTask marks the open task id done. The task's owner, a manager of

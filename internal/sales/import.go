@@ -256,13 +256,14 @@ func (s *Service) importLeadBatch(ctx context.Context, actor *identity.User, ir 
 	var rejected []pendingLead
 	var rejectedWhy [][2]string
 	var owners map[int64]int
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InBulkTx(ctx, func(tx *sql.Tx) error {
 		// A retried transaction (PostgreSQL deadlock) starts again.
 		created, updated, skipped, rejected, rejectedWhy, owners = 0, 0, 0, nil, nil, map[int64]int{}
 		open, err := openLeads(ctx, tx, batch)
 		if err != nil {
 			return err
 		}
+		q := db.PrepareOnce(tx, s.db.Dialect)
 		now := s.now()
 		for _, p := range batch {
 			leadID, has := open[p.in.Mobile]
@@ -270,17 +271,17 @@ func (s *Service) importLeadBatch(ctx context.Context, actor *identity.User, ir 
 			case has && opt.Policy == customer.ImportSkip:
 				skipped++
 			case has && opt.Policy == customer.ImportUpdate:
-				l, err := s.visibleLead(ctx, tx, actor, leadID)
+				l, err := s.visibleLead(ctx, q, actor, leadID)
 				if err != nil || !works(actor, l.StoreID, l.OwnerID) {
 					skipped++
 					continue
 				}
-				if err := updateImportedLead(ctx, tx, actor, l, p.in, now); err != nil {
+				if err := updateImportedLead(ctx, q, actor, l, p.in, now); err != nil {
 					return err
 				}
 				updated++
 			default:
-				_, owner, err := s.createLeadTx(ctx, tx, actor, p.in, false)
+				_, owner, err := s.createLeadTx(ctx, q, actor, p.in, false)
 				if e := apperr.As(err); e != nil && e.Code == apperr.Invalid {
 					f, m := fieldError(err)
 					rejected, rejectedWhy = append(rejected, p), append(rejectedWhy, [2]string{f, m})

@@ -149,6 +149,11 @@ func TestLeads(t *testing.T) {
 		if _, err := s.LogLeadFollowUp(ctx, f.A, l.ID, sales.FollowUpInput{Channel: "phone", Content: "客户关心续航和充电", NextAction: "邀约到店试驾", NextAt: due}); err != nil {
 			t.Fatal(err)
 		}
+		var contact time.Time
+		if err := f.DB.QueryRowContext(ctx, `SELECT last_contact_at FROM customers WHERE id = (SELECT customer_id FROM leads WHERE id = $1)`, l.ID).Scan(&contact); err != nil ||
+			!contact.Equal(f.Clock.Now()) {
+			t.Errorf("the customer's last contact is %v (%v), want the follow-up's time %v", contact, err, f.Clock.Now())
+		}
 		d1, err := s.GetLead(ctx, f.A, l.ID)
 		if err != nil || d1.Lead.ResponseMins != 30 || d1.Lead.Status != "contacted" || len(d1.FollowUps) != 1 || d1.Lead.Mobile != "13800000001" {
 			t.Fatalf("after follow-up: %+v, %v", d1.Lead, err)
