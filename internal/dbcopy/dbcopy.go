@@ -35,15 +35,16 @@ import (
 // goose_db_version is written by the migrations themselves, and the report
 // counters and rollups (report_customer_stages, report_lead_statuses,
 // report_energy_days, report_appointment_days, report_vehicle_count,
-// report_lead_facts, report_lead_days(_all), report_market_days(_all)) by the
-// target's triggers as the customers, leads, test drives, opportunities,
-// orders, charging sessions, battery swaps, appointments and vehicles
-// arrive (a lead's facts are recomputed from every row there is, so the
+// report_lead_facts, report_lead_days(_all), report_market_days(_all), the
+// month rollups report_*_months) by the target's triggers as the customers,
+// leads, test drives, opportunities, orders, charging sessions, battery
+// swaps, appointments, vehicles, work orders, ratings and feedback arrive (a lead's facts are recomputed from every row there is, so the
 // order of arrival does not matter); the comment word rollup
 // (report_comment_words) is recounted by the target's word job for the days
 // its triggers mark in report_comment_days as the comments arrive.
 var Skipped = []string{"goose_db_version", "job_runs", "job_file_chunks", "report_customer_stages", "report_lead_statuses", "report_energy_days", "report_appointment_days", "report_vehicle_count",
-	"report_comment_days", "report_comment_words", "report_lead_facts", "report_lead_days", "report_lead_days_all", "report_market_days", "report_market_days_all"}
+	"report_comment_days", "report_comment_words", "report_lead_facts", "report_lead_days", "report_lead_days_all", "report_market_days", "report_market_days_all",
+	"report_appointment_months", "report_energy_months", "report_work_order_months", "report_rating_months", "report_feedback_months"}
 
 // Refilled are tables that the target's triggers fill as other tables
 // arrive, but not completely: customer_tag_list copies a customer's list

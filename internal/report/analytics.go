@@ -162,6 +162,59 @@ func (sc *scope) Months() []string {
 	return out
 }
 
+// split cuts the period at local month boundaries for the month rollups of
+// migration 00029: the whole months first..last ("2006-01"; none when
+// first > last) and the local days [from, headEnd) before them and
+// [tailStart, end) after them (either may be empty; with no whole month
+// the head is the whole period).
+func (sc *scope) split() (first, last string, headEnd, tailStart, end time.Time) {
+	end = sc.To.AddDate(0, 0, 1)
+	lo := time.Date(sc.From.Year(), sc.From.Month(), 1, 0, 0, 0, 0, site.Shanghai)
+	if !lo.Equal(sc.From) {
+		lo = lo.AddDate(0, 1, 0)
+	}
+	hi := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, site.Shanghai)
+	if !lo.Before(hi) {
+		return "", "", end, end, end
+	}
+	return lo.Format("2006-01"), hi.AddDate(0, -1, 0).Format("2006-01"), lo, hi, end
+}
+
+// wholeMonths returns the condition on col, a local month "2006-01" of a
+// month rollup, that selects the whole months of the period (nothing when
+// it has none), with its arguments appended to args.
+func (sc *scope) wholeMonths(col string, args *[]any) string {
+	first, last, _, _, _ := sc.split()
+	if first == "" {
+		return "1 = 0"
+	}
+	*args = append(*args, first, last)
+	return fmt.Sprintf("%s >= $%d AND %s <= $%d", col, len(*args)-1, col, len(*args))
+}
+
+// otherDays returns the condition on col, a local day "2006-01-02" of a
+// day rollup, that selects the days of the period outside its whole months.
+func (sc *scope) otherDays(col string, args *[]any) string {
+	_, _, headEnd, tailStart, end := sc.split()
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	return outside(col, args, day(sc.From), day(headEnd), day(tailStart), day(end))
+}
+
+// otherTimes returns the condition on col, a time of the source rows, that
+// selects the times of the period outside its whole local months.
+func (sc *scope) otherTimes(col string, args *[]any) string {
+	_, _, headEnd, tailStart, end := sc.split()
+	return outside(col, args, sc.Lo, headEnd.UTC(), tailStart.UTC(), end.UTC())
+}
+
+// outside returns "col in [a, b) or in [c, d)" with the bounds appended to
+// args.
+func outside(col string, args *[]any, a, b, c, d any) string {
+	*args = append(*args, a, b, c, d)
+	n := len(*args)
+	return fmt.Sprintf("(%s >= $%d AND %s < $%d OR %s >= $%d AND %s < $%d)", col, n-3, col, n-2, col, n-1, col, n)
+}
+
 // Period is the checked period and the site choices of a report page.
 type Period struct {
 	From, To string

@@ -98,14 +98,19 @@ func (sc *scope) center(id int64) int64 {
 const serviceRows = "/service/reports/rows"
 
 func (s *Service) feedback(ctx context.Context, sc *scope, r *Report) error {
-	args := []any{sc.Lo, sc.Hi}
+	// The whole months from the rollup of migration 00029, the days
+	// before and after them from the ratings. Grouped by "site_id + 0": by
+	// the bare column SQLite skip-scans the (site_id, created_at) index for
+	// its order instead of reading the covering (created_at, site_id,
+	// rating) one (three times slower).
+	args := []any{}
+	whole := sc.wholeMonths("month", &args)
+	mwhere := sc.in("site_id", &args)
 	month := sc.monthCase("w.created_at", &args)
+	other := sc.otherTimes("w.created_at", &args)
 	where := sc.in("w.site_id", &args)
-	// Grouped by "site_id + 0": by the bare column SQLite skip-scans the
-	// (site_id, created_at) index for its order instead of reading the
-	// covering (created_at, site_id, rating) one (three times slower).
-	rows, err := s.db.QueryContext(ctx, `SELECT w.site_id + 0, `+month+`, w.rating, COUNT(*) FROM work_order_ratings w
-		WHERE w.created_at >= $1 AND w.created_at < $2 AND `+where+` GROUP BY 1, 2, 3`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT site_id, month, rating, n FROM report_rating_months WHERE `+whole+` AND `+mwhere+` AND n <> 0
+		UNION ALL SELECT w.site_id + 0, `+month+`, w.rating, COUNT(*) FROM work_order_ratings w WHERE `+other+` AND `+where+` GROUP BY 1, 2, 3`, args...)
 	if err != nil {
 		return err
 	}
@@ -275,17 +280,19 @@ var feedbackCategories = []string{"charging", "swap", "repair", "battery", "soft
 const feedbackSite = "f.site_id"
 
 func (s *Service) feedbackCategories(ctx context.Context, sc *scope, r *Report) error {
-	args := []any{sc.Lo, sc.Hi}
+	// The whole months from the rollup of migration 00029, the days before
+	// and after them from the feedback rows. Grouped by "kind || ''" so that
+	// SQLite reads the covering (created_at, site_id, kind, category) index
+	// rather than skip-scanning (kind, created_at) for its order and looking
+	// each row up.
+	args := []any{}
+	whole := sc.wholeMonths("month", &args)
+	mwhere := sc.in("site_id", &args)
 	month := sc.monthCase("f.created_at", &args)
-	where := "1 = 1"
-	if sc.Sites != nil {
-		where = sc.in(feedbackSite, &args)
-	}
-	// Grouped by "kind || ''" so that SQLite reads the covering
-	// (created_at, site_id, kind, category) index rather than skip-scanning
-	// (kind, created_at) for its order and looking each row up.
-	rows, err := s.db.QueryContext(ctx, `SELECT f.kind || '', f.category, `+month+`, COUNT(*) FROM feedback f
-		WHERE f.created_at >= $1 AND f.created_at < $2 AND `+where+` GROUP BY 1, 2, 3`, args...)
+	other := sc.otherTimes("f.created_at", &args)
+	where := sc.in(feedbackSite, &args)
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, category, month, CAST(SUM(n) AS BIGINT) FROM report_feedback_months WHERE `+whole+` AND `+mwhere+` GROUP BY 1, 2, 3
+		UNION ALL SELECT f.kind || '', f.category, `+month+`, COUNT(*) FROM feedback f WHERE `+other+` AND `+where+` GROUP BY 1, 2, 3`, args...)
 	if err != nil {
 		return err
 	}

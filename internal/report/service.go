@@ -55,12 +55,14 @@ func (k *ServiceKPIs) StatusChart() (string, error) {
 	return ov.Chart("pie", "预约")
 }
 
-// minutesBetween is the SQL for the minutes from a to b in d's dialect.
+// minutesBetween is the SQL for the minutes from a to b in d's dialect
+// (whole seconds on SQLite, whose julianday arithmetic would put a start
+// exactly 15 minutes late a hair over 15).
 func minutesBetween(d db.Dialect, a, b string) string {
 	if d == db.Postgres {
 		return fmt.Sprintf("(EXTRACT(EPOCH FROM (%s - %s)) / 60.0)", b, a)
 	}
-	return fmt.Sprintf("((julianday(%s) - julianday(%s)) * 1440.0)", b, a)
+	return fmt.Sprintf("(round((julianday(%s) - julianday(%s)) * 86400.0) / 60.0)", b, a)
 }
 
 // ServiceKPIs returns the KPIs of the acting service user's center (the

@@ -42,16 +42,22 @@ func (a *apptAgg) cells(link func(kv ...string) string) []Cell {
 }
 
 func (s *Service) serviceKPIs(ctx context.Context, sc *scope, r *Report) error {
-	// One row per site, local day, kind and status from the rollup that the
-	// triggers of migration 00021 keep (report_appointment_days).
-	args := []any{sc.Filter.From, sc.Filter.To}
+	// Per site, kind and status: the whole months from the rollup of
+	// migration 00029, the days before and after them from the day rollup
+	// of migration 00021 (report_appointment_days). Grouped by
+	// "site_id + 0": by the bare column SQLite skip-scans the primary key
+	// (site_id, day, ...) for its order instead of reading the covering day
+	// index of migration 00026 (four times slower).
+	args := []any{}
+	whole := sc.wholeMonths("month", &args)
+	mwhere := sc.in("site_id", &args)
+	other := sc.otherDays("day", &args)
 	where := sc.in("site_id", &args)
-	// Grouped by "site_id + 0": by the bare column SQLite skip-scans the
-	// primary key (site_id, day, ...) for its order instead of reading the
-	// covering day index of migration 00026 (four times slower).
-	rows, err := s.db.QueryContext(ctx, `SELECT site_id + 0, service_kind, status, CAST(SUM(n) AS BIGINT), CAST(SUM(started) AS BIGINT),
+	rows, err := s.db.QueryContext(ctx, `SELECT site_id, service_kind, status, n, started, on_time, dur_sec, dur_n
+		FROM report_appointment_months WHERE `+whole+` AND `+mwhere+` AND n <> 0
+		UNION ALL SELECT site_id + 0, service_kind, status, CAST(SUM(n) AS BIGINT), CAST(SUM(started) AS BIGINT),
 		CAST(SUM(on_time) AS BIGINT), CAST(SUM(dur_sec) AS BIGINT), CAST(SUM(dur_n) AS BIGINT)
-		FROM report_appointment_days WHERE day >= $1 AND day <= $2 AND `+where+` GROUP BY 1, 2, 3 HAVING SUM(n) > 0`, args...)
+		FROM report_appointment_days WHERE `+other+` AND `+where+` GROUP BY 1, 2, 3 HAVING SUM(n) > 0`, args...)
 	if err != nil {
 		return err
 	}
@@ -126,12 +132,18 @@ func (s *Service) serviceKPIs(ctx context.Context, sc *scope, r *Report) error {
 	}
 	crows.Close()
 
-	// Work orders finished in the period.
-	wargs := []any{sc.Lo, sc.Hi}
+	// Work orders finished in the period: the whole months from the rollup
+	// of migration 00029, the days before and after them from the orders.
+	wargs := []any{}
+	whole = sc.wholeMonths("month", &wargs)
+	mwhere = sc.in("site_id", &wargs)
 	month := sc.monthCase("completed_at", &wargs)
+	wother := sc.otherTimes("completed_at", &wargs)
 	wwhere := sc.in("site_id", &wargs)
-	wrows, err := s.db.QueryContext(ctx, `SELECT site_id, `+month+`, COUNT(*), COALESCE(SUM(parts_fen), 0), COALESCE(SUM(labour_fen), 0), COALESCE(SUM(warranty_fen), 0)
-		FROM work_orders WHERE status IN ('completed', 'closed') AND completed_at >= $1 AND completed_at < $2 AND `+wwhere+` GROUP BY 1, 2`, wargs...)
+	wrows, err := s.db.QueryContext(ctx, `SELECT site_id, month, n, parts_fen, labour_fen, warranty_fen FROM report_work_order_months
+		WHERE `+whole+` AND `+mwhere+` AND n <> 0
+		UNION ALL SELECT site_id, `+month+`, COUNT(*), COALESCE(SUM(parts_fen), 0), COALESCE(SUM(labour_fen), 0), COALESCE(SUM(warranty_fen), 0)
+		FROM work_orders WHERE status IN ('completed', 'closed') AND `+wother+` AND `+wwhere+` GROUP BY 1, 2`, wargs...)
 	if err != nil {
 		return err
 	}
@@ -284,19 +296,28 @@ const (
 )
 
 func (s *Service) energy(ctx context.Context, sc *scope, r *Report) error {
-	// One row per site and local day from the rollup that the triggers of
-	// migration 00021 keep (report_energy_days), not every session.
-	hours := make([]string, 0, 48)
+	// Per site: the whole months from the rollup of migration 00029, the
+	// days before and after them from the day rollup of migration 00021
+	// (report_energy_days), not every session.
+	sums := []string{"charges", "fast", "energy_wh", "charge_fen", "swaps", "swap_sec"}
 	for _, p := range []string{"c", "s"} {
 		for h := range 24 {
-			hours = append(hours, fmt.Sprintf("CAST(SUM(%s%02d) AS BIGINT)", p, h))
+			sums = append(sums, fmt.Sprintf("%s%02d", p, h))
 		}
 	}
-	args := []any{sc.Filter.From, sc.Filter.To}
+	cols := strings.Join(sums, ", ")
+	for i, c := range sums {
+		sums[i] = "CAST(SUM(" + c + ") AS BIGINT)"
+	}
+	args := []any{}
+	whole := sc.wholeMonths("month", &args)
+	mwhere := sc.in("site_id", &args)
+	other := sc.otherDays("day", &args)
 	where := sc.in("site_id", &args)
-	rows, err := s.db.QueryContext(ctx, `SELECT site_id, CAST(SUM(charges) AS BIGINT), CAST(SUM(fast) AS BIGINT), CAST(SUM(energy_wh) AS BIGINT),
-		CAST(SUM(charge_fen) AS BIGINT), CAST(SUM(swaps) AS BIGINT), CAST(SUM(swap_sec) AS BIGINT), `+strings.Join(hours, ", ")+`
-		FROM report_energy_days WHERE day >= $1 AND day <= $2 AND `+where+` GROUP BY site_id HAVING SUM(charges) + SUM(swaps) > 0 ORDER BY site_id`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT site_id, `+strings.Join(sums, ", ")+` FROM (
+		SELECT site_id, `+cols+` FROM report_energy_months WHERE `+whole+` AND `+mwhere+`
+		UNION ALL SELECT site_id, `+cols+` FROM report_energy_days WHERE `+other+` AND `+where+`) e
+		GROUP BY site_id HAVING SUM(charges) + SUM(swaps) > 0 ORDER BY site_id`, args...)
 	if err != nil {
 		return err
 	}
