@@ -162,57 +162,92 @@ func (sc *scope) Months() []string {
 	return out
 }
 
-// split cuts the period at local month boundaries for the month rollups of
-// migration 00029: the whole months first..last ("2006-01"; none when
-// first > last) and the local days [from, headEnd) before them and
-// [tailStart, end) after them (either may be empty; with no whole month
-// the head is the whole period).
-func (sc *scope) split() (first, last string, headEnd, tailStart, end time.Time) {
-	end = sc.To.AddDate(0, 0, 1)
-	lo := time.Date(sc.From.Year(), sc.From.Month(), 1, 0, 0, 0, 0, site.Shanghai)
-	if !lo.Equal(sc.From) {
-		lo = lo.AddDate(0, 1, 0)
+// monthPlan is how a report reads its period from a month rollup of
+// migration 00029 and the days around it (a day rollup or the source
+// rows): the local months first..last read whole (none when first >
+// last), plus the local days in plus, less those in minus (days of a
+// whole-read month outside the period). A month the period covers in part
+// is read whichever way touches fewer days: its days in the period, or the
+// whole month less its days outside (the default period, two whole months
+// and the current one up to today, reads the current month whole less the
+// days after today).
+type monthPlan struct {
+	first, last string
+	plus, minus [][2]time.Time // local midnights [from, to)
+}
+
+// plan returns sc's monthPlan.
+func (sc *scope) plan() monthPlan {
+	p := monthPlan{first: "9999-12", last: "0000-01"}
+	end := sc.To.AddDate(0, 0, 1)
+	for m := time.Date(sc.From.Year(), sc.From.Month(), 1, 0, 0, 0, 0, site.Shanghai); m.Before(end); m = m.AddDate(0, 1, 0) {
+		next := m.AddDate(0, 1, 0)
+		lo, hi := m, next
+		if sc.From.After(lo) {
+			lo = sc.From
+		}
+		if end.Before(hi) {
+			hi = end
+		}
+		in := hi.Sub(lo)
+		if in < next.Sub(m)-in {
+			p.plus = append(p.plus, [2]time.Time{lo, hi})
+			continue
+		}
+		if lo.After(m) {
+			p.minus = append(p.minus, [2]time.Time{m, lo})
+		}
+		if hi.Before(next) {
+			p.minus = append(p.minus, [2]time.Time{hi, next})
+		}
+		p.first, p.last = min(p.first, m.Format("2006-01")), max(p.last, m.Format("2006-01"))
 	}
-	hi := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, site.Shanghai)
-	if !lo.Before(hi) {
-		return "", "", end, end, end
-	}
-	return lo.Format("2006-01"), hi.AddDate(0, -1, 0).Format("2006-01"), lo, hi, end
+	return p
 }
 
 // wholeMonths returns the condition on col, a local month "2006-01" of a
-// month rollup, that selects the whole months of the period (nothing when
-// it has none), with its arguments appended to args.
+// month rollup, that selects the months sc's plan reads whole, with its
+// arguments appended to args.
 func (sc *scope) wholeMonths(col string, args *[]any) string {
-	first, last, _, _, _ := sc.split()
-	if first == "" {
-		return "1 = 0"
-	}
-	*args = append(*args, first, last)
+	p := sc.plan()
+	*args = append(*args, p.first, p.last)
 	return fmt.Sprintf("%s >= $%d AND %s <= $%d", col, len(*args)-1, col, len(*args))
 }
 
-// otherDays returns the condition on col, a local day "2006-01-02" of a
-// day rollup, that selects the days of the period outside its whole months.
-func (sc *scope) otherDays(col string, args *[]any) string {
-	_, _, headEnd, tailStart, end := sc.split()
-	day := func(t time.Time) string { return t.Format("2006-01-02") }
-	return outside(col, args, day(sc.From), day(headEnd), day(tailStart), day(end))
+// otherDays returns, for col, a local day "2006-01-02" of a day rollup,
+// the condition selecting the days sc's plan adds or subtracts and the
+// sign (SQL, 1 or -1) to multiply each such row's figures by; arguments
+// are appended to args.
+func (sc *scope) otherDays(col string, args *[]any) (where, sign string) {
+	return sc.planDays(col, args, func(t time.Time) any { return t.Format("2006-01-02") })
 }
 
-// otherTimes returns the condition on col, a time of the source rows, that
-// selects the times of the period outside its whole local months.
-func (sc *scope) otherTimes(col string, args *[]any) string {
-	_, _, headEnd, tailStart, end := sc.split()
-	return outside(col, args, sc.Lo, headEnd.UTC(), tailStart.UTC(), end.UTC())
+// otherTimes is otherDays for col, a time of the source rows.
+func (sc *scope) otherTimes(col string, args *[]any) (where, sign string) {
+	return sc.planDays(col, args, func(t time.Time) any { return t.UTC() })
 }
 
-// outside returns "col in [a, b) or in [c, d)" with the bounds appended to
-// args.
-func outside(col string, args *[]any, a, b, c, d any) string {
-	*args = append(*args, a, b, c, d)
-	n := len(*args)
-	return fmt.Sprintf("(%s >= $%d AND %s < $%d OR %s >= $%d AND %s < $%d)", col, n-3, col, n-2, col, n-1, col, n)
+func (sc *scope) planDays(col string, args *[]any, bound func(time.Time) any) (where, sign string) {
+	p := sc.plan()
+	ranges := func(rs [][2]time.Time) string {
+		if len(rs) == 0 {
+			return "1 = 0"
+		}
+		var or []string
+		for _, r := range rs {
+			*args = append(*args, bound(r[0]), bound(r[1]))
+			or = append(or, fmt.Sprintf("%s >= $%d AND %s < $%d", col, len(*args)-1, col, len(*args)))
+		}
+		return "(" + strings.Join(or, " OR ") + ")"
+	}
+	plus, minus := ranges(p.plus), ranges(p.minus)
+	switch {
+	case len(p.minus) == 0:
+		return plus, "1"
+	case len(p.plus) == 0:
+		return minus, "-1"
+	}
+	return "(" + plus + " OR " + minus + ")", "(CASE WHEN " + plus + " THEN 1 ELSE -1 END)"
 }
 
 // Period is the checked period and the site choices of a report page.

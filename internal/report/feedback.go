@@ -98,8 +98,8 @@ func (sc *scope) center(id int64) int64 {
 const serviceRows = "/service/reports/rows"
 
 func (s *Service) feedback(ctx context.Context, sc *scope, r *Report) error {
-	// The whole months from the rollup of migration 00029, the days
-	// before and after them from the ratings. Grouped by "site_id + 0": by
+	// The months sc.plan reads whole from the rollup of migration 00029,
+	// the days it adds or subtracts from the ratings. Grouped by "site_id + 0": by
 	// the bare column SQLite skip-scans the (site_id, created_at) index for
 	// its order instead of reading the covering (created_at, site_id,
 	// rating) one (three times slower).
@@ -107,10 +107,10 @@ func (s *Service) feedback(ctx context.Context, sc *scope, r *Report) error {
 	whole := sc.wholeMonths("month", &args)
 	mwhere := sc.in("site_id", &args)
 	month := sc.monthCase("w.created_at", &args)
-	other := sc.otherTimes("w.created_at", &args)
+	other, sign := sc.otherTimes("w.created_at", &args)
 	where := sc.in("w.site_id", &args)
 	rows, err := s.db.QueryContext(ctx, `SELECT site_id, month, rating, n FROM report_rating_months WHERE `+whole+` AND `+mwhere+` AND n <> 0
-		UNION ALL SELECT w.site_id + 0, `+month+`, w.rating, COUNT(*) FROM work_order_ratings w WHERE `+other+` AND `+where+` GROUP BY 1, 2, 3`, args...)
+		UNION ALL SELECT w.site_id + 0, `+month+`, w.rating, CAST(SUM(`+sign+`) AS BIGINT) FROM work_order_ratings w WHERE `+other+` AND `+where+` GROUP BY 1, 2, 3`, args...)
 	if err != nil {
 		return err
 	}
@@ -176,8 +176,10 @@ func (s *Service) feedback(ctx context.Context, sc *scope, r *Report) error {
 	centers := &Table{ID: "centers", Title: "各服务中心满意度（平均评分从低到高）", Tip: "评价数不少于 " + strconv.Itoa(MinRatings) + " 条的中心按平均评分从低到高排列，其余排在后面",
 		Cols: append([]Column{{Label: "服务中心"}, {Label: "大区"}}, satCols...), Empty: "统计区间内没有评价"}
 	ids := make([]int64, 0, len(byCenter))
-	for id := range byCenter {
-		ids = append(ids, id)
+	for id, st := range byCenter {
+		if st.n() > 0 { // a center can net to none when days are subtracted (sc.plan)
+			ids = append(ids, id)
+		}
 	}
 	avgOf := func(id int64) float64 { st := byCenter[id]; return float64(st.sum()) / float64(max(st.n(), 1)) }
 	slices.SortFunc(ids, func(a, b int64) int {
@@ -280,8 +282,8 @@ var feedbackCategories = []string{"charging", "swap", "repair", "battery", "soft
 const feedbackSite = "f.site_id"
 
 func (s *Service) feedbackCategories(ctx context.Context, sc *scope, r *Report) error {
-	// The whole months from the rollup of migration 00029, the days before
-	// and after them from the feedback rows. Grouped by "kind || ''" so that
+	// The months sc.plan reads whole from the rollup of migration 00029,
+	// the days it adds or subtracts from the feedback rows. Grouped by "kind || ''" so that
 	// SQLite reads the covering (created_at, site_id, kind, category) index
 	// rather than skip-scanning (kind, created_at) for its order and looking
 	// each row up.
@@ -289,10 +291,10 @@ func (s *Service) feedbackCategories(ctx context.Context, sc *scope, r *Report) 
 	whole := sc.wholeMonths("month", &args)
 	mwhere := sc.in("site_id", &args)
 	month := sc.monthCase("f.created_at", &args)
-	other := sc.otherTimes("f.created_at", &args)
+	other, sign := sc.otherTimes("f.created_at", &args)
 	where := sc.in(feedbackSite, &args)
 	rows, err := s.db.QueryContext(ctx, `SELECT kind, category, month, CAST(SUM(n) AS BIGINT) FROM report_feedback_months WHERE `+whole+` AND `+mwhere+` GROUP BY 1, 2, 3
-		UNION ALL SELECT f.kind || '', f.category, `+month+`, COUNT(*) FROM feedback f WHERE `+other+` AND `+where+` GROUP BY 1, 2, 3`, args...)
+		UNION ALL SELECT f.kind || '', f.category, `+month+`, CAST(SUM(`+sign+`) AS BIGINT) FROM feedback f WHERE `+other+` AND `+where+` GROUP BY 1, 2, 3`, args...)
 	if err != nil {
 		return err
 	}
@@ -327,10 +329,6 @@ func (s *Service) feedbackCategories(ctx context.Context, sc *scope, r *Report) 
 	ch := &chart{Type: "bar", Unit: "条", Stack: true}
 	var used []string
 	for _, cat := range feedbackCategories {
-		if cells[cat] == nil {
-			continue
-		}
-		used = append(used, cat)
 		row := []Cell{text(support.CategoryLabel(cat))}
 		sum := 0
 		for _, k := range feedbackKinds {
@@ -338,6 +336,10 @@ func (s *Service) feedbackCategories(ctx context.Context, sc *scope, r *Report) 
 			sum += n
 			row = append(row, count(n).link(sc.drill(serviceRows, "feedback", "kind", k.Value, "category", cat)))
 		}
+		if sum == 0 { // none, or netted to none when days are subtracted (sc.plan)
+			continue
+		}
+		used = append(used, cat)
 		row = append(row, count(sum).link(sc.drill(serviceRows, "feedback", "category", cat)))
 		t.Rows = append(t.Rows, row)
 	}

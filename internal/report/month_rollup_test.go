@@ -429,8 +429,9 @@ func TestMonthRollups(t *testing.T) {
 }
 
 // checkPeriods compares the service reports over periods that are whole
-// months, parts of months on either side of whole ones, inside one month,
-// one day at the new year and empty, with counts of the source rows.
+// months, parts of months on either side of whole ones (read as days added
+// or as whole months less days), inside one month, one day at the new year
+// and empty, with counts of the source rows.
 func (w *monthWorld) checkPeriods() {
 	t := w.t
 	s := report.NewService(w.d, func() time.Time { return w.now })
@@ -438,7 +439,10 @@ func (w *monthWorld) checkPeriods() {
 	svc := &identity.User{ID: 77, Role: identity.RoleService, SiteID: w.center}
 	src := w.sources()
 	for _, p := range [][2]string{{"2025-12-01", "2026-01-31"}, {"2025-11-20", "2026-02-10"}, {"2025-12-15", "2026-01-20"},
-		{"2025-12-10", "2025-12-20"}, {"2026-01-01", "2026-01-01"}, {"2025-12-31", "2025-12-31"}, {"2025-11-25", "2025-12-31"}, {"2027-01-01", "2027-01-31"}} {
+		{"2025-12-10", "2025-12-20"}, {"2026-01-01", "2026-01-01"}, {"2025-12-31", "2025-12-31"}, {"2025-11-25", "2025-12-31"}, {"2027-01-01", "2027-01-31"},
+		// A month read whole less two days with another month's days added,
+		// and one month less its first and last day.
+		{"2025-12-03", "2026-01-08"}, {"2025-12-02", "2025-12-30"}} {
 		from, to := p[0], p[1]
 		in := func(day string) bool { return day >= from && day <= to }
 		for _, u := range []*identity.User{admin, svc} {
@@ -458,6 +462,15 @@ func (w *monthWorld) checkPeriods() {
 			}
 			if r.Tiles[0].Text != strconv.Itoa(ratings) {
 				t.Errorf("%s: %s ratings, want %d", name, r.Tiles[0].Text, ratings)
+			}
+			centers := map[int64]bool{}
+			for _, rt := range src.ratings {
+				if in(rt.day) && mine(rt.site) {
+					centers[rt.site] = true
+				}
+			}
+			if n := len(r.Table("centers").Rows); n != len(centers) {
+				t.Errorf("%s: %d centers rated, want %d", name, n, len(centers))
 			}
 			if ratings > 0 {
 				for m, row := range cells(t, r.Table("satisfaction_trend")) {
@@ -507,6 +520,24 @@ func (w *monthWorld) checkPeriods() {
 					return "—"
 				}
 				return fmt.Sprintf("%.1f%%", float64(a)*100/float64(b))
+			}
+			busy := map[int64]bool{}
+			for _, a := range src.appts {
+				if in(a.day) && mine(a.site) {
+					c := a.site
+					if c == w.station {
+						c = w.center // a station reports under its center
+					}
+					busy[c] = true
+				}
+			}
+			for _, o := range src.orders {
+				if in(o.day) && mine(o.site) {
+					busy[o.site] = true
+				}
+			}
+			if n := len(r.Table("centers").Rows); n != len(busy) {
+				t.Errorf("%s: %d centers with appointments or work orders, want %d", name, n, len(busy))
 			}
 			if r.Tiles[0].Text != strconv.Itoa(appN) || r.Tiles[1].Text != pct(noShow, appN) || r.Tiles[2].Text != pct(onTime, started) {
 				t.Errorf("%s: service tiles %+v, want %d appointments, no-show %s, on time %s", name, r.Tiles, appN, pct(noShow, appN), pct(onTime, started))

@@ -42,22 +42,22 @@ func (a *apptAgg) cells(link func(kv ...string) string) []Cell {
 }
 
 func (s *Service) serviceKPIs(ctx context.Context, sc *scope, r *Report) error {
-	// Per site, kind and status: the whole months from the rollup of
-	// migration 00029, the days before and after them from the day rollup
-	// of migration 00021 (report_appointment_days). Grouped by
+	// Per site, kind and status: the months sc.plan reads whole from the
+	// rollup of migration 00029, the days it adds or subtracts from the day
+	// rollup of migration 00021 (report_appointment_days). Grouped by
 	// "site_id + 0": by the bare column SQLite skip-scans the primary key
 	// (site_id, day, ...) for its order instead of reading the covering day
 	// index of migration 00026 (four times slower).
 	args := []any{}
 	whole := sc.wholeMonths("month", &args)
 	mwhere := sc.in("site_id", &args)
-	other := sc.otherDays("day", &args)
+	other, sign := sc.otherDays("day", &args)
 	where := sc.in("site_id", &args)
+	sum := func(col string) string { return "CAST(SUM(" + col + " * " + sign + ") AS BIGINT)" }
 	rows, err := s.db.QueryContext(ctx, `SELECT site_id, service_kind, status, n, started, on_time, dur_sec, dur_n
 		FROM report_appointment_months WHERE `+whole+` AND `+mwhere+` AND n <> 0
-		UNION ALL SELECT site_id + 0, service_kind, status, CAST(SUM(n) AS BIGINT), CAST(SUM(started) AS BIGINT),
-		CAST(SUM(on_time) AS BIGINT), CAST(SUM(dur_sec) AS BIGINT), CAST(SUM(dur_n) AS BIGINT)
-		FROM report_appointment_days WHERE `+other+` AND `+where+` GROUP BY 1, 2, 3 HAVING SUM(n) > 0`, args...)
+		UNION ALL SELECT site_id + 0, service_kind, status, `+sum("n")+`, `+sum("started")+`, `+sum("on_time")+`, `+sum("dur_sec")+`, `+sum("dur_n")+`
+		FROM report_appointment_days WHERE `+other+` AND `+where+` GROUP BY 1, 2, 3`, args...)
 	if err != nil {
 		return err
 	}
@@ -132,17 +132,19 @@ func (s *Service) serviceKPIs(ctx context.Context, sc *scope, r *Report) error {
 	}
 	crows.Close()
 
-	// Work orders finished in the period: the whole months from the rollup
-	// of migration 00029, the days before and after them from the orders.
+	// Work orders finished in the period: the months sc.plan reads whole
+	// from the rollup of migration 00029, the days it adds or subtracts
+	// from the orders.
 	wargs := []any{}
 	whole = sc.wholeMonths("month", &wargs)
 	mwhere = sc.in("site_id", &wargs)
 	month := sc.monthCase("completed_at", &wargs)
-	wother := sc.otherTimes("completed_at", &wargs)
+	wother, wsign := sc.otherTimes("completed_at", &wargs)
 	wwhere := sc.in("site_id", &wargs)
+	wsum := func(col string) string { return "CAST(SUM(" + col + " * " + wsign + ") AS BIGINT)" }
 	wrows, err := s.db.QueryContext(ctx, `SELECT site_id, month, n, parts_fen, labour_fen, warranty_fen FROM report_work_order_months
 		WHERE `+whole+` AND `+mwhere+` AND n <> 0
-		UNION ALL SELECT site_id, `+month+`, COUNT(*), COALESCE(SUM(parts_fen), 0), COALESCE(SUM(labour_fen), 0), COALESCE(SUM(warranty_fen), 0)
+		UNION ALL SELECT site_id, `+month+`, `+wsum("1")+`, `+wsum("parts_fen")+`, `+wsum("labour_fen")+`, `+wsum("warranty_fen")+`
 		FROM work_orders WHERE status IN ('completed', 'closed') AND `+wother+` AND `+wwhere+` GROUP BY 1, 2`, wargs...)
 	if err != nil {
 		return err
@@ -249,7 +251,7 @@ func (s *Service) serviceKPIs(ctx context.Context, sc *scope, r *Report) error {
 		if a == nil {
 			a = &apptAgg{byStatus: map[string]int{}}
 		}
-		if a.n == 0 && woCenter[id] == nil {
+		if a.n == 0 && (woCenter[id] == nil || woCenter[id].n == 0) {
 			continue
 		}
 		sid := strconv.FormatInt(id, 10)
@@ -296,27 +298,28 @@ const (
 )
 
 func (s *Service) energy(ctx context.Context, sc *scope, r *Report) error {
-	// Per site: the whole months from the rollup of migration 00029, the
-	// days before and after them from the day rollup of migration 00021
-	// (report_energy_days), not every session.
+	// Per site: the months sc.plan reads whole from the rollup of migration
+	// 00029, the days it adds or subtracts from the day rollup of migration
+	// 00021 (report_energy_days), not every session.
 	sums := []string{"charges", "fast", "energy_wh", "charge_fen", "swaps", "swap_sec"}
 	for _, p := range []string{"c", "s"} {
 		for h := range 24 {
 			sums = append(sums, fmt.Sprintf("%s%02d", p, h))
 		}
 	}
-	cols := strings.Join(sums, ", ")
-	for i, c := range sums {
-		sums[i] = "CAST(SUM(" + c + ") AS BIGINT)"
-	}
 	args := []any{}
 	whole := sc.wholeMonths("month", &args)
 	mwhere := sc.in("site_id", &args)
-	other := sc.otherDays("day", &args)
+	other, sign := sc.otherDays("day", &args)
 	where := sc.in("site_id", &args)
+	cols, signed := strings.Join(sums, ", "), make([]string, len(sums))
+	for i, c := range sums {
+		signed[i] = c + " * " + sign
+		sums[i] = "CAST(SUM(" + c + ") AS BIGINT)"
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT site_id, `+strings.Join(sums, ", ")+` FROM (
 		SELECT site_id, `+cols+` FROM report_energy_months WHERE `+whole+` AND `+mwhere+`
-		UNION ALL SELECT site_id, `+cols+` FROM report_energy_days WHERE `+other+` AND `+where+`) e
+		UNION ALL SELECT site_id, `+strings.Join(signed, ", ")+` FROM report_energy_days WHERE `+other+` AND `+where+`) e
 		GROUP BY site_id HAVING SUM(charges) + SUM(swaps) > 0 ORDER BY site_id`, args...)
 	if err != nil {
 		return err
