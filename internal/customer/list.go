@@ -424,19 +424,14 @@ func (f Filter) where(actor *identity.User, seek bool, dialect db.Dialect) (from
 	return from, &w
 }
 
-// AllStoresCountCap is where the list stops counting when it spans every
-// store (an admin without a store filter): "1,000+ 条". Within one store
-// (a few thousand customers, each filter column in customers_store_list)
-// the list counts to listing.CountCap. Over a million customers, counting
-// 10,000 matches of two common conditions (a tag carried by one customer
-// in ten and a city) reads 100,000 index entries, about 100 ms; 1,000
-// reads a tenth of that (docs/测试说明.md §4.0a).
-const AllStoresCountCap = 1000
-
-// countCap is the count's cap of f's list for actor.
+// countCap is the count's cap of f's list for actor: listing.AllStoresCountCap
+// when it spans every store (counting 10,000 matches of a tag carried by one
+// customer in ten and a city reads 100,000 index entries), else
+// listing.CountCap (within one store, a few thousand customers, each filter
+// column in customers_store_list).
 func (f Filter) countCap(actor *identity.User) int {
 	if seesAll(actor) && f.StoreID == 0 {
-		return AllStoresCountCap
+		return listing.AllStoresCountCap
 	}
 	return listing.CountCap
 }
@@ -516,7 +511,7 @@ func sortKey(o listing.Order, r *Row) any {
 
 // List returns one page of the customers that match f, in f's sort, and
 // how many match in all (exact up to listing.CountCap within a store, up
-// to AllStoresCountCap over every store). Mobile numbers are masked.
+// to listing.AllStoresCountCap over every store). Mobile numbers are masked.
 //
 // Sales staff see their own store's customers (a store manager as well:
 // the whole store), admins every store's; owners and service staff get
