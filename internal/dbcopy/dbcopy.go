@@ -44,7 +44,7 @@ import (
 // its triggers mark in report_comment_days as the comments arrive.
 var Skipped = []string{"goose_db_version", "job_runs", "job_file_chunks", "report_customer_stages", "report_lead_statuses", "report_energy_days", "report_appointment_days", "report_vehicle_count",
 	"report_comment_days", "report_comment_words", "report_lead_facts", "report_lead_days", "report_lead_days_all", "report_market_days", "report_market_days_all",
-	"report_appointment_months", "report_energy_months", "report_work_order_months", "report_rating_months", "report_feedback_months"}
+	"report_appointment_months", "report_energy_months", "report_work_order_months", "report_rating_months", "report_feedback_months", "report_sales_months"}
 
 // Refilled are tables that the target's triggers fill as other tables
 // arrive, but not completely: customer_tag_list copies a customer's list

@@ -303,32 +303,37 @@ func TestSalesReports(t *testing.T) {
 		for _, st := range f.stores {
 			storeName[strconv.FormatInt(st.id, 10)] = "门店" + st.province
 		}
-		r, err := s.SalesReport(ctx, admin, report.Filter{Tab: "performance", From: from, To: to, By: "store"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		check("by store", cells(t, r.Table("performance")), expect(from, to, func(o forder, _ time.Time) string { return strconv.FormatInt(o.store, 10) }, all),
-			func(k string) string { return storeName[k] })
-
-		r, err = s.SalesReport(ctx, admin, report.Filter{Tab: "performance", From: from, To: to, By: "consultant"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		check("by consultant", cells(t, r.Table("performance")), expect(from, to, func(o forder, _ time.Time) string { return strconv.FormatInt(o.user, 10) }, all),
-			func(k string) string {
-				if k == "0" {
-					return "未分配顾问"
-				}
-				for i, u := range f.users {
-					if strconv.FormatInt(u.id, 10) == k {
-						return fmt.Sprintf("顾问%d", i)
+		// By store and consultant over December, and over periods whose
+		// partial months are read as days added or as the month's rollup
+		// less days (scope.plan): the ends of November, December and
+		// January around the year boundary, and inside December.
+		for _, p := range [][2]string{{from, to}, {"2025-11-25", "2026-01-08"}, {"2025-12-03", "2026-01-20"}, {"2025-12-10", "2025-12-20"}} {
+			r, err := s.SalesReport(ctx, admin, report.Filter{Tab: "performance", From: p[0], To: p[1], By: "store"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("by store "+p[0]+".."+p[1], cells(t, r.Table("performance")), expect(p[0], p[1], func(o forder, _ time.Time) string { return strconv.FormatInt(o.store, 10) }, all),
+				func(k string) string { return storeName[k] })
+			r, err = s.SalesReport(ctx, admin, report.Filter{Tab: "performance", From: p[0], To: p[1], By: "consultant"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("by consultant "+p[0]+".."+p[1], cells(t, r.Table("performance")), expect(p[0], p[1], func(o forder, _ time.Time) string { return strconv.FormatInt(o.user, 10) }, all),
+				func(k string) string {
+					if k == "0" {
+						return "未分配顾问"
 					}
-				}
-				return k
-			})
+					for i, u := range f.users {
+						if strconv.FormatInt(u.id, 10) == k {
+							return fmt.Sprintf("顾问%d", i)
+						}
+					}
+					return k
+				})
+		}
 
 		// By month over November to February: every month of the period is a row.
-		r, err = s.SalesReport(ctx, admin, report.Filter{Tab: "performance", From: "2025-11-15", To: "2026-02-10", By: "month"})
+		r, err := s.SalesReport(ctx, admin, report.Filter{Tab: "performance", From: "2025-11-15", To: "2026-02-10", By: "month"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,6 +24,7 @@ type monthWorld struct {
 	*fixture
 	center, station, other int64
 	cust                   int64
+	store, seller          int64
 }
 
 // The source rows, read back row by row; day is the local date.
@@ -47,6 +48,12 @@ type (
 	srcFeedback struct {
 		site                int64
 		day, kind, category string
+	}
+	srcSale struct {
+		store, user        int64
+		ordered, delivered string // local days; delivered "" when not delivered
+		cancelled          bool
+		revenue            int64
 	}
 	srcEnergy struct {
 		site   int64
@@ -86,6 +93,7 @@ type monthSources struct {
 	ratings  []srcRating
 	feedback []srcFeedback
 	energy   []srcEnergy
+	sales    []srcSale
 }
 
 // sources reads the source tables row by row (not the rollups' SQL).
@@ -152,6 +160,21 @@ func (w *monthWorld) sources() *monthSources {
 		s.energy = append(s.energy, e)
 		return nil
 	})
+	w.read(`SELECT store_id, COALESCE(sales_user_id, 0), status, ordered_at, delivered_at, price_fen - discount_fen FROM vehicle_orders`, func(scan func(...any) error) error {
+		var o srcSale
+		var status string
+		var ordered time.Time
+		var delivered *time.Time
+		if err := scan(&o.store, &o.user, &status, &ordered, &delivered, &o.revenue); err != nil {
+			return err
+		}
+		o.ordered, o.cancelled = localDay(ordered), status == "cancelled"
+		if status == "delivered" && delivered != nil {
+			o.delivered = localDay(*delivered)
+		}
+		s.sales = append(s.sales, o)
+		return nil
+	})
 	w.read(`SELECT site_id, swapped_at, duration_sec, cost_fen FROM battery_swaps`, func(scan func(...any) error) error {
 		e := srcEnergy{swap: true}
 		var at time.Time
@@ -202,6 +225,14 @@ func (s *monthSources) want() map[string]map[string][]int64 {
 	for _, f := range s.feedback {
 		add("report_feedback_months", fmt.Sprintf("%s|%d|%s|%s", f.day[:7], f.site, f.kind, f.category), 1)
 	}
+	for _, o := range s.sales {
+		if !o.cancelled {
+			add("report_sales_months", fmt.Sprintf("%s|%d|%d", o.ordered[:7], o.store, o.user), 1, 0, 0)
+		}
+		if o.delivered != "" {
+			add("report_sales_months", fmt.Sprintf("%s|%d|%d", o.delivered[:7], o.store, o.user), 0, 1, o.revenue)
+		}
+	}
 	for _, e := range s.energy {
 		v := make([]int64, 7+48)
 		if e.swap {
@@ -214,13 +245,15 @@ func (s *monthSources) want() map[string]map[string][]int64 {
 	return out
 }
 
-// monthTables are the rollups of migration 00029: their keys and sums.
+// monthTables are the rollups of migrations 00029 and 00030: their keys
+// and sums.
 var monthTables = map[string][2]string{
 	"report_appointment_months": {"month, site_id, service_kind, status", "n, started, on_time, dur_sec, dur_n"},
 	"report_work_order_months":  {"month, site_id", "n, parts_fen, labour_fen, warranty_fen"},
 	"report_rating_months":      {"month, site_id, rating", "n"},
 	"report_feedback_months":    {"month, site_id, kind, category", "n"},
 	"report_energy_months":      {"month, site_id", "charges, fast, energy_wh, charge_fen, swaps, swap_sec, swap_fen"},
+	"report_sales_months":       {"month, store_id, sales_user_id", "orders, deliveries, revenue_fen"},
 }
 
 // checkMonths compares every month rollup cell with the recount.
@@ -270,6 +303,8 @@ func newMonthWorld(t *testing.T, d *db.DB) *monthWorld {
 	w.other = f.id(`INSERT INTO sites (code, kind, name, province, city, created_at) VALUES ('C2', 'service_center', '广州服务中心', '广东', '广州', $1) RETURNING id`, f.now)
 	model := f.id(`INSERT INTO vehicle_models (code, brand, name, powertrain, battery_kwh, range_km, price_fen) VALUES ('M0', '启程', '车型', 'BEV', 80, 600, 25000000) RETURNING id`)
 	w.cust = f.customer()
+	w.store = f.id(`INSERT INTO sites (code, kind, name, province, city, created_at) VALUES ('S1', 'store', '上海门店', '上海', '上海', $1) RETURNING id`, f.now)
+	w.seller = f.id(`INSERT INTO users (username, display_name, role, password_hash, site_id, created_at, updated_at) VALUES ('s1', '顾问', 'sales', 'x', $1, $2, $2) RETURNING id`, w.store, f.now)
 	rng := rand.New(rand.NewPCG(29, 1))
 	start := time.Date(2025, 11, 20, 0, 0, 0, 0, time.UTC)
 	// The first and last minute of December 2025 and the first of 2026 in
@@ -328,6 +363,20 @@ func newMonthWorld(t *testing.T, d *db.DB) *monthWorld {
 			f.id(`INSERT INTO feedback (customer_id, appointment_id, work_order_id, rating, kind, category, created_at) VALUES ($1, $2, $3, 3, $4, $5, $6) RETURNING id`,
 				w.cust, apLink, link, kinds[rng.IntN(3)], cats[rng.IntN(4)], at.Add(time.Hour))
 		}
+		if rng.IntN(3) == 0 {
+			// An order of the store, by the consultant or by nobody:
+			// ordered, delivered some days later, or cancelled.
+			var user, delivered any
+			if rng.IntN(3) > 0 {
+				user = w.seller
+			}
+			status := []string{"ordered", "delivered", "delivered", "cancelled"}[rng.IntN(4)]
+			if status == "delivered" {
+				delivered = at.Add(time.Duration(rng.IntN(20*24)) * time.Hour)
+			}
+			f.id(`INSERT INTO vehicle_orders (code, customer_id, store_id, sales_user_id, model_id, price_fen, discount_fen, status, ordered_at, delivered_at)
+				VALUES ($1, $2, $3, $4, $5, $6, 100000, $7, $8, $9) RETURNING id`, fmt.Sprintf("VO%d", i), w.cust, w.store, user, model, int64(20000000+rng.IntN(100)*100000), status, at, delivered)
+		}
 		if rng.IntN(2) == 0 {
 			f.id(`INSERT INTO battery_swaps (vehicle_id, customer_id, site_id, swapped_at, battery_out_sn, battery_in_sn, soc_out, soc_in, duration_sec, cost_fen)
 				VALUES ($1, $2, $3, $4, 'A', 'B', 10, 95, $5, 5000) RETURNING id`, veh, w.cust, w.station, at, 150+rng.IntN(100))
@@ -340,7 +389,7 @@ func newMonthWorld(t *testing.T, d *db.DB) *monthWorld {
 }
 
 // TestMonthRollups changes appointments, work orders, ratings, feedback,
-// swaps and charges step by step and compares every month rollup cell with
+// swaps, charges and vehicle orders step by step and compares every month rollup cell with
 // a recount from the source rows, on both databases.
 func TestMonthRollups(t *testing.T) {
 	t.Parallel()
@@ -413,6 +462,18 @@ func TestMonthRollups(t *testing.T) {
 				func() []any { return []any{first(`SELECT MIN(id) FROM charging_sessions`)} }},
 			{"a swap is deleted", `DELETE FROM battery_swaps WHERE id = $1`,
 				func() []any { return []any{first(`SELECT MIN(id) FROM battery_swaps`)} }},
+			{"an order is delivered across the new year", `UPDATE vehicle_orders SET status = 'delivered', delivered_at = $1 WHERE id = $2`,
+				func() []any {
+					return []any{newYear, first(`SELECT MIN(id) FROM vehicle_orders WHERE status = 'ordered'`)}
+				}},
+			{"a delivered order is cancelled", `UPDATE vehicle_orders SET status = 'cancelled', delivered_at = NULL WHERE id = $1`,
+				func() []any { return []any{first(`SELECT MIN(id) FROM vehicle_orders WHERE status = 'delivered'`)} }},
+			{"an order changes consultant and price", `UPDATE vehicle_orders SET sales_user_id = NULL, price_fen = price_fen + 500000 WHERE id = $1`,
+				func() []any {
+					return []any{first(`SELECT MAX(id) FROM vehicle_orders WHERE status = 'delivered' AND sales_user_id IS NOT NULL`)}
+				}},
+			{"an order is deleted", `DELETE FROM vehicle_orders WHERE id = $1`,
+				func() []any { return []any{first(`SELECT MAX(id) FROM vehicle_orders WHERE status <> 'cancelled'`)} }},
 		}
 		for _, st := range steps {
 			res, err := d.ExecContext(w.ctx, st.sql, st.args()...)

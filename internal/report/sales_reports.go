@@ -139,20 +139,13 @@ type perfRow struct {
 	revenue    int64
 }
 
-// groupKey is the SQL key of grouping by for vehicle_orders v, at time
-// column col (month grouping).
+// groupKey is the SQL key of grouping by "model" or "month" for
+// vehicle_orders v, at time column col (month grouping).
 func (s *Service) groupKey(by, col string) string {
-	switch by {
-	case "consultant":
-		return "COALESCE(v.sales_user_id, 0)"
-	case "model":
-		return "v.model_id"
-	case "month":
+	if by == "month" {
 		return s.db.Dialect.LocalMonth(col)
 	}
-	// store_id + 0 keeps SQLite on the covering time index (see
-	// Service.actualByStoreUser).
-	return "v.store_id + 0"
+	return "v.model_id"
 }
 
 func (s *Service) performance(ctx context.Context, sc *scope, r *Report) error {
@@ -184,19 +177,37 @@ func (s *Service) performance(ctx context.Context, sc *scope, r *Report) error {
 		}
 		return res.Err()
 	}
-	args := []any{sc.Lo, sc.Hi}
-	where := sc.in("v.store_id", &args)
-	key := s.groupKey(by, "v.ordered_at")
-	if err := scan(`SELECT CAST(`+key+` AS TEXT), COUNT(*), 0 FROM vehicle_orders v
-		WHERE v.ordered_at >= $1 AND v.ordered_at < $2 AND v.status <> 'cancelled' AND `+where+` GROUP BY `+key, args,
-		func(p *perfRow, n int, _ int64) { p.orders += n }); err != nil {
-		return err
-	}
-	key = s.groupKey(by, "v.delivered_at")
-	if err := scan(`SELECT CAST(`+key+` AS TEXT), COUNT(*), COALESCE(SUM(v.price_fen - v.discount_fen), 0) FROM vehicle_orders v
-		WHERE v.delivered_at >= $1 AND v.delivered_at < $2 AND v.status = 'delivered' AND `+where+` GROUP BY `+key, args,
-		func(p *perfRow, n int, fen int64) { p.deliveries += n; p.revenue += fen }); err != nil {
-		return err
+	if by == "store" || by == "region" || by == "consultant" {
+		// By store or consultant from the month rollup (actualByStoreUser).
+		actual, err := s.actualByStoreUser(ctx, sc)
+		if err != nil {
+			return err
+		}
+		for k, a := range actual {
+			id := k.store
+			if by == "consultant" {
+				id = k.user
+			}
+			p := get(strconv.FormatInt(id, 10))
+			p.orders += a.orders
+			p.deliveries += a.deliveries
+			p.revenue += a.revenue
+		}
+	} else {
+		args := []any{sc.Lo, sc.Hi}
+		where := sc.in("v.store_id", &args)
+		key := s.groupKey(by, "v.ordered_at")
+		if err := scan(`SELECT CAST(`+key+` AS TEXT), COUNT(*), 0 FROM vehicle_orders v
+			WHERE v.ordered_at >= $1 AND v.ordered_at < $2 AND v.status <> 'cancelled' AND `+where+` GROUP BY `+key, args,
+			func(p *perfRow, n int, _ int64) { p.orders += n }); err != nil {
+			return err
+		}
+		key = s.groupKey(by, "v.delivered_at")
+		if err := scan(`SELECT CAST(`+key+` AS TEXT), COUNT(*), COALESCE(SUM(v.price_fen - v.discount_fen), 0) FROM vehicle_orders v
+			WHERE v.delivered_at >= $1 AND v.delivered_at < $2 AND v.status = 'delivered' AND `+where+` GROUP BY `+key, args,
+			func(p *perfRow, n int, fen int64) { p.deliveries += n; p.revenue += fen }); err != nil {
+			return err
+		}
 	}
 	// Labels, and regions merged from their stores.
 	var ids []int64

@@ -3,7 +3,7 @@
 -- row per site and month instead of every day or every row. The report
 -- reads the whole local (Asia/Shanghai) months of its period from these
 -- tables and the days before and after them from the day rollups or the
--- source rows (scope.split in internal/report).
+-- source rows (scope.plan in internal/report).
 -- report_appointment_months and report_energy_months are the sums of the
 -- day rollups report_appointment_days and report_energy_days (migration
 -- 00021) by month, kept by triggers on those tables (an insert adds, a
