@@ -510,6 +510,9 @@ type chart struct {
 	Links  []string      `json:"links,omitempty"`
 	Stack  bool          `json:"stack,omitempty"`
 	Axis2  bool          `json:"axis2,omitempty"`
+	// Cells are the (column, row) of each label on a tile map (type
+	// "tiles": one square a label, coloured by the first series).
+	Cells [][2]int `json:"cells,omitempty"`
 }
 
 type chartSeries struct {
