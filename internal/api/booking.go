@@ -277,7 +277,16 @@ func (h *Booking) reschedule(rw http.ResponseWriter, r *http.Request) {
 func (h *Booking) queue(rw http.ResponseWriter, r *http.Request) {
 	u := httpx.User(r)
 	date := h.Booking.DateOr(r.URL.Query().Get("date"))
-	q, err := h.Booking.Queue(r.Context(), u, date)
+	var center int64
+	if v := r.URL.Query().Get("site_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			h.fail(rw, r, apperr.Field("site_id", "请选择一个服务中心"))
+			return
+		}
+		center = n
+	}
+	q, err := h.Booking.Queue(r.Context(), u, date, center)
 	if err != nil {
 		h.fail(rw, r, err)
 		return

@@ -48,7 +48,7 @@ func queueStatuses(t *testing.T, a *app.App, date string) map[booking.Status]int
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := a.Booking.Queue(ctx, svc, date)
+	q, err := a.Booking.Queue(ctx, svc, date, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -134,7 +134,7 @@ func fillDemoQueue(ctx context.Context, d *db.DB, s *Services, owner, service *i
 	date0, _ := booking.ParseDate(today)
 	for i, targets := range []map[site.Kind]demoTarget{demoToday, demoTomorrow} {
 		date := date0.AddDate(0, 0, i)
-		queue, err := s.Booking.Queue(ctx, service, date.Format("2006-01-02"))
+		queue, err := s.Booking.Queue(ctx, service, date.Format("2006-01-02"), 0)
 		if err != nil {
 			return f.added, err
 		}

@@ -51,7 +51,7 @@ func (a *App) routes() (http.Handler, error) {
 		&web.Content{Renderer: w, Content: s.Content},
 		&web.Accounts{Renderer: w, Accounts: s.Accounts, Referrals: s.Campaigns},
 		&web.Owner{Renderer: w, Vehicles: s.Vehicles, Booking: s.Booking},
-		&web.Booking{Renderer: w, Booking: s.Booking, Sites: s.Sites, Vehicles: s.Vehicles, Customers: s.Customers},
+		&web.Booking{Renderer: w, Booking: s.Booking, Sites: s.Sites, Vehicles: s.Vehicles, Customers: s.Customers, Reports: s.Reports},
 		&web.OwnerCenter{Renderer: w, Accounts: s.Accounts, Booking: s.Booking, Sites: s.Sites, WorkOrders: s.WorkOrders, Vehicles: s.Vehicles},
 		&web.Privacy{Renderer: w, Privacy: s.Privacy, Accounts: s.Accounts},
 		&web.Reports{Renderer: w, Reports: s.Reports, Sales: s.Sales},

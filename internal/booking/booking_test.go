@@ -663,34 +663,58 @@ func TestScope(t *testing.T) {
 			}
 			return out
 		}
-		q, err := f.Svc.Queue(ctx, f.ServiceA, tomorrow)
-		if err != nil {
-			t.Fatal(err)
+		// A service user's own center, named or not (0).
+		for _, center := range []int64{0, f.Center} {
+			q, err := f.Svc.Queue(ctx, f.ServiceA, tomorrow, center)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Slot order: swap 08:00 before repair 10:00.
+			if got := ids(q); !slices.Equal(got, []int64{sw.ID, a.ID}) {
+				t.Errorf("ServiceA queue of center %d = %v, want [%d %d]", center, got, sw.ID, a.ID)
+			}
 		}
-		// Slot order: swap 08:00 before repair 10:00.
-		if got := ids(q); !slices.Equal(got, []int64{sw.ID, a.ID}) {
-			t.Errorf("ServiceA queue = %v, want [%d %d]", got, sw.ID, a.ID)
-		}
-		q, err = f.Svc.Queue(ctx, f.ServiceB, tomorrow)
+		q, err := f.Svc.Queue(ctx, f.ServiceB, tomorrow, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := ids(q); !slices.Equal(got, []int64{other.ID}) {
 			t.Errorf("ServiceB queue = %v, want [%d]", got, other.ID)
 		}
-		q, err = f.Svc.Queue(ctx, f.Admin, tomorrow)
+		// Another center's queue is refused to a service user, whatever
+		// site they name (another center, a station, an unknown id).
+		for _, center := range []int64{f.OtherCenter, f.Swap, f.Charging, 999999} {
+			_, err = f.Svc.Queue(ctx, f.ServiceA, tomorrow, center)
+			apperrtest.WantCode(t, err, apperr.Forbidden)
+		}
+		q, err = f.Svc.Queue(ctx, f.Admin, tomorrow, 0)
 		if err != nil || len(q) != 4 {
 			t.Errorf("admin queue = %v, %v; want 4", ids(q), err)
 		}
-		q, err = f.Svc.Queue(ctx, f.ServiceA, "2026-11-22")
+		// An admin's chosen center: the same rows as its adviser's.
+		q, err = f.Svc.Queue(ctx, f.Admin, tomorrow, f.Center)
+		if got := ids(q); err != nil || !slices.Equal(got, []int64{sw.ID, a.ID}) {
+			t.Errorf("admin queue of the center = %v, %v; want [%d %d]", got, err, sw.ID, a.ID)
+		}
+		q, err = f.Svc.Queue(ctx, f.Admin, tomorrow, f.OtherCenter)
+		if got := ids(q); err != nil || !slices.Equal(got, []int64{other.ID}) {
+			t.Errorf("admin queue of the other center = %v, %v; want [%d]", got, err, other.ID)
+		}
+		for _, center := range []int64{f.Swap, f.Charging, 999999} {
+			_, err = f.Svc.Queue(ctx, f.Admin, tomorrow, center)
+			apperrtest.WantField(t, err, "site_id")
+		}
+		q, err = f.Svc.Queue(ctx, f.ServiceA, "2026-11-22", 0)
 		if err != nil || !slices.Equal(ids(q), []int64{later.ID}) {
 			t.Errorf("ServiceA queue next day = %v, %v", ids(q), err)
 		}
-		_, err = f.Svc.Queue(ctx, f.OwnerA, tomorrow)
+		_, err = f.Svc.Queue(ctx, f.OwnerA, tomorrow, 0)
 		apperrtest.WantCode(t, err, apperr.Forbidden)
-		_, err = f.Svc.Queue(ctx, f.Sales, tomorrow)
+		_, err = f.Svc.Queue(ctx, f.Sales, tomorrow, f.Center)
 		apperrtest.WantCode(t, err, apperr.Forbidden)
-		_, err = f.Svc.Queue(ctx, f.ServiceA, "tomorrow")
+		_, err = f.Svc.Queue(ctx, f.ServiceA, "tomorrow", 0)
+		apperrtest.WantField(t, err, "date")
+		_, err = f.Svc.Queue(ctx, f.Admin, "tomorrow", f.Center)
 		apperrtest.WantField(t, err, "date")
 		_, _, err = f.Svc.Mine(ctx, f.ServiceA, 10)
 		apperrtest.WantCode(t, err, apperr.Forbidden)

@@ -183,13 +183,27 @@ func (s *Service) Next(ctx context.Context, actor *identity.User, limit int) ([]
 	return out, rows.Err()
 }
 
-// Queue returns the appointments of a local date ("2006-01-02") at the acting
-// service user's center and its stations (every site for an admin), in slot
-// order; date "" means today. Customers' mobiles are masked. A bad date is
-// Invalid; other roles are Forbidden.
-func (s *Service) Queue(ctx context.Context, actor *identity.User, date string) ([]*Appointment, error) {
+// Queue returns the appointments of a local date ("2006-01-02") at a
+// service center and the stations it is responsible for, in slot order;
+// date "" means today. A service user sees their own center: center is 0
+// or theirs, another center is Forbidden. An admin names the center (one
+// that is not a service center is Invalid naming site_id); center 0 gives
+// every site's appointments, at most 500 (the JSON API's all-centers list;
+// the queue page shows a summary per center instead). Customers' mobiles
+// are masked. A bad date is Invalid; other roles are Forbidden.
+func (s *Service) Queue(ctx context.Context, actor *identity.User, date string, center int64) ([]*Appointment, error) {
 	if err := identity.Require(actor); err != nil {
 		return nil, err
+	}
+	switch {
+	case actor.Is(identity.RoleService) && actor.SiteID != 0:
+		if center != 0 && center != actor.SiteID {
+			return nil, apperr.New(apperr.Forbidden, "只能查看本服务中心的预约队列")
+		}
+		center = actor.SiteID
+	case actor.Is(identity.RoleAdmin):
+	default:
+		return nil, apperr.New(apperr.Forbidden, "只有服务顾问可以查看预约队列")
 	}
 	d, ok := ParseDate(s.DateOr(date))
 	if !ok {
@@ -197,13 +211,20 @@ func (s *Service) Queue(ctx context.Context, actor *identity.User, date string) 
 	}
 	var list []*Appointment
 	var err error
-	switch {
-	case actor.Is(identity.RoleService) && actor.SiteID != 0:
-		list, err = s.query(ctx, `WHERE a.slot_date = $1 AND `+fmt.Sprintf(staffScope, 2, 2)+` ORDER BY a.slot_minute, st.name, a.id LIMIT 500`, d, actor.SiteID)
-	case actor.Is(identity.RoleAdmin):
+	if center != 0 {
+		if actor.Is(identity.RoleAdmin) {
+			var kind string
+			err := s.db.QueryRowContext(ctx, `SELECT kind FROM sites WHERE id = $1`, center).Scan(&kind)
+			if err != nil && !db.NoRows(err) {
+				return nil, err
+			}
+			if err != nil || kind != "service_center" {
+				return nil, apperr.Field("site_id", "请选择一个服务中心")
+			}
+		}
+		list, err = s.query(ctx, `WHERE a.slot_date = $1 AND `+fmt.Sprintf(staffScope, 2, 2)+` ORDER BY a.slot_minute, st.name, a.id LIMIT 500`, d, center)
+	} else {
 		list, err = s.query(ctx, `WHERE a.slot_date = $1 ORDER BY a.slot_minute, st.name, a.id LIMIT 500`, d)
-	default:
-		return nil, apperr.New(apperr.Forbidden, "只有服务顾问可以查看预约队列")
 	}
 	maskFor(actor, list...)
 	return list, err

@@ -12,6 +12,8 @@ import (
 	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/customer"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/identity"
+	"github.com/nevcrm/nevcrm/internal/report"
 	"github.com/nevcrm/nevcrm/internal/site"
 	"github.com/nevcrm/nevcrm/internal/vehicle"
 )
@@ -24,6 +26,7 @@ type Booking struct {
 	Sites     *site.Service
 	Vehicles  *vehicle.Service
 	Customers *customer.Service
+	Reports   *report.Service // the admin's summary of a day per center
 }
 
 // Routes returns the booking pages of owners and service staff.
@@ -365,11 +368,13 @@ func rescheduleURL(id int64, date string) string {
 }
 
 func (h *Booking) serviceQueue(rw http.ResponseWriter, r *http.Request) {
-	h.renderQueue(rw, r, serviceQueueView{date: r.URL.Query().Get("date"), status: http.StatusOK})
+	q := r.URL.Query()
+	h.renderQueue(rw, r, serviceQueueView{date: q.Get("date"), center: q.Get("site_id"), sort: q.Get("sort"), status: http.StatusOK})
 }
 
 // serviceAppointment shows the queue of the appointment's day with the
 // appointment open in the detail panel: its facts, history and actions.
+// An admin sees the queue of the appointment's service center.
 func (h *Booking) serviceAppointment(rw http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
@@ -382,24 +387,101 @@ func (h *Booking) serviceAppointment(rw http.ResponseWriter, r *http.Request) {
 // serviceQueueView is what renderQueue shows: the queue of date, or of the day of
 // appointment id (then open in the detail panel), with status; failed is
 // the domain error of an action just refused, shown above the queue (its
-// field messages beside the panel's fields).
+// field messages beside the panel's fields). center is the site_id an
+// admin chose (the query's text; "" for none: then the day's summary per
+// center, in order sort); a service user always sees their own center.
 type serviceQueueView struct {
 	date   string
+	center string
+	sort   string
 	id     int64
 	status int
 	failed *apperr.Error
 	form   url.Values
 }
 
-// renderQueue shows the queue page of v.
+// queueURL is the address of the queue of date at center (0: an admin's
+// summary, in order sort).
+func queueURL(date string, center int64, sort string) string {
+	q := url.Values{}
+	if date != "" {
+		q.Set("date", date)
+	}
+	if center != 0 {
+		q.Set("site_id", strconv.FormatInt(center, 10))
+	} else if sort != "" {
+		q.Set("sort", sort)
+	}
+	if len(q) == 0 {
+		return "/service/"
+	}
+	return "/service/?" + q.Encode()
+}
+
+// centerGroup is one city's service centers in the admin's center picker.
+type centerGroup struct {
+	City    string
+	Centers []*site.Site
+}
+
+// sortColumn is a column of the admin's summary: its header links to the
+// summary in its order (Sort), Active when that is the order shown.
+type sortColumn struct {
+	Label  string
+	Status booking.Status // "" for the name and total columns
+	URL    string
+	Active bool
+	Num    bool
+}
+
+// summaryColumns are the summary's sortable columns on date.
+func summaryColumns(date, current string) []sortColumn {
+	cols := []sortColumn{{Label: "服务中心", URL: queueURL(date, 0, "name"), Active: current == "name"},
+		{Label: "合计", URL: queueURL(date, 0, ""), Active: current == "", Num: true}}
+	for _, st := range booking.Statuses {
+		cols = append(cols, sortColumn{Label: st.Label(), Status: st, URL: queueURL(date, 0, string(st)), Active: current == string(st), Num: true})
+	}
+	return cols
+}
+
+// centerOf is the service center whose queue shows appointment a: the
+// center itself or the one responsible for its station; 0 for a site of
+// no center.
+func (h *Booking) centerOf(r *http.Request, a *booking.Appointment) (int64, error) {
+	st, err := h.Sites.Get(r.Context(), a.SiteID)
+	if err != nil {
+		return 0, err
+	}
+	if st.Kind == site.ServiceCenter {
+		return st.ID, nil
+	}
+	return st.ParentID, nil
+}
+
+// renderQueue shows the queue page of v. A service user gets their
+// center's queue; an admin picks a center (its queue, as its adviser sees
+// it) or, without one, sees the day's appointments per center.
 func (h *Booking) renderQueue(rw http.ResponseWriter, r *http.Request, v serviceQueueView) {
 	u := httpx.User(r)
 	ctx := r.Context()
-	p := &page{Title: "预约队列", Nav: "service", Form: v.form}
+	admin := u.Is(identity.RoleAdmin)
+	p := &page{Title: "预约队列", Nav: "service", Form: v.form, Fields: map[string]string{}}
+	refuse := func(e *apperr.Error) {
+		p.Error = e.Message
+		for k, m := range e.Fields {
+			p.Fields[k], p.Error = m, m
+		}
+	}
 	if v.failed != nil {
-		p.Error, p.Fields = v.failed.Message, v.failed.Fields
-		for _, m := range v.failed.Fields {
-			p.Error = m
+		refuse(v.failed)
+	}
+	var center int64
+	if v.center != "" {
+		n, err := strconv.ParseInt(v.center, 10, 64)
+		if err != nil || n <= 0 {
+			refuse(apperr.Field("site_id", "请选择一个服务中心"))
+		} else {
+			center = n
 		}
 	}
 	var sel *booking.Appointment
@@ -415,13 +497,36 @@ func (h *Booking) renderQueue(rw http.ResponseWriter, r *http.Request, v service
 			return
 		}
 		v.date = sel.Date()
+		if admin {
+			if center, err = h.centerOf(r, sel); err != nil {
+				h.fail(rw, r, err)
+				return
+			}
+		}
 	}
 	date := h.Booking.DateOr(v.date)
-	queue, err := h.Booking.Queue(ctx, u, date)
+	var queue []*booking.Appointment
+	var summary *report.DaySummary
+	load := func() (err error) {
+		if admin && center == 0 {
+			summary, err = h.Reports.DayQueues(ctx, u, date, v.sort)
+			return err
+		}
+		queue, err = h.Booking.Queue(ctx, u, date, center)
+		return err
+	}
+	err := load()
 	if e := apperr.As(err); e != nil && e.Code == apperr.Invalid {
-		p.Error, p.Fields = e.Message, e.Fields
-		date = h.Booking.Today()
-		queue, err = h.Booking.Queue(ctx, u, date)
+		// A bad date shows today, a bad center the summary, with the
+		// message beside the field.
+		refuse(e)
+		if _, bad := e.Fields["date"]; bad {
+			date = h.Booking.Today()
+		}
+		if _, bad := e.Fields["site_id"]; bad {
+			center = 0
+		}
+		err = load()
 	}
 	if err != nil {
 		h.fail(rw, r, err)
@@ -440,17 +545,46 @@ func (h *Booking) renderQueue(rw http.ResponseWriter, r *http.Request, v service
 	}
 	d, _ := booking.ParseDate(date)
 	now := h.Booking.Now()
+	prev, next := d.AddDate(0, 0, -1).Format("2006-01-02"), d.AddDate(0, 0, 1).Format("2006-01-02")
 	data := map[string]any{
-		"Date": date, "Prev": d.AddDate(0, 0, -1).Format("2006-01-02"), "Next": d.AddDate(0, 0, 1).Format("2006-01-02"),
-		"Queue": queue, "Counts": counts, "Statuses": booking.Statuses, "Now": now,
+		"Date": date, "Queue": queue, "Counts": counts, "Statuses": booking.Statuses, "Now": now,
 		"Sel": sel, "History": history, "Technicians": techs,
+		"Prev": queueURL(prev, 0, ""), "Next": queueURL(next, 0, ""), "Today": "/service/", "Here": queueURL(date, 0, ""),
+	}
+	if admin {
+		sort := ""
+		if summary != nil {
+			sort = summary.Sort
+			for i, st := range booking.Statuses {
+				counts[st] = summary.All.Counts[i]
+			}
+			data["Summary"], data["Columns"] = summary, summaryColumns(date, sort)
+		}
+		data["Prev"], data["Next"], data["Here"] = queueURL(prev, center, sort), queueURL(next, center, sort), queueURL(date, center, sort)
+		data["Today"] = queueURL("", center, sort)
+		centers, err := h.Sites.List(ctx, site.ServiceCenter, "", 1000)
+		if err != nil {
+			h.fail(rw, r, err)
+			return
+		}
+		var groups []centerGroup
+		for _, c := range centers {
+			if len(groups) == 0 || groups[len(groups)-1].City != c.City {
+				groups = append(groups, centerGroup{City: c.City})
+			}
+			groups[len(groups)-1].Centers = append(groups[len(groups)-1].Centers, c)
+			if c.ID == center {
+				data["CenterName"] = c.Name
+			}
+		}
+		data["Admin"], data["Center"], data["Groups"] = true, center, groups
 	}
 	if sel != nil {
 		data["Actions"] = sel.StaffActions(now)
 		p.Title = "预约 " + sel.Ref()
 		p.URL = fmt.Sprintf("/service/appointments/%d", sel.ID)
 	} else {
-		p.URL = "/service/?date=" + date // after a refused action: refresh shows the queue
+		p.URL = data["Here"].(string) // after a refused action: refresh shows the queue
 	}
 	p.Data = data
 	h.render(rw, r, v.status, "service_queue", p)
@@ -481,11 +615,12 @@ func (h *Booking) serviceAct(rw http.ResponseWriter, r *http.Request) {
 		date = ""
 	}
 	fromQueue := r.PostForm.Get("from") == "queue"
+	center, _ := strconv.ParseInt(r.PostForm.Get("site_id"), 10, 64)
 	if err != nil {
 		if e := apperr.As(err); e != nil && e.Code != apperr.NotFound {
 			// Show the refusal above the queue rather than on an error page,
 			// with the panel open when the action came from it.
-			v := serviceQueueView{date: date, status: httpx.Status(e.Code), failed: e, form: r.PostForm}
+			v := serviceQueueView{date: date, center: r.PostForm.Get("site_id"), status: httpx.Status(e.Code), failed: e, form: r.PostForm}
 			if !fromQueue {
 				v.id = id
 			}
@@ -497,10 +632,7 @@ func (h *Booking) serviceAct(rw http.ResponseWriter, r *http.Request) {
 	}
 	back := fmt.Sprintf("/service/appointments/%d", id)
 	if fromQueue {
-		back = "/service/"
-		if date != "" {
-			back += "?date=" + date
-		}
+		back = queueURL(date, max(center, 0), "")
 	}
 	redirect(rw, r, back, staffFlash[r.PathValue("action")])
 }
