@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/nevcrm/nevcrm/internal/app/apptest"
+	"github.com/nevcrm/nevcrm/internal/booking"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/identity"
 )
@@ -125,4 +126,109 @@ func mustUser(t *testing.T, s *apptest.Server, username string) *identity.User {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestBrowserAdminQueue: the admin's queue without a center is the day's
+// summary per service center (no appointment rows), at desk (1280) and
+// phone (390) width without sideways scrolling; sorting by a status keeps
+// the date in the address; the admin picks the demo center from the
+// summary, gets exactly its adviser's queue with the center kept in the
+// address (picker, day links), opens an appointment in the detail panel
+// and closes it back to that center's queue. Screenshots:
+// admin-queue-summary-{1280,390}.png, admin-queue-center-{1280,390}.png,
+// admin-queue-panel-{1280,390}.png (at 390 px the first screen).
+func TestBrowserAdminQueue(t *testing.T) {
+	t.Parallel()
+	exe := findChromium(t)
+	shots := screenshotDir(t)
+	s := apptest.Start(t, db.SQLite)
+	b := newBrowser(t, exe, s.URL, shots, 90*time.Second)
+	ctx := b.ctx
+	service := mustUser(t, s, "service")
+	center := service.SiteID
+	today := s.App.Services.Booking.Today()
+	queue, err := s.App.Services.Booking.Queue(ctx, service, today, 0)
+	if err != nil || len(queue) == 0 {
+		t.Fatalf("the demo center has no appointments today: %v", err)
+	}
+	row := fmt.Sprintf("#centers tr#c%d", center)
+	b.do("desk viewport", chromedp.EmulateViewport(1280, 900))
+	b.login("admin", "管理员")
+	for _, w := range []int64{1280, 390} {
+		if w == 390 {
+			b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+		} else {
+			b.do("desk viewport", chromedp.EmulateViewport(1280, 900))
+		}
+		b.navigate("/service/")
+		b.wait("summary", `document.readyState === 'complete' && document.querySelector('#centers') !== null`)
+		if evalJS[bool](b, "no rows", `document.querySelector('#queue') !== null`) {
+			t.Error("the admin's queue without a center lists appointment rows")
+		}
+		b.contains(row+" .summary-total", fmt.Sprint(len(queue)))
+		if sw := evalJS[float64](b, "page width", `document.documentElement.scrollWidth`); sw > float64(w) {
+			t.Errorf("at %d px the summary is %v px wide: it scrolls sideways", w, sw)
+		}
+		b.shot(fmt.Sprintf("admin-queue-summary-%d.png", w), "body")
+	}
+
+	// Sort by no-shows: the header keeps the date and marks the order.
+	b.do("desk viewport", chromedp.EmulateViewport(1280, 900))
+	b.navigate("/service/?date=" + today)
+	b.do("sort by no-shows", chromedp.Click(chromedp.CSS(`#centers thead a[href*="sort=no_show"]`)))
+	b.wait("sorted", `location.search.includes('sort=no_show') && document.readyState === 'complete' && document.querySelector('#centers') !== null`)
+	if got := evalJS[string](b, "page date", `new URLSearchParams(location.search).get('date') || ''`); got != today {
+		t.Errorf("sorting lost the date: %q", got)
+	}
+	b.attr(`#centers thead th[aria-sort]`, "aria-sort", "descending")
+	if !evalJS[bool](b, "no-show order", `(() => { const v = [...document.querySelectorAll('#centers tbody td[data-status=no_show]')].map(td => +td.innerText.replace(/,/g, ''));
+		return v.every((x, i) => i === 0 || v[i-1] >= x); })()`) {
+		t.Error("sorted by no-shows, the centers are not in descending order")
+	}
+
+	// Pick the demo center from the summary.
+	for _, w := range []int64{1280, 390} {
+		whole := "body" // a phone's queue is a long column of cards: shot is its first screen
+		if w == 390 {
+			whole = "viewport"
+			b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+		} else {
+			b.do("desk viewport", chromedp.EmulateViewport(1280, 900))
+		}
+		b.navigate("/service/?date=" + today)
+		b.do("pick the center", chromedp.Click(chromedp.CSS(row+" th a")))
+		b.wait("center queue", fmt.Sprintf(`location.search.includes('site_id=%d') && document.readyState === 'complete' && document.querySelector('#queue') !== null`, center))
+		if n := evalJS[float64](b, "rows", `document.querySelectorAll('#queue tbody tr').length`); int(n) != len(queue) {
+			t.Errorf("the center's queue has %v rows, its adviser's %d", n, len(queue))
+		}
+		if got := b.value("#site_id"); got != fmt.Sprint(center) {
+			t.Errorf("the picker shows %q, want the center %d", got, center)
+		}
+		b.attr(".page-actions a:last-child", "href", fmt.Sprintf("/service/?date=%s&site_id=%d", mustDate(t, today).AddDate(0, 0, 1).Format("2006-01-02"), center))
+		if sw := evalJS[float64](b, "page width", `document.documentElement.scrollWidth`); sw > float64(w) {
+			t.Errorf("at %d px the center's queue is %v px wide: it scrolls sideways", w, sw)
+		}
+		b.shot(fmt.Sprintf("admin-queue-center-%d.png", w), whole)
+
+		a := queue[0]
+		for _, x := range queue {
+			if x.Status == booking.Booked { // one with actions to show
+				a = x
+				break
+			}
+		}
+		b.do("open the appointment", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#queue tr#a%d a.btn[href="/service/appointments/%d"]`, a.ID, a.ID))))
+		b.waitPanel(a.ID, string(a.Status))
+		b.contains("#panel", a.CustomerName)
+		if n := evalJS[float64](b, "rows", `document.querySelectorAll('#queue tbody tr').length`); int(n) != len(queue) {
+			t.Errorf("beside the panel the queue has %v rows, the center's %d", n, len(queue))
+		}
+		if !evalJS[bool](b, "panel on screen", `(() => { const r = document.getElementById('panel').getBoundingClientRect();
+			return r.left >= 0 && r.right <= window.innerWidth + 0.5 && r.width > 280; })()`) {
+			t.Errorf("at %d px the panel is not fully on screen", w)
+		}
+		b.shot(fmt.Sprintf("admin-queue-panel-%d.png", w), whole)
+		b.do("close the panel", chromedp.Click(chromedp.CSS(`#panel .panel-head a`)))
+		b.wait("back to the center", fmt.Sprintf(`location.pathname === '/service/' && location.search.includes('site_id=%d') && document.readyState === 'complete' && document.querySelector('#panel') === null`, center))
+	}
 }
