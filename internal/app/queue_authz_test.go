@@ -14,7 +14,9 @@ import (
 // TestQueueCrossCenter: service staff of another center get 404 for an
 // appointment of this center's queue — its detail panel, every staff action
 // through HTML and JSON, the API's appointment — and their queue (HTML and
-// JSON) does not list it; nothing is written. Its own center opens it.
+// JSON) does not list it, nor does naming this center or its station in
+// site_id open it (403); nothing is written. Its own center opens it, also
+// when named; an admin may name it.
 func TestQueueCrossCenter(t *testing.T) {
 	t.Parallel()
 	s := apptest.Start(t, db.SQLite)
@@ -85,10 +87,35 @@ func TestQueueCrossCenter(t *testing.T) {
 	if _, body := do(intruder, "GET", "/api/v1/service/queue?date="+date, "", ""); strings.Contains(body, fmt.Sprintf(`"id":%d,`, a.ID)) {
 		t.Error("another center's JSON queue lists the appointment")
 	}
+	// Naming the center (or one of its stations) in site_id does not open
+	// its queue to another center's adviser: 403 in HTML and JSON.
+	var station int64
+	if err := s.App.DB.QueryRowContext(ctx, `SELECT id FROM sites WHERE parent_id = $1 ORDER BY id LIMIT 1`, svc.SiteID).Scan(&station); err != nil {
+		t.Fatal(err)
+	}
+	for _, site := range []int64{svc.SiteID, station} {
+		for _, path := range []string{fmt.Sprintf("/service/?date=%s&site_id=%d", date, site), fmt.Sprintf("/api/v1/service/queue?date=%s&site_id=%d", date, site)} {
+			status, body := do(intruder, "GET", path, "", "")
+			if status != http.StatusForbidden || strings.Contains(body, fmt.Sprintf(`id="a%d"`, a.ID)) || strings.Contains(body, fmt.Sprintf(`"id":%d,`, a.ID)) {
+				t.Errorf("%s names another center: GET %s = %d, want 403 without the appointment", other, path, status)
+			}
+		}
+	}
 	if after := stamp(); after != before {
 		t.Fatalf("refused requests changed the appointment: %s → %s", before, after)
 	}
 	own := s.Session(t, "service")
+	// Its own center named in site_id: the same queue as without.
+	_, plain := do(own, "GET", "/service/?date="+date, "", "")
+	if status, body := do(own, "GET", fmt.Sprintf("/service/?date=%s&site_id=%d", date, svc.SiteID), "", ""); status != 200 ||
+		strings.Count(body, `<tr id="a`) != strings.Count(plain, `<tr id="a`) || !strings.Contains(body, fmt.Sprintf(`id="a%d"`, a.ID)) {
+		t.Errorf("its own center named: %d", status)
+	}
+	// The admin may name any center.
+	if status, body := do(s.Session(t, "admin"), "GET", fmt.Sprintf("/api/v1/service/queue?date=%s&site_id=%d", date, svc.SiteID), "", ""); status != 200 ||
+		!strings.Contains(body, fmt.Sprintf(`"id":%d,`, a.ID)) {
+		t.Errorf("admin's JSON queue of the center: %d", status)
+	}
 	if status, body := do(own, "GET", "/service/appointments/"+id, "", ""); status != 200 || !strings.Contains(body, `id="panel"`) {
 		t.Errorf("its own center: %d", status)
 	}
