@@ -5,5 +5,5 @@
 # temporary folder and leaves docs/images as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NEVCRM_SCREENSHOTS=docs/images go test -run '^(TestBrowserJourney|TestBrowserWorkOrderJourney|TestBrowserOwnerCenter|TestBrowserServiceQueue|TestBrowserReports|TestBrowserManualPages)$' -count 1 -v ./internal/app/
+NEVCRM_SCREENSHOTS=docs/images go test -run '^(TestBrowserJourney|TestBrowserWorkOrderJourney|TestBrowserOwnerCenter|TestBrowserServiceQueue|TestBrowserAdminQueue|TestBrowserReports|TestBrowserManualPages)$' -count 1 -v ./internal/app/
 git status --short docs/images

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/nevcrm/nevcrm/internal/app"
 	"github.com/nevcrm/nevcrm/internal/httpx"
+	"github.com/nevcrm/nevcrm/internal/identity"
 )
 
 // reportUsers signs in, on a generated database, the users BenchmarkReports
@@ -49,7 +51,8 @@ func reportUsers(b *testing.B, a *app.App) map[string]string {
 // customer by primary key) measured in the same run. The period is
 // NEVCRM_BENCH_FROM..NEVCRM_BENCH_TO (local dates; default the three months
 // before the large dataset's as-of date, 2026-04-01..2026-06-30) and the
-// queue's day NEVCRM_BENCH_DAY (default 2026-06-29). With NEVCRM_BENCH_DB
+// queue's day NEVCRM_BENCH_DAY (default 2026-06-29): the admin's summary of
+// every center and the queue of that day's busiest center. With NEVCRM_BENCH_DB
 // set it opens that generated database without demo mode (benchDataApp) and
 // signs in its first active admin, the first store's first sales consultant
 // and the first service center's first adviser; the comment word job runs
@@ -109,10 +112,23 @@ func BenchmarkReports(b *testing.B) {
 		b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(took[min(len(took)-1, len(took)*99/100)].Microseconds())/1000, "p99-ms")
 	})
+	// The admin's queue of one center: the day's busiest, else the first.
+	sum, err := a.Reports.DayQueues(context.Background(), &identity.User{ID: 1, Role: identity.RoleAdmin}, day, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var center int64
+	if len(sum.Centers) > 0 {
+		center = sum.Centers[0].ID
+		b.Logf("queue of %s: %d centers with appointments, the busiest %s with %d of %d", day, len(sum.Centers), sum.Centers[0].Name, sum.Centers[0].Total, sum.All.Total)
+	} else if len(sum.Idle) > 0 {
+		center = sum.Idle[0].ID
+	}
 	pages := []struct{ name, user, path string }{
 		{"dash-sales-admin", "admin", "/sales/"},
 		{"dash-admin-overview", "admin", "/admin/"},
 		{"dash-queue-all-centers", "admin", "/service/?date=" + day},
+		{"dash-queue-admin-center", "admin", fmt.Sprintf("/service/?date=%s&site_id=%d", day, center)},
 	}
 	for _, tab := range []string{"performance", "targets", "funnel", "sources", "campaigns", "market"} {
 		pages = append(pages, struct{ name, user, path string }{"sales-" + tab + "-admin", "admin", "/sales/reports?tab=" + tab + "&" + period})
