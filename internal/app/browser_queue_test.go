@@ -152,14 +152,17 @@ func TestBrowserAdminQueue(t *testing.T) {
 		t.Fatalf("the demo center has no appointments today: %v", err)
 	}
 	row := fmt.Sprintf("#centers tr#c%d", center)
-	b.do("desk viewport", chromedp.EmulateViewport(1280, 900))
-	b.login("admin", "管理员")
-	for _, w := range []int64{1280, 390} {
+	width := func(w int64) {
 		if w == 390 {
 			b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
 		} else {
 			b.do("desk viewport", chromedp.EmulateViewport(1280, 900))
 		}
+	}
+	width(1280)
+	b.login("admin", "管理员")
+	for _, w := range []int64{1280, 390} {
+		width(w)
 		b.navigate("/service/")
 		b.wait("summary", `document.readyState === 'complete' && document.querySelector('#centers') !== null`)
 		if evalJS[bool](b, "no rows", `document.querySelector('#queue') !== null`) {
@@ -173,7 +176,7 @@ func TestBrowserAdminQueue(t *testing.T) {
 	}
 
 	// Sort by no-shows: the header keeps the date and marks the order.
-	b.do("desk viewport", chromedp.EmulateViewport(1280, 900))
+	width(1280)
 	b.navigate("/service/?date=" + today)
 	b.do("sort by no-shows", chromedp.Click(chromedp.CSS(`#centers thead a[href*="sort=no_show"]`)))
 	b.wait("sorted", `location.search.includes('sort=no_show') && document.readyState === 'complete' && document.querySelector('#centers') !== null`)
@@ -188,12 +191,10 @@ func TestBrowserAdminQueue(t *testing.T) {
 
 	// Pick the demo center from the summary.
 	for _, w := range []int64{1280, 390} {
-		whole := "body" // a phone's queue is a long column of cards: shot is its first screen
+		width(w)
+		whole := "body"
 		if w == 390 {
-			whole = "viewport"
-			b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
-		} else {
-			b.do("desk viewport", chromedp.EmulateViewport(1280, 900))
+			whole = "viewport" // a phone's queue is a long column of cards: its first screen
 		}
 		b.navigate("/service/?date=" + today)
 		b.do("pick the center", chromedp.Click(chromedp.CSS(row+" th a")))
