@@ -28,10 +28,12 @@ const DemoPassword = "nevcrm-demo"
 // consultant of the demo store with the store-manager permission.
 var DemoAccounts = []string{"owner", "sales", "manager", "service", "admin"}
 
-// LoadDemo fills an empty database with the small generated dataset (seed 1,
-// 12 months up to the services' clock) and adds the demo accounts, all in
-// one city that has a store, a service center and charging and swap stations
-// (datagen.PickDemoPlace): the owner there with a swap-capable car, sales at
+// LoadDemo fills an empty database with the generated demo dataset
+// (datagen.DemoOptions: 2,000 customers, seed 1, 12 months up to the
+// services' clock, concentrated in one hub city) and adds the demo accounts,
+// all in one city that has a store, a service center and charging and swap
+// stations (datagen.PickDemoPlace, the hub city): the owner there with a
+// swap-capable car delivered months ago, sales at
 // the store, service at the center, which is made responsible for the city's
 // stations. Then, on every start, it tops up what each demo account lands on
 // (see fillDemoQueue): the service queue of today and tomorrow with
@@ -58,8 +60,8 @@ func LoadDemo(ctx context.Context, d *db.DB, s *Services, logger *slog.Logger) e
 			// Demo accounts have a published password: never add them to real data.
 			return fmt.Errorf("refusing --demo: the database holds %d customers that the generator did not make; use an empty or generated database", n)
 		}
-		logger.Info("generating demo data (small scale)…")
-		if err := datagen.Generate(ctx, d, datagen.Options{Customers: 1000, Seed: 1, Months: 12, Now: now}); err != nil {
+		logger.Info("generating demo data (2,000 customers, hub city)…")
+		if err := datagen.Generate(ctx, d, datagen.DemoOptions(now)); err != nil {
 			return err
 		}
 	case !strings.HasPrefix(status, "complete"):

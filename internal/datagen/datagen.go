@@ -23,6 +23,22 @@ type Options struct {
 	Months    int       // months of history before Now
 	Now       time.Time // reference "now" (UTC); zero means time.Now()
 	Progress  io.Writer // nil = silent; terminal → bar, otherwise periodic lines
+	// Hub concentrates the data in one city, the first of the list (上海):
+	// HubShare of the customers live there, and with them its one store,
+	// service center, charging and swap station get a busy year (serve
+	// --demo, whose accounts work there). Off, the cities keep their
+	// registration weights; the same options give the same data either way.
+	Hub bool
+}
+
+// HubShare is the share of customers in the hub city under Options.Hub.
+const HubShare = 0.6
+
+// DemoOptions are the options serve --demo generates with, for now: 2,000
+// customers, seed 1, 12 months, concentrated in the hub city (Options.Hub),
+// so that the demo store, service center and stations have a busy year.
+func DemoOptions(now time.Time) Options {
+	return Options{Customers: 2000, Seed: 1, Months: 12, Now: now, Hub: true}
 }
 
 // ScaleCustomers maps a scale name (small, medium, large) or a decimal count
@@ -170,6 +186,9 @@ func finish(ctx context.Context, d *db.DB, opt Options) error {
 			}
 		}
 		value := fmt.Sprintf("complete seed=%d customers=%d months=%d now=%s", opt.Seed, opt.Customers, opt.Months, opt.Now.Format(time.RFC3339))
+		if opt.Hub {
+			value += " hub=" + cities[0].name
+		}
 		return upsertMeta(ctx, tx, value, opt.Now)
 	})
 	if err != nil {
@@ -214,12 +233,20 @@ type DemoPlace struct {
 	CenterID   int64
 }
 
+// DemoHistoryMonths is how many months before now PickDemoPlace prefers the
+// demo owner's car to have been delivered: as many monthly battery-health
+// points, and the charging and swap records of those months.
+const DemoHistoryMonths = 6
+
 // PickDemoPlace chooses the demo owner among generated owners without an
 // account whose swap-capable car has no open appointment (the visitor books
 // it): of the cities with every kind of site, the one with the most upcoming
-// appointments (so the service queue is not empty) that has such an owner,
-// then an owner whose car has a charging history (at least three sessions),
-// then the lowest customer id. It only reads.
+// appointments (so the service queue is not empty; under Options.Hub the
+// hub city) that has such an owner. Among its owners it prefers a car with a
+// history to show: delivered at least DemoHistoryMonths months before now
+// with charging sessions (three or more) and battery swaps; then one
+// delivered at least three months before now; then any; ties by lowest
+// customer id. It only reads.
 func PickDemoPlace(ctx context.Context, d *db.DB, now time.Time) (*DemoPlace, error) {
 	rows, err := d.QueryContext(ctx, `SELECT s.city FROM sites s WHERE s.status = 'open' GROUP BY s.city
 		HAVING SUM(CASE WHEN s.kind = 'swap_station' THEN 1 ELSE 0 END) > 0
@@ -251,8 +278,10 @@ func PickDemoPlace(ctx context.Context, d *db.DB, now time.Time) (*DemoPlace, er
 			WHERE c.city = $1 AND c.kind = 'owner' AND m.swap_capable = $2
 			AND NOT EXISTS (SELECT 1 FROM users u WHERE u.customer_id = c.id OR u.mobile = c.mobile)
 			AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.customer_id = c.id AND a.status IN ('booked', 'confirmed', 'in_progress'))
-			ORDER BY CASE WHEN (SELECT COUNT(*) FROM charging_sessions cs WHERE cs.vehicle_id = v.id) >= 3 THEN 0 ELSE 1 END, c.id
-			LIMIT 1`, city, true).Scan(&p.CustomerID)
+			ORDER BY CASE WHEN v.delivered_at <= $3 AND (SELECT COUNT(*) FROM charging_sessions cs WHERE cs.vehicle_id = v.id) >= 3
+				AND EXISTS (SELECT 1 FROM battery_swaps b WHERE b.vehicle_id = v.id) THEN 0
+				WHEN v.delivered_at <= $4 THEN 1 ELSE 2 END, c.id
+			LIMIT 1`, city, true, now.AddDate(0, -DemoHistoryMonths, 0).UTC(), now.AddDate(0, -3, 0).UTC()).Scan(&p.CustomerID)
 		if db.NoRows(err) {
 			continue
 		}

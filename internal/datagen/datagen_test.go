@@ -206,3 +206,53 @@ func TestInterruptedRunLooksIncomplete(t *testing.T) {
 		}
 	})
 }
+
+// TestPickDemoPlace generates the demo dataset for several days (the demo
+// is generated for the day the server starts) and expects the demo owner
+// PickDemoPlace chooses to have a history to show: a swap-capable car of the
+// hub city delivered at least DemoHistoryMonths months before, with as many
+// monthly battery-health points, charging sessions and swaps, no open
+// appointment and no account. The first day runs on both databases.
+func TestPickDemoPlace(t *testing.T) {
+	t.Parallel()
+	check := func(t *testing.T, d *db.DB, now time.Time) {
+		if err := Generate(context.Background(), d, DemoOptions(now)); err != nil {
+			t.Fatal(err)
+		}
+		p, err := PickDemoPlace(context.Background(), d, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.City != cities[0].name {
+			t.Errorf("demo city %s, want the hub city %s", p.City, cities[0].name)
+		}
+		var swap bool
+		var delivered time.Time
+		var health, charging, swaps, open, accounts int
+		err = d.QueryRow(`SELECT m.swap_capable, v.delivered_at,
+			(SELECT COUNT(*) FROM vehicle_health_history h WHERE h.vehicle_id = v.id),
+			(SELECT COUNT(*) FROM charging_sessions cs WHERE cs.vehicle_id = v.id),
+			(SELECT COUNT(*) FROM battery_swaps b WHERE b.vehicle_id = v.id),
+			(SELECT COUNT(*) FROM appointments a WHERE a.customer_id = v.customer_id AND a.status IN ('booked', 'confirmed', 'in_progress')),
+			(SELECT COUNT(*) FROM users u WHERE u.customer_id = v.customer_id)
+			FROM vehicles v JOIN vehicle_models m ON m.id = v.model_id WHERE v.customer_id = $1 ORDER BY v.id LIMIT 1`, p.CustomerID).
+			Scan(&swap, &delivered, &health, &charging, &swaps, &open, &accounts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !swap || delivered.After(now.AddDate(0, -DemoHistoryMonths, 0)) || health < DemoHistoryMonths || charging < 3 || swaps < 1 || open > 0 || accounts > 0 {
+			t.Errorf("demo owner %d on %s: swap-capable %v, delivered %s, %d health months, %d charging sessions, %d swaps, %d open appointments, %d accounts",
+				p.CustomerID, now.Format(time.DateOnly), swap, delivered.Format(time.DateOnly), health, charging, swaps, open, accounts)
+		}
+	}
+	t.Run("both databases", func(t *testing.T) {
+		dbtest.ForEach(t, func(t *testing.T, d *db.DB) { check(t, d, testNow) })
+	})
+	for _, days := range []int{1, 10, 41, 150} {
+		now := testNow.AddDate(0, 0, days)
+		t.Run(now.Format(time.DateOnly), func(t *testing.T) {
+			t.Parallel()
+			check(t, dbtest.Open(t, db.SQLite), now)
+		})
+	}
+}

@@ -247,11 +247,7 @@ func (g *gen) setupCalendar() {
 		w[i] = f
 	}
 	g.dayCDF = cdf(w)
-	cw := make([]float64, len(cities))
-	for i, c := range cities {
-		cw[i] = c.weight
-	}
-	g.cityCDF = cdf(cw)
+	g.cityCDF = cdf(g.cityWeights())
 	mw := make([]float64, len(models))
 	for i, m := range models {
 		mw[i] = m.weight
@@ -262,6 +258,24 @@ func (g *gen) setupCalendar() {
 		sw[i] = s.share
 	}
 	g.sourceCDF = cdf(sw)
+}
+
+// cityWeights are the cities' shares of customers and sites: their
+// registration weights, with the first city raised to HubShare of the total
+// under Options.Hub.
+func (g *gen) cityWeights() []float64 {
+	w := make([]float64, len(cities))
+	others := 0.0
+	for i, c := range cities {
+		w[i] = c.weight
+		if i > 0 {
+			others += c.weight
+		}
+	}
+	if g.opt.Hub {
+		w[0] = others * HubShare / (1 - HubShare)
+	}
+	return w
 }
 
 // local returns the local midnight of day d.
@@ -362,15 +376,16 @@ func (g *gen) referenceData() {
 // makeSites places sites in every city in proportion to its customers.
 func (g *gen) makeSites(start time.Time) {
 	l, t := g.l, &g.t
+	weights := g.cityWeights()
 	var sumW float64
-	for _, c := range cities {
-		sumW += c.weight
+	for _, w := range weights {
+		sumW += w
 	}
 	g.byCity = make([][4][]int, len(cities))
 	nSales, nSvc := 0, 0
 	perSite := [4]float64{3000, 6000, 4000, 5000}
 	for ci, c := range cities {
-		custCity := float64(g.opt.Customers) * c.weight / sumW
+		custCity := float64(g.opt.Customers) * weights[ci] / sumW
 		var parents []int64
 		for k := range kinds {
 			if k == 3 && !c.swap {
