@@ -37,7 +37,8 @@ var DemoAccounts = []string{"owner", "sales", "manager", "service", "admin"}
 // the store, service at the center, which is made responsible for the city's
 // stations. Then, on every start, it tops up what each demo account lands on
 // (see fillDemoQueue): the service queue of today and tomorrow with
-// appointments in every status, and upcoming appointments of the owner.
+// appointments in every status, upcoming appointments of the owner and a
+// campaign the owner can join (demoCampaign).
 //
 // It is idempotent: accounts that exist are kept, and the top-up counts what
 // is there before it adds anything (a second call the same day adds
@@ -75,6 +76,10 @@ func LoadDemo(ctx context.Context, d *db.DB, s *Services, logger *slog.Logger) e
 	if err != nil {
 		return fmt.Errorf("demo owner's appointments: %w", err)
 	}
+	campaignAdded, err := demoCampaign(ctx, s, owner, service, now)
+	if err != nil {
+		return fmt.Errorf("demo owner's campaign: %w", err)
+	}
 	n, err := fillDemoQueue(ctx, d, s, owner, service, now)
 	if err != nil {
 		return fmt.Errorf("demo service queue: %w", err)
@@ -109,7 +114,7 @@ func LoadDemo(ctx context.Context, d *db.DB, s *Services, logger *slog.Logger) e
 	}
 	logger.Info("demo accounts ready", "usernames", strings.Join(DemoAccounts, ", "), "password", DemoPassword,
 		"also", "generated staff (sales0001, svc0001, adm001, …) and owners by mobile", "owner_mobile_example", example,
-		"appointments_added", added+n, "demo_leads_added", leads, "leads_scored", scored, "store_month_targets", targets)
+		"appointments_added", added+n, "campaign_added", campaignAdded, "demo_leads_added", leads, "leads_scored", scored, "store_month_targets", targets)
 	return nil
 }
 

@@ -272,8 +272,50 @@ func (g *gen) appointment(s *site, kind string, d int, b booking, st *stock) {
 		g.swapPack(s, id, started.(time.Time), fmt.Sprintf("换电 YY%s-%06d", created.In(shanghai).Format("20060102"), id))
 	}
 	if completed != nil && g.chance(0.25) {
-		g.feedback(b.owner.customer, id, nullID(woID), s.id, 0, updated.Add(time.Duration(1+r.IntN(48))*time.Hour))
+		g.feedback(b.owner.customer, id, nullID(woID), s.id, 0, updated.Add(time.Duration(1+r.IntN(48))*time.Hour), kind, "app")
 	}
+	if completed != nil {
+		g.feedbackOn(b.owner.customer, id, nullID(woID), s.id, kind, updated)
+	}
+}
+
+// Shares of completed appointments about which the owner also files a
+// complaint or a suggestion in the app (drawn from g.fb).
+const (
+	complaintShare  = 0.04
+	suggestionShare = 0.03
+)
+
+// feedbackTopics are the categories a complaint or suggestion about an
+// appointment of a kind of service falls in, the first the most likely.
+var feedbackTopics = map[string][]string{
+	"charging": {"charging", "charging", "billing", "software"},
+	"swap":     {"swap", "swap", "battery", "service"},
+	"repair":   {"repair", "repair", "service", "billing", "battery"},
+}
+
+// feedbackOn writes, for some completed appointments, a complaint or a
+// suggestion about it (no rating) a day or two after it was completed,
+// with a comment of its category; all draws come from g.fb.
+func (g *gen) feedbackOn(customer, appointment int64, workOrder, site any, kind string, completed time.Time) {
+	r := g.fb
+	x := r.Float64()
+	fk := "complaint"
+	switch {
+	case x < complaintShare:
+	case x < complaintShare+suggestionShare:
+		fk = "suggestion"
+	default:
+		return
+	}
+	topics := feedbackTopics[kind]
+	cat := topics[r.IntN(len(topics))]
+	pool := complaintsByCategory[cat]
+	if fk == "suggestion" {
+		pool = suggestionsByCategory[cat]
+	}
+	at := g.clampNow(completed.Add(time.Duration(2+r.IntN(46)) * time.Hour))
+	g.l.add(g.t.feedback, g.t.feedback.next(), customer, appointment, workOrder, nil, nil, pool[r.IntN(len(pool))], at, site, fk, cat, "app")
 }
 
 var woKinds = []string{"maintenance", "maintenance", "maintenance", "maintenance", "maintenance", "maintenance", "maintenance", "maintenance", "maintenance",

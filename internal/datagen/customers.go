@@ -600,16 +600,22 @@ func (g *gen) ticket(c *cust, fill *strings.Replacer, from time.Time, category s
 	l.add(t.tickets, id, c.id, c.vehicle, tt.category, tt.subject, fill.Replace(tt.description), priority, status, assignee, created, updated, resolved,
 		due, first, closed)
 	if resolved != nil && g.chance(0.5) {
-		g.feedback(c.id, nil, nil, nil, id, updated.Add(time.Hour))
+		g.feedback(c.id, nil, nil, nil, id, updated.Add(time.Hour), tt.category, "ticket")
 	}
 	return id
 }
 
-// feedback writes a rating with a comment matching it.
-func (g *gen) feedback(customer int64, appointment, workOrder, site any, ticket int64, at time.Time) {
+// feedback writes a rating with a comment matching it, in the category of
+// what was rated (an appointment's kind of service, a ticket's category:
+// a ticket complaining about service is in category service), given in
+// source (app, ticket).
+func (g *gen) feedback(customer int64, appointment, workOrder, site any, ticket int64, at time.Time, category, source string) {
 	rating := []int{5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 4, 3, 3, 2, 1}[g.r.IntN(20)]
+	if category == "complaint" {
+		category = "service"
+	}
 	g.l.add(g.t.feedback, g.t.feedback.next(), customer, appointment, workOrder, nullID(ticket), rating,
-		g.pick(feedbackByRating[rating]), g.clampNow(at), site)
+		g.pick(feedbackByRating[rating]), g.clampNow(at), site, "rating", category, source)
 }
 
 // conversation writes an assistant conversation answered from the

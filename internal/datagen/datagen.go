@@ -245,7 +245,8 @@ const DemoHistoryMonths = 6
 // hub city) that has such an owner. Among its owners it prefers a car with a
 // history to show: delivered at least DemoHistoryMonths months before now
 // with charging sessions (three or more) and battery swaps; then one
-// delivered at least three months before now; then any; ties by lowest
+// delivered at least three months before now; then any; within each, a car
+// with a closed work order (a service history) first; ties by lowest
 // customer id. It only reads.
 func PickDemoPlace(ctx context.Context, d *db.DB, now time.Time) (*DemoPlace, error) {
 	rows, err := d.QueryContext(ctx, `SELECT s.city FROM sites s WHERE s.status = 'open' GROUP BY s.city
@@ -279,8 +280,8 @@ func PickDemoPlace(ctx context.Context, d *db.DB, now time.Time) (*DemoPlace, er
 			AND NOT EXISTS (SELECT 1 FROM users u WHERE u.customer_id = c.id OR u.mobile = c.mobile)
 			AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.customer_id = c.id AND a.status IN ('booked', 'confirmed', 'in_progress'))
 			ORDER BY CASE WHEN v.delivered_at <= $3 AND (SELECT COUNT(*) FROM charging_sessions cs WHERE cs.vehicle_id = v.id) >= 3
-				AND EXISTS (SELECT 1 FROM battery_swaps b WHERE b.vehicle_id = v.id) THEN 0
-				WHEN v.delivered_at <= $4 THEN 1 ELSE 2 END, c.id
+				AND EXISTS (SELECT 1 FROM battery_swaps b WHERE b.vehicle_id = v.id) THEN 0 WHEN v.delivered_at <= $4 THEN 1 ELSE 2 END,
+				CASE WHEN EXISTS (SELECT 1 FROM work_orders w WHERE w.vehicle_id = v.id AND w.status = 'closed') THEN 0 ELSE 1 END, c.id
 			LIMIT 1`, city, true, now.AddDate(0, -DemoHistoryMonths, 0).UTC(), now.AddDate(0, -3, 0).UTC()).Scan(&p.CustomerID)
 		if db.NoRows(err) {
 			continue

@@ -109,6 +109,10 @@ type gen struct {
 	// owner accounts seen, for the deletion requests.
 	oc         *rand.Rand
 	ocAccounts int
+	// fb draws the owners' complaints and suggestions about completed
+	// appointments (feedbackOn), a stream of its own, so that every other
+	// row stays as it was.
+	fb *rand.Rand
 }
 
 var kinds = [4]string{"store", "service_center", "charging_station", "swap_station"}
@@ -188,11 +192,12 @@ func (g *gen) declareTables() {
 			"assignee_user_id", "created_at", "updated_at", "resolved_at", "due_at", "first_response_at", "closed_at"),
 		conversations: l.table("assistant_conversations", "id", "customer_id", "status", "ticket_id", "started_at", "updated_at"),
 		messages:      l.table("assistant_messages", "id", "conversation_id", "sender", "body", "kb_article_id", "confidence", "created_at"),
-		feedback:      l.table("feedback", "id", "customer_id", "appointment_id", "work_order_id", "ticket_id", "rating", "comment", "created_at", "site_id"),
-		audit:         l.table("audit_log", "id", "user_id", "action", "entity", "entity_id", "detail", "created_at"),
-		woRates:       l.table("labour_rates", "site_id", "hourly_rate_fen", "updated_at"),
-		woTerms:       l.table("warranty_terms", "model_id", "vehicle_years", "vehicle_km", "battery_years", "battery_km"),
-		woRatings:     l.table("work_order_ratings", "id", "work_order_id", "customer_id", "site_id", "rating", "tags", "comment", "created_at"),
+		feedback: l.table("feedback", "id", "customer_id", "appointment_id", "work_order_id", "ticket_id", "rating", "comment", "created_at", "site_id",
+			"kind", "category", "source"),
+		audit:     l.table("audit_log", "id", "user_id", "action", "entity", "entity_id", "detail", "created_at"),
+		woRates:   l.table("labour_rates", "site_id", "hourly_rate_fen", "updated_at"),
+		woTerms:   l.table("warranty_terms", "model_id", "vehicle_years", "vehicle_km", "battery_years", "battery_km"),
+		woRatings: l.table("work_order_ratings", "id", "work_order_id", "customer_id", "site_id", "rating", "tags", "comment", "created_at"),
 		woFollowups: l.table("service_followups", "id", "work_order_id", "rating_id", "site_id", "status", "due_at", "resolution", "closed_by",
 			"created_at", "closed_at"),
 		ownerships: l.table("vehicle_ownerships", "id", "vehicle_id", "customer_id", "via", "started_at", "ended_at"),
@@ -220,6 +225,7 @@ func generate(ctx context.Context, d *db.DB, opt Options, prog *progress) error 
 	g.declareTables()
 	g.inv.r = rand.New(rand.NewPCG(uint64(opt.Seed), 0xbb67ae8584caa73b))
 	g.oc = rand.New(rand.NewPCG(uint64(opt.Seed), 0x3c6ef372fe94f82b))
+	g.fb = rand.New(rand.NewPCG(uint64(opt.Seed), 0xa54ff53a5f1d36f1))
 	g.setupCalendar()
 	prog.note("datagen: %d customers, %d days of history, seed %d", opt.Customers, g.days, opt.Seed)
 	g.referenceData()

@@ -269,6 +269,28 @@ var feedbackByRating = [6][]string{
 	{"非常满意，服务超出预期！", "预约准时，全程透明，点赞。", "顾问和技师都很专业，下次还来。"},
 }
 
+// complaintsByCategory and suggestionsByCategory are what owners write
+// about a completed appointment, by feedback category (feedbackTopics).
+var complaintsByCategory = map[string][]string{
+	"charging": {"超充站高峰期排队太久，半小时才轮到。", "充电功率一直上不去，只有六十千瓦左右。", "车位经常被燃油车占用，希望加强管理。"},
+	"swap":     {"换电站周末排队太长，预约了还要等。", "换电后提示电池温度异常，又回站检查了一次。"},
+	"repair":   {"保养后空调异响还在，需要再次返厂。", "等配件等了三天，进度没有人通知。", "交车时发现内饰有划痕。"},
+	"battery":  {"换上的电池包健康度比原来的低，心里不踏实。", "冬天续航掉得厉害，希望给个说法。"},
+	"billing":  {"结算金额比报价高，账单明细不清楚。", "充电费用和 App 显示的不一致。"},
+	"service":  {"前台接待态度一般，交车说明很仓促。", "等候区太吵，没有地方办公。"},
+	"software": {"App 预约页面经常加载失败。", "充电结束后 App 没有推送通知。"},
+}
+
+var suggestionsByCategory = map[string][]string{
+	"charging": {"建议充电站增加休息区和自动售货机。", "希望 App 能显示每个充电桩的实时空闲状态。"},
+	"swap":     {"建议换电站延长夜间营业时间。", "希望换电完成后推送电池包检测报告。"},
+	"repair":   {"建议保养完成后提供视频讲解。", "希望提供上门取送车服务。"},
+	"battery":  {"希望定期推送电池健康度变化。", "建议提供免费的电池深度检测。"},
+	"billing":  {"建议账单里列明质保承担的部分。", "希望支持分期支付维修费用。"},
+	"service":  {"建议休息区增加充电插座和无线网络。", "希望交车时有专人讲解新功能。"},
+	"software": {"希望 App 可以一键预约保养并选择技师。", "建议 App 增加充电账单导出。"},
+}
+
 var ticketTemplates = []struct {
 	category, subject, description string
 }{

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 
@@ -339,7 +340,8 @@ func costChart(u []vehicle.MonthUsage) string {
 	return chartJSON("bar", "元", nil, true, labels, chartSeries{"充电费用", charge}, chartSeries{"换电费用", swap})
 }
 
-// usageTotal sums the months: whether there is anything to chart at all.
+// usageTotal sums the months (the energy to 0.1 kWh): whether there is
+// anything to chart at all, and the totals line.
 func usageTotal(u []vehicle.MonthUsage) vehicle.MonthUsage {
 	var t vehicle.MonthUsage
 	for _, m := range u {
@@ -349,5 +351,7 @@ func usageTotal(u []vehicle.MonthUsage) vehicle.MonthUsage {
 		t.Swaps += m.Swaps
 		t.SwapFen += m.SwapFen
 	}
+	// The months are rounded to 0.1 kWh; so is their sum (no 456.50000000000006).
+	t.EnergyKWh = math.Round(t.EnergyKWh*10) / 10
 	return t
 }

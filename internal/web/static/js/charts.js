@@ -29,7 +29,9 @@
       return;
     }
     if (d.series) {
-      var palette = ["#0f6e7a", "#d98c1f", "#1f5e9f", "#8a949e"];
+      // Eight distinct colours: a stacked chart of up to eight series
+      // (the feedback categories) repeats none.
+      var palette = ["#0f6e7a", "#d98c1f", "#1f5e9f", "#8a949e", "#7b4fa0", "#3d8b3d", "#c0504d", "#a68a00"];
       chart.setOption({
         tooltip: { trigger: "axis" }, legend: d.series.length > 1 ? { bottom: 0 } : undefined,
         grid: { left: 52, right: 16, top: 28, bottom: d.series.length > 1 ? 48 : 32 },
