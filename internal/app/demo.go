@@ -38,7 +38,8 @@ var DemoAccounts = []string{"owner", "sales", "manager", "service", "admin"}
 // stations. Then, on every start, it tops up what each demo account lands on
 // (see fillDemoQueue): the service queue of today and tomorrow with
 // appointments in every status, upcoming appointments of the owner and a
-// campaign the owner can join (demoCampaign).
+// campaign the owner can join (demoCampaign); once, the working days of the
+// demo consultant and store manager (fillDemoSales, fillDemoManager).
 //
 // It is idempotent: accounts that exist are kept, and the top-up counts what
 // is there before it adds anything (a second call the same day adds
@@ -88,6 +89,10 @@ func LoadDemo(ctx context.Context, d *db.DB, s *Services, logger *slog.Logger) e
 	if err != nil {
 		return fmt.Errorf("demo sales pipeline: %w", err)
 	}
+	managerLeads, err := fillDemoManager(ctx, d, s, now)
+	if err != nil {
+		return fmt.Errorf("demo store manager's leads: %w", err)
+	}
 	scored, err := demoScores(ctx, s)
 	if err != nil {
 		return fmt.Errorf("demo lead scores: %w", err)
@@ -114,7 +119,7 @@ func LoadDemo(ctx context.Context, d *db.DB, s *Services, logger *slog.Logger) e
 	}
 	logger.Info("demo accounts ready", "usernames", strings.Join(DemoAccounts, ", "), "password", DemoPassword,
 		"also", "generated staff (sales0001, svc0001, adm001, …) and owners by mobile", "owner_mobile_example", example,
-		"appointments_added", added+n, "campaign_added", campaignAdded, "demo_leads_added", leads, "leads_scored", scored, "store_month_targets", targets)
+		"appointments_added", added+n, "campaign_added", campaignAdded, "demo_leads_added", leads+managerLeads, "leads_scored", scored, "store_month_targets", targets)
 	return nil
 }
 

@@ -184,3 +184,73 @@ func bookFree(ctx context.Context, sv *sales.Service, u *identity.User, leadID i
 	}
 	return nil, nil
 }
+
+// demoManagerLeads are the demo store manager's own customers.
+var demoManagerLeads = []string{"钱程", "冯雪", "蒋涛", "沈琳"}
+
+// fillDemoManager gives the demo store manager (login "manager") work of
+// their own, through the sales service on a replay clock, once: four leads
+// of two days ago (a fleet inquiry, walk-ins), each contacted, with two
+// follow-ups due later today, one overdue since yesterday and one next
+// week. It does nothing when the manager already has leads. It returns how
+// many leads it added.
+func fillDemoManager(ctx context.Context, d *db.DB, s *Services, now time.Time) (int, error) {
+	u, err := s.Accounts.UserByLogin(ctx, identity.System(), "manager")
+	if err != nil {
+		return 0, fmt.Errorf("demo account manager: %w", err)
+	}
+	_, total, err := s.Sales.ListLeads(ctx, u, sales.LeadFilter{OwnerID: u.ID, Limit: 1})
+	if err != nil || total.N > 0 {
+		return 0, err
+	}
+	models, err := vehicle.Models(ctx, d)
+	if err != nil {
+		return 0, err
+	}
+	var active []vehicle.Model
+	for _, m := range models {
+		if m.Active {
+			active = append(active, m)
+		}
+	}
+	if len(active) == 0 {
+		return 0, nil
+	}
+	clk := &replayClock{t: now}
+	sv := sales.NewService(d, clk.now, s.Accounts.HashBuyerPassword)
+	day := func(offset, hour, minute int) time.Time {
+		t := now.In(sales.Shanghai).AddDate(0, 0, offset)
+		return time.Date(t.Year(), t.Month(), t.Day(), hour, minute, 0, 0, sales.Shanghai)
+	}
+	endOfToday := day(1, 0, 0).Add(-time.Minute)
+	later := func(d time.Duration) time.Time {
+		if t := now.Add(d); t.Before(endOfToday) {
+			return t
+		}
+		return endOfToday
+	}
+	next := []struct {
+		action string
+		at     time.Time
+	}{
+		{"回访车队采购需求，发送批量报价", later(90 * time.Minute)},
+		{"邀约到店签约", later(150 * time.Minute)},
+		{"确认置换车辆评估结果", day(-1, 15, 0)},
+		{"交车前电话确认上牌资料", day(7, 10, 0)},
+	}
+	for i, name := range demoManagerLeads {
+		clk.set(day(-2, 9, 30).Add(time.Duration(i) * 41 * time.Minute))
+		m := active[(i+3)%len(active)]
+		l, err := sv.CreateLead(ctx, u, sales.LeadInput{Name: name, Mobile: fmt.Sprintf("1990000%04d", 200+i), Source: []string{"partner", "walk_in"}[min(i, 1)],
+			ModelID: m.ID, BudgetFen: m.PriceFen / 10000 * 10000, Note: "演示数据（店长本人跟进）"})
+		if err != nil {
+			return 0, fmt.Errorf("demo manager lead %s: %w", name, err)
+		}
+		clk.set(day(-2, 15, 0).Add(time.Duration(i) * 23 * time.Minute))
+		if _, err := sv.LogLeadFollowUp(ctx, u, l.ID, sales.FollowUpInput{Channel: []string{"phone", "visit"}[i%2],
+			Content: "店长亲自接待，介绍了企业购车政策与置换补贴", NextAction: next[i].action, NextAt: next[i].at}); err != nil {
+			return 0, fmt.Errorf("demo manager follow-up: %w", err)
+		}
+	}
+	return len(demoManagerLeads), nil
+}

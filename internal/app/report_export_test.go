@@ -40,8 +40,9 @@ func TestReportRowsExport(t *testing.T) {
 			// The demo data is generated for today, so its counts change from
 			// day to day: the test picks its periods from the data. The
 			// store's deliveries are exported at once (at most the threshold
-			// in the period: the last 12, 6, 3 or 1 months, whichever is the
-			// longest such), the center's appointments of 12 months as a job
+			// in the period: the last 12, 6, 3 or 1 months, else the last 14,
+			// 7, 3, 2 or 1 days, whichever is the longest such: the demo
+			// store is busy), the center's appointments of 12 months as a job
 			// (more than the threshold).
 			const threshold = 12
 			s := apptest.Start(t, dialect, func(c *config.Config) {
@@ -49,9 +50,12 @@ func TestReportRowsExport(t *testing.T) {
 			})
 			now := time.Now().In(site.Shanghai)
 			to := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, site.Shanghai)
-			window := func(months int) (period string, lo, hi time.Time) {
-				from := time.Date(now.Year(), now.Month()-time.Month(months), 1, 0, 0, 0, 0, site.Shanghai)
+			// since returns the period from a day to today.
+			since := func(from time.Time) (period string, lo, hi time.Time) {
 				return "from=" + from.Format("2006-01-02") + "&to=" + to.Format("2006-01-02"), from.UTC(), to.AddDate(0, 0, 1).UTC()
+			}
+			window := func(months int) (period string, lo, hi time.Time) {
+				return since(time.Date(now.Year(), now.Month()-time.Month(months), 1, 0, 0, 0, 0, site.Shanghai))
 			}
 
 			// A sales manager: the deliveries of their store.
@@ -62,8 +66,15 @@ func TestReportRowsExport(t *testing.T) {
 				t.Fatal(err)
 			}
 			var period string
+			var windows []func() (string, time.Time, time.Time)
 			for _, months := range []int{12, 6, 3, 1} {
-				p, lo, hi := window(months)
+				windows = append(windows, func() (string, time.Time, time.Time) { return window(months) })
+			}
+			for _, days := range []int{14, 7, 3, 2, 1} {
+				windows = append(windows, func() (string, time.Time, time.Time) { return since(to.AddDate(0, 0, 1-days)) })
+			}
+			for _, w := range windows {
+				p, lo, hi := w()
 				if err := s.App.DB.QueryRow(`SELECT COUNT(*) FROM vehicle_orders WHERE status = 'delivered' AND store_id = $1
 					AND delivered_at >= $2 AND delivered_at < $3`, store, lo, hi).Scan(&want); err != nil {
 					t.Fatal(err)
@@ -74,7 +85,7 @@ func TestReportRowsExport(t *testing.T) {
 				}
 			}
 			if period == "" {
-				t.Fatalf("demo store has no period of 12, 6, 3 or 1 months with 1..%d deliveries (last: %d)", threshold, want)
+				t.Fatalf("demo store has no period of 12, 6, 3 or 1 months or 14, 7, 3, 2 or 1 days with 1..%d deliveries (last: %d)", threshold, want)
 			}
 			page := get(t, mgr, s.URL+"/sales/reports/rows?set=deliveries&"+period)
 			if !strings.Contains(page, `action="/sales/reports/rows/export?`) {
