@@ -38,7 +38,8 @@ var DemoAccounts = []string{"owner", "sales", "manager", "service", "admin"}
 // stations. Then, on every start, it tops up what each demo account lands on
 // (see fillDemoQueue): the service queue of today and tomorrow with
 // appointments in every status, upcoming appointments of the owner and a
-// campaign the owner can join (demoCampaign); once, the working days of the
+// campaign the owner can join (demoCampaign), an open follow-up case of a
+// low rating at the center (demoFollowUp); once, the working days of the
 // demo consultant and store manager (fillDemoSales, fillDemoManager).
 //
 // It is idempotent: accounts that exist are kept, and the top-up counts what
@@ -81,6 +82,10 @@ func LoadDemo(ctx context.Context, d *db.DB, s *Services, logger *slog.Logger) e
 	if err != nil {
 		return fmt.Errorf("demo owner's campaign: %w", err)
 	}
+	followUp, err := demoFollowUp(ctx, d, s, service, now)
+	if err != nil {
+		return fmt.Errorf("demo follow-up case: %w", err)
+	}
 	n, err := fillDemoQueue(ctx, d, s, owner, service, now)
 	if err != nil {
 		return fmt.Errorf("demo service queue: %w", err)
@@ -119,7 +124,7 @@ func LoadDemo(ctx context.Context, d *db.DB, s *Services, logger *slog.Logger) e
 	}
 	logger.Info("demo accounts ready", "usernames", strings.Join(DemoAccounts, ", "), "password", DemoPassword,
 		"also", "generated staff (sales0001, svc0001, adm001, …) and owners by mobile", "owner_mobile_example", example,
-		"appointments_added", added+n, "campaign_added", campaignAdded, "demo_leads_added", leads+managerLeads, "leads_scored", scored, "store_month_targets", targets)
+		"appointments_added", added+n, "campaign_added", campaignAdded, "follow_up_added", followUp, "demo_leads_added", leads+managerLeads, "leads_scored", scored, "store_month_targets", targets)
 	return nil
 }
 

@@ -22,7 +22,7 @@ type replayClock struct {
 func (c *replayClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *replayClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
-// demoLeadNames are the demo consultant's customers.
+// demoLeadNames are the demo consultant's customers (of the store's city).
 var demoLeadNames = []string{"张伟", "李娜", "王磊", "赵敏", "陈晨", "刘洋", "周杰", "吴倩", "郑浩", "孙悦", "马骏", "黄蕾"}
 
 // fillDemoSales gives the demo consultant (login "sales") a working day,
@@ -41,6 +41,10 @@ func fillDemoSales(ctx context.Context, d *db.DB, s *Services, now time.Time) (i
 	}
 	_, total, err := s.Sales.ListLeads(ctx, u, sales.LeadFilter{OwnerID: u.ID, Limit: 1})
 	if err != nil || total.N > 0 {
+		return 0, err
+	}
+	store, err := s.Sites.Get(ctx, u.SiteID)
+	if err != nil {
 		return 0, err
 	}
 	clk := &replayClock{t: now}
@@ -73,7 +77,7 @@ func fillDemoSales(ctx context.Context, d *db.DB, s *Services, now time.Time) (i
 		clk.set(day(-4, 10, 0).Add(time.Duration(i) * 23 * time.Minute))
 		m := active[i%len(active)]
 		l, err := sv.CreateLead(ctx, u, sales.LeadInput{Name: name, Mobile: fmt.Sprintf("1990000%04d", 100+i), Source: sources[i%len(sources)],
-			ModelID: m.ID, BudgetFen: m.PriceFen / 10000 * 10000, Note: "演示数据"})
+			Province: store.Province, City: store.City, ModelID: m.ID, BudgetFen: m.PriceFen / 10000 * 10000, Note: "演示数据"})
 		if err != nil {
 			return 0, fmt.Errorf("demo lead %s: %w", name, err)
 		}
@@ -190,7 +194,8 @@ var demoManagerLeads = []string{"钱程", "冯雪", "蒋涛", "沈琳"}
 
 // fillDemoManager gives the demo store manager (login "manager") work of
 // their own, through the sales service on a replay clock, once: four leads
-// of two days ago (a fleet inquiry, walk-ins), each contacted, with two
+// of two days ago in the store's city (a partner's fleet inquiry, walk-ins)
+// that the manager takes on, each contacted, with two
 // follow-ups due later today, one overdue since yesterday and one next
 // week. It does nothing when the manager already has leads. It returns how
 // many leads it added.
@@ -201,6 +206,10 @@ func fillDemoManager(ctx context.Context, d *db.DB, s *Services, now time.Time) 
 	}
 	_, total, err := s.Sales.ListLeads(ctx, u, sales.LeadFilter{OwnerID: u.ID, Limit: 1})
 	if err != nil || total.N > 0 {
+		return 0, err
+	}
+	store, err := s.Sites.Get(ctx, u.SiteID)
+	if err != nil {
 		return 0, err
 	}
 	models, err := vehicle.Models(ctx, d)
@@ -242,7 +251,8 @@ func fillDemoManager(ctx context.Context, d *db.DB, s *Services, now time.Time) 
 		clk.set(day(-2, 9, 30).Add(time.Duration(i) * 41 * time.Minute))
 		m := active[(i+3)%len(active)]
 		l, err := sv.CreateLead(ctx, u, sales.LeadInput{Name: name, Mobile: fmt.Sprintf("1990000%04d", 200+i), Source: []string{"partner", "walk_in"}[min(i, 1)],
-			ModelID: m.ID, BudgetFen: m.PriceFen / 10000 * 10000, Note: "演示数据（店长本人跟进）"})
+			Province: store.Province, City: store.City, OwnerID: u.ID, ModelID: m.ID, BudgetFen: m.PriceFen / 10000 * 10000,
+			Note: "演示数据（店长本人跟进）"})
 		if err != nil {
 			return 0, fmt.Errorf("demo manager lead %s: %w", name, err)
 		}

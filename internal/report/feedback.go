@@ -223,7 +223,9 @@ func (s *Service) feedback(ctx context.Context, sc *scope, r *Report) error {
 			bar.Links = append(bar.Links, sc.drill(serviceRows, "ratings", "site_id", sid))
 		}
 	}
-	if len(bar.Labels) > 0 {
+	// A chart compares centers: one center's bar alone says nothing the
+	// table does not.
+	if len(bar.Labels) > 1 {
 		centers.Chart = bar.json()
 	}
 	regions := &Table{ID: "regions", Title: "各大区满意度", Cols: append([]Column{{Label: "大区"}}, satCols...), Empty: "统计区间内没有评价"}
