@@ -2,7 +2,7 @@
 # Measures the main pages (BenchmarkPages in internal/app) and prints each
 # page's time per request and its ratio to the baseline measured in the same
 # run (a primary-key lookup of one customer). Usage:
-#   scripts/bench-pages.sh                       # demo data, 1,000 customers
+#   scripts/bench-pages.sh                       # demo data, 2,000 customers
 #   NEVCRM_BENCH_DB=/path/large.db scripts/bench-pages.sh   # a generated database
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -22,7 +22,7 @@ import (
 
 // benchApp opens the benchmark database with the demo accounts and returns
 // the app and a session token per demo account. The database is the demo
-// data (1,000 customers) unless NEVCRM_BENCH_DB names a generated database,
+// data (2,000 customers) unless NEVCRM_BENCH_DB names a generated database,
 // e.g. one made with `nevcrm generate --scale large`. Requests are logged
 // as in production (text, formatted) but to io.Discard.
 func benchApp(b *testing.B) (*app.App, map[string]string) {
