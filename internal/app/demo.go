@@ -29,7 +29,7 @@ const DemoPassword = "nevcrm-demo"
 var DemoAccounts = []string{"owner", "sales", "manager", "service", "admin"}
 
 // LoadDemo fills an empty database with the generated demo dataset
-// (datagen.DemoOptions: 2,000 customers, seed 1, 12 months up to the
+// (datagen.DemoOptions: 2,000 customers, seed 1, 24 months up to the
 // services' clock, concentrated in one hub city) and adds the demo accounts,
 // all in one city that has a store, a service center and charging and swap
 // stations (datagen.PickDemoPlace, the hub city): the owner there with a

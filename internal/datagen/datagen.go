@@ -35,10 +35,11 @@ type Options struct {
 const HubShare = 0.6
 
 // DemoOptions are the options serve --demo generates with, for now: 2,000
-// customers, seed 1, 12 months, concentrated in the hub city (Options.Hub),
-// so that the demo store, service center and stations have a busy year.
+// customers, seed 1, 24 months, concentrated in the hub city (Options.Hub),
+// so that the demo store, service center and stations have a busy last
+// year (with a year of owners before it, its first months are busy too).
 func DemoOptions(now time.Time) Options {
-	return Options{Customers: 2000, Seed: 1, Months: 12, Now: now, Hub: true}
+	return Options{Customers: 2000, Seed: 1, Months: 24, Now: now, Hub: true}
 }
 
 // ScaleCustomers maps a scale name (small, medium, large) or a decimal count
