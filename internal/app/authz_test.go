@@ -452,12 +452,15 @@ var objectLevel = map[string]string{
 	"POST /api/v1/campaigns/{id}/publish":         "sales",
 	"POST /api/v1/campaigns/{id}/status/{action}": "sales",
 	"POST /sales/test-drive-cars/{id}/active":     "sales", // store managers switch cars (failed on main once the demo data changed)
-	// Lead 1 and order 1 are of the demo store (the demo data is
-	// concentrated in its city) but a colleague's: only their consultant,
-	// a store manager or an admin assigns, converts or delivers them.
-	"POST /sales/leads/{id}/assign":   "sales",
-	"POST /sales/leads/{id}/convert":  "sales",
-	"POST /sales/orders/{id}/deliver": "sales",
+	// Lead 1, opportunity 1 and order 1 are of the demo store (the demo
+	// data is concentrated in its city) but a colleague's: only their
+	// consultant, a store manager or an admin changes, assigns, converts or
+	// delivers them.
+	"POST /sales/leads/{id}/assign":         "sales",
+	"POST /sales/leads/{id}/convert":        "sales",
+	"POST /sales/orders/{id}/deliver":       "sales",
+	"POST /sales/opportunities/{id}":        "sales",
+	"POST /sales/opportunities/{id}/assign": "sales",
 }
 
 // concrete turns a route pattern into a path to request.
