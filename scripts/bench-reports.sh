@@ -46,7 +46,8 @@ awk '
 		else { print "| case | p50 / p99 (ms) |"; print "|---|---|" }
 		for (i = 1; i <= n; i++) {
 			c = order[i]; nb = "new" SUBSEP c; bb = "base" SUBSEP c
-			if (two) printf "| %s | %s / %s | %s / %s | %.2f |\n", c, median(p50[bb]), median(p99[bb]), median(p50[nb]), median(p99[nb]), median(p50[nb]) / (median(p50[bb]) + 1e-9)
+			if (two && p50[bb] == "") printf "| %s | — | %s / %s | — |\n", c, median(p50[nb]), median(p99[nb])
+			else if (two) printf "| %s | %s / %s | %s / %s | %.2f |\n", c, median(p50[bb]), median(p99[bb]), median(p50[nb]), median(p99[nb]), median(p50[nb]) / median(p50[bb])
 			else printf "| %s | %s / %s |\n", c, median(p50[nb]), median(p99[nb])
 		}
 	}' "$tmp/runs"
