@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nevcrm/nevcrm/internal/datagen"
 	"github.com/nevcrm/nevcrm/internal/db"
 	"github.com/nevcrm/nevcrm/internal/db/dbtest"
 	"github.com/nevcrm/nevcrm/internal/identity"
@@ -485,29 +486,69 @@ func TestMonthRollups(t *testing.T) {
 			}
 			w.checkMonths(st.name)
 		}
-		w.checkPeriods()
+		w.checkPeriods([][2]string{{"2025-12-01", "2026-01-31"}, {"2025-11-20", "2026-02-10"}, {"2025-12-15", "2026-01-20"},
+			{"2025-12-10", "2025-12-20"}, {"2026-01-01", "2026-01-01"}, {"2025-12-31", "2025-12-31"}, {"2025-11-25", "2025-12-31"}, {"2027-01-01", "2027-01-31"},
+			// A month read whole less two days with another month's days
+			// added, and one month less its first and last day.
+			{"2025-12-03", "2026-01-08"}, {"2025-12-02", "2025-12-30"}})
 	})
 }
 
-// checkPeriods compares the service reports over periods that are whole
-// months, parts of months on either side of whole ones (read as days added
-// or as whole months less days), inside one month, one day at the new year
-// and empty, with counts of the source rows.
-func (w *monthWorld) checkPeriods() {
+// TestMonthRollupsOnGeneratedData compares the month rollups, filled by
+// their triggers as the generator loads its rows, with a recount of the
+// generated rows, and the admin's service reports over whole and partial
+// months with counts of those rows, on both databases.
+func TestMonthRollupsOnGeneratedData(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		now := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+		if err := datagen.Generate(context.Background(), d, datagen.Options{Customers: 300, Seed: 11, Months: 6, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		w := &monthWorld{fixture: &fixture{t: t, d: d, ctx: context.Background(), now: now}}
+		if src := w.sources(); len(src.appts) == 0 || len(src.orders) == 0 || len(src.ratings) == 0 || len(src.feedback) == 0 || len(src.energy) == 0 || len(src.sales) == 0 {
+			t.Fatalf("the generated data lacks rows: %d appointments, %d work orders, %d ratings, %d feedback, %d energy, %d sales",
+				len(src.appts), len(src.orders), len(src.ratings), len(src.feedback), len(src.energy), len(src.sales))
+		}
+		w.checkMonths("after generating")
+		w.checkPeriods([][2]string{{"2026-07-01", "2026-09-30"}, {"2026-06-15", "2026-10-10"}, {"2026-08-03", "2026-09-28"},
+			{"2026-08-10", "2026-08-20"}, {"2026-10-01", "2026-10-01"}, {"2026-05-01", "2026-11-20"}})
+	})
+}
+
+// checkPeriods compares the service reports over periods with counts of
+// the source rows, for an admin and, when the world has one, the adviser of
+// w.center (its stations included).
+func (w *monthWorld) checkPeriods(periods [][2]string) {
 	t := w.t
 	s := report.NewService(w.d, func() time.Time { return w.now })
 	admin := &identity.User{ID: 9001, Role: identity.RoleAdmin}
-	svc := &identity.User{ID: 77, Role: identity.RoleService, SiteID: w.center}
+	users := []*identity.User{admin}
+	if w.center != 0 {
+		users = append(users, &identity.User{ID: 77, Role: identity.RoleService, SiteID: w.center})
+	}
 	src := w.sources()
-	for _, p := range [][2]string{{"2025-12-01", "2026-01-31"}, {"2025-11-20", "2026-02-10"}, {"2025-12-15", "2026-01-20"},
-		{"2025-12-10", "2025-12-20"}, {"2026-01-01", "2026-01-01"}, {"2025-12-31", "2025-12-31"}, {"2025-11-25", "2025-12-31"}, {"2027-01-01", "2027-01-31"},
-		// A month read whole less two days with another month's days added,
-		// and one month less its first and last day.
-		{"2025-12-03", "2026-01-08"}, {"2025-12-02", "2025-12-30"}} {
+	// A station reports under its center.
+	parent := map[int64]int64{}
+	w.read(`SELECT id, COALESCE(parent_id, 0) FROM sites`, func(scan func(...any) error) error {
+		var id, p int64
+		if err := scan(&id, &p); err != nil {
+			return err
+		}
+		parent[id] = p
+		return nil
+	})
+	centerOf := func(site int64) int64 {
+		if p := parent[site]; p != 0 {
+			return p
+		}
+		return site
+	}
+	for _, p := range periods {
 		from, to := p[0], p[1]
 		in := func(day string) bool { return day >= from && day <= to }
-		for _, u := range []*identity.User{admin, svc} {
-			mine := func(site int64) bool { return u == admin || site == w.center || site == w.station }
+		for _, u := range users {
+			mine := func(site int64) bool { return u == admin || site != 0 && centerOf(site) == w.center }
 			name := fmt.Sprintf("%s..%s as %s", from, to, u.Role)
 			// Ratings: count and per-month trend.
 			ratings, byMonth := 0, map[string]int{}
@@ -527,7 +568,7 @@ func (w *monthWorld) checkPeriods() {
 			centers := map[int64]bool{}
 			for _, rt := range src.ratings {
 				if in(rt.day) && mine(rt.site) {
-					centers[rt.site] = true
+					centers[centerOf(rt.site)] = true
 				}
 			}
 			if n := len(r.Table("centers").Rows); n != len(centers) {
@@ -543,7 +584,7 @@ func (w *monthWorld) checkPeriods() {
 			// Feedback: the total of each category.
 			cats := map[string]int{}
 			for _, f := range src.feedback {
-				if in(f.day) && (u == admin || f.site == w.center || f.site == w.station) {
+				if in(f.day) && mine(f.site) {
 					cats[support.CategoryLabel(f.category)]++
 				}
 			}
@@ -585,16 +626,12 @@ func (w *monthWorld) checkPeriods() {
 			busy := map[int64]bool{}
 			for _, a := range src.appts {
 				if in(a.day) && mine(a.site) {
-					c := a.site
-					if c == w.station {
-						c = w.center // a station reports under its center
-					}
-					busy[c] = true
+					busy[centerOf(a.site)] = true
 				}
 			}
 			for _, o := range src.orders {
 				if in(o.day) && mine(o.site) {
-					busy[o.site] = true
+					busy[centerOf(o.site)] = true
 				}
 			}
 			if n := len(r.Table("centers").Rows); n != len(busy) {
