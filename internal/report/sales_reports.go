@@ -139,15 +139,6 @@ type perfRow struct {
 	revenue    int64
 }
 
-// groupKey is the SQL key of grouping by "model" or "month" for
-// vehicle_orders v, at time column col (month grouping).
-func (s *Service) groupKey(by, col string) string {
-	if by == "month" {
-		return s.db.Dialect.LocalMonth(col)
-	}
-	return "v.model_id"
-}
-
 func (s *Service) performance(ctx context.Context, sc *scope, r *Report) error {
 	by := sc.By
 	if !slices.ContainsFunc(SalesGroupings, func(o Option) bool { return o.Value == by }) {
@@ -177,36 +168,38 @@ func (s *Service) performance(ctx context.Context, sc *scope, r *Report) error {
 		}
 		return res.Err()
 	}
-	if by == "store" || by == "region" || by == "consultant" {
-		// By store or consultant from the month rollup (actualByStoreUser).
-		actual, err := s.actualByStoreUser(ctx, sc)
-		if err != nil {
-			return err
-		}
-		for k, a := range actual {
-			id := k.store
-			if by == "consultant" {
-				id = k.user
-			}
-			p := get(strconv.FormatInt(id, 10))
-			p.orders += a.orders
-			p.deliveries += a.deliveries
-			p.revenue += a.revenue
-		}
-	} else {
+	if by == "model" {
 		args := []any{sc.Lo, sc.Hi}
 		where := sc.in("v.store_id", &args)
-		key := s.groupKey(by, "v.ordered_at")
-		if err := scan(`SELECT CAST(`+key+` AS TEXT), COUNT(*), 0 FROM vehicle_orders v
-			WHERE v.ordered_at >= $1 AND v.ordered_at < $2 AND v.status <> 'cancelled' AND `+where+` GROUP BY `+key, args,
+		if err := scan(`SELECT CAST(v.model_id AS TEXT), COUNT(*), 0 FROM vehicle_orders v
+			WHERE v.ordered_at >= $1 AND v.ordered_at < $2 AND v.status <> 'cancelled' AND `+where+` GROUP BY v.model_id`, args,
 			func(p *perfRow, n int, _ int64) { p.orders += n }); err != nil {
 			return err
 		}
-		key = s.groupKey(by, "v.delivered_at")
-		if err := scan(`SELECT CAST(`+key+` AS TEXT), COUNT(*), COALESCE(SUM(v.price_fen - v.discount_fen), 0) FROM vehicle_orders v
-			WHERE v.delivered_at >= $1 AND v.delivered_at < $2 AND v.status = 'delivered' AND `+where+` GROUP BY `+key, args,
+		if err := scan(`SELECT CAST(v.model_id AS TEXT), COUNT(*), COALESCE(SUM(v.price_fen - v.discount_fen), 0) FROM vehicle_orders v
+			WHERE v.delivered_at >= $1 AND v.delivered_at < $2 AND v.status = 'delivered' AND `+where+` GROUP BY v.model_id`, args,
 			func(p *perfRow, n int, fen int64) { p.deliveries += n; p.revenue += fen }); err != nil {
 			return err
+		}
+	} else {
+		// By store, region, consultant or month from the month rollup
+		// (salesMonths).
+		months, err := s.salesMonths(ctx, sc)
+		if err != nil {
+			return err
+		}
+		for k, a := range months {
+			key := strconv.FormatInt(k.store, 10)
+			switch by {
+			case "consultant":
+				key = strconv.FormatInt(k.user, 10)
+			case "month":
+				key = k.month
+			}
+			p := get(key)
+			p.orders += a.orders
+			p.deliveries += a.deliveries
+			p.revenue += a.revenue
 		}
 	}
 	// Labels, and regions merged from their stores.

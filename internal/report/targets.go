@@ -253,9 +253,13 @@ func (s *Service) targetsReport(ctx context.Context, sc *scope, r *Report) error
 		msc.From, msc.To = mt, mt.AddDate(0, 1, -1)
 		msc.Lo, msc.Hi = mt.UTC(), mt.AddDate(0, 1, 0).UTC()
 		msc.Filter.From, msc.Filter.To = mt.Format("2006-01-02"), mt.AddDate(0, 1, -1).Format("2006-01-02")
-		actual, err := s.actualByStoreUser(ctx, &msc)
+		months, err := s.salesMonths(ctx, &msc)
 		if err != nil {
 			return err
+		}
+		actual := map[targetKey]*perfRow{}
+		for k, x := range months {
+			actual[k.targetKey] = x // one month
 		}
 		var keys []targetKey
 		for k := range targets {
@@ -334,36 +338,44 @@ func ratioFen(a, b int64) Cell {
 	return Cell{Text: strconv.FormatFloat(p, 'f', 1, 64) + "%", Value: round1(p)}
 }
 
-// actualByStoreUser is the performance figures of sc's period by store and
-// consultant (0: none): the months sc.plan reads whole from the rollup of
-// migration 00030 (report_sales_months), the days it adds or subtracts
-// from the orders. Grouping by store_id + 0, not store_id: SQLite would
-// otherwise walk the (store_id, ordered_at) index store by store to save a
-// sort and read every order's row, instead of the covering index of
-// migration 00023.
-func (s *Service) actualByStoreUser(ctx context.Context, sc *scope) (map[targetKey]*perfRow, error) {
+// salesKey is a store, consultant (0: none) and local month "2006-01".
+type salesKey struct {
+	targetKey
+	month string
+}
+
+// salesMonths is the performance figures of sc's period by store,
+// consultant and local month: the months sc.plan reads whole from the
+// rollup of migration 00030 (report_sales_months), the days it adds or
+// subtracts from the orders. Grouping by store_id + 0, not store_id: SQLite
+// would otherwise walk the (store_id, ordered_at) index store by store to
+// save a sort and read every order's row, instead of the covering index of
+// migration 00023. Keys that net to nothing are left out.
+func (s *Service) salesMonths(ctx context.Context, sc *scope) (map[salesKey]*perfRow, error) {
 	args := []any{}
 	whole := sc.wholeMonths("month", &args)
 	mwhere := sc.in("store_id", &args)
+	omonth := sc.monthCase("v.ordered_at", &args)
 	oother, osign := sc.otherTimes("v.ordered_at", &args)
+	dmonth := sc.monthCase("v.delivered_at", &args)
 	dother, dsign := sc.otherTimes("v.delivered_at", &args)
 	where := sc.in("v.store_id", &args)
-	rows, err := s.db.QueryContext(ctx, `SELECT store_id, sales_user_id, orders, deliveries, revenue_fen FROM report_sales_months
+	rows, err := s.db.QueryContext(ctx, `SELECT store_id, sales_user_id, month, orders, deliveries, revenue_fen FROM report_sales_months
 		WHERE `+whole+` AND `+mwhere+` AND (orders <> 0 OR deliveries <> 0)
-		UNION ALL SELECT v.store_id + 0, COALESCE(v.sales_user_id, 0), CAST(SUM(`+osign+`) AS BIGINT), 0, 0 FROM vehicle_orders v
-		WHERE `+oother+` AND v.status <> 'cancelled' AND `+where+` GROUP BY v.store_id + 0, COALESCE(v.sales_user_id, 0)
-		UNION ALL SELECT v.store_id + 0, COALESCE(v.sales_user_id, 0), 0, CAST(SUM(`+dsign+`) AS BIGINT),
+		UNION ALL SELECT v.store_id + 0, COALESCE(v.sales_user_id, 0), `+omonth+`, CAST(SUM(`+osign+`) AS BIGINT), 0, 0 FROM vehicle_orders v
+		WHERE `+oother+` AND v.status <> 'cancelled' AND `+where+` GROUP BY 1, 2, 3
+		UNION ALL SELECT v.store_id + 0, COALESCE(v.sales_user_id, 0), `+dmonth+`, 0, CAST(SUM(`+dsign+`) AS BIGINT),
 		CAST(SUM((v.price_fen - v.discount_fen) * `+dsign+`) AS BIGINT) FROM vehicle_orders v
-		WHERE `+dother+` AND v.status = 'delivered' AND `+where+` GROUP BY v.store_id + 0, COALESCE(v.sales_user_id, 0)`, args...)
+		WHERE `+dother+` AND v.status = 'delivered' AND `+where+` GROUP BY 1, 2, 3`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[targetKey]*perfRow{}
+	out := map[salesKey]*perfRow{}
 	for rows.Next() {
-		var k targetKey
+		var k salesKey
 		var x perfRow
-		if err := rows.Scan(&k.store, &k.user, &x.orders, &x.deliveries, &x.revenue); err != nil {
+		if err := rows.Scan(&k.store, &k.user, &k.month, &x.orders, &x.deliveries, &x.revenue); err != nil {
 			return nil, err
 		}
 		p := out[k]
@@ -379,7 +391,7 @@ func (s *Service) actualByStoreUser(ctx context.Context, sc *scope) (map[targetK
 		return nil, err
 	}
 	for k, p := range out {
-		if p.orders == 0 && p.deliveries == 0 && p.revenue == 0 { // netted to none (sc.plan)
+		if p.orders == 0 && p.deliveries == 0 && p.revenue == 0 {
 			delete(out, k)
 		}
 	}
