@@ -56,6 +56,11 @@ func TestCopy(t *testing.T) {
 			t.Errorf("%s: nothing copied", name)
 		}
 	}
+	// The copy ends with VACUUM (ANALYZE): the planner has statistics.
+	var stats int
+	if err := dst.QueryRow(`SELECT COUNT(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'customers'`).Scan(&stats); err != nil || stats == 0 {
+		t.Errorf("no planner statistics of customers after the copy (%d, %v)", stats, err)
+	}
 	for _, name := range dbcopy.Skipped {
 		if _, ok := byName[name]; ok {
 			t.Errorf("%s copied, want skipped", name)
