@@ -163,7 +163,7 @@ func (sc *scope) Months() []string {
 }
 
 // monthPlan is how a report reads its period from a month rollup of
-// migration 00029 and the days around it (a day rollup or the source
+// migration 00029 or 00030 and the days around it (a day rollup or the source
 // rows): the local months first..last read whole (none when first >
 // last), plus the local days in plus, less those in minus (days of a
 // whole-read month outside the period). A month the period covers in part
